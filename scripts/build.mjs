@@ -16,6 +16,8 @@ await build({
   minifyWhitespace: false,
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
+  // commander is CommonJS: give the ESM bundle a require() for its node: built-ins.
+  banner: { js: "import { createRequire as __dtmapRequire } from 'node:module'; const require = __dtmapRequire(import.meta.url);" },
 });
 if (!process.argv.includes('--no-types')) {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.'], { stdio: 'inherit' });

@@ -1,0 +1,58 @@
+// What every rule reads: the tree, the kernel form, and each node with a map, parsed and with
+// its coverage of the RID space computed once.
+import type { Node, Span, Tree } from '../tree/model.js';
+import { busRange, isPciBridge, MAP_KINDS, mapNodes, parseMap, type KernelForm, type MapEntry, type MapKind, type ParsedMap } from '../map/map.js';
+import { coverage, type Coverage } from '../map/coverage.js';
+
+export interface Bridge {
+  node: Node;
+  pci: boolean;
+  enabled: boolean;
+  busRange: [number, number];
+  /** Raw ID domain the coverage is computed on: bus-range RIDs, or 0-0xffff for non-PCI nodes. */
+  domain: [number, number];
+  maps: Partial<Record<MapKind, { parsed: ParsedMap; coverage: Coverage }>>;
+}
+
+export interface Context {
+  tree: Tree;
+  form: KernelForm;
+  bridges: Bridge[];
+  /** Parse and cover a map under a given form (used by map-portability). */
+  analyse(bridge: Bridge, kind: MapKind, form: KernelForm): { parsed: ParsedMap; coverage: Coverage } | undefined;
+}
+
+export function buildContext(tree: Tree, form: KernelForm): Context {
+  const analyse = (bridge: Omit<Bridge, 'maps'>, kind: MapKind, f: KernelForm) => {
+    const parsed = parseMap(tree, bridge.node, kind, f);
+    return parsed && { parsed, coverage: coverage(parsed, bridge.domain[0], bridge.domain[1]) };
+  };
+  const bridges = mapNodes(tree).map((node) => {
+    const pci = isPciBridge(node);
+    const range = busRange(node);
+    const b: Bridge = { node, pci, enabled: node.enabled, busRange: range, domain: pci ? [range[0] << 8, (range[1] << 8) | 0xff] : [0, 0xffff], maps: {} };
+    for (const kind of MAP_KINDS) {
+      const a = analyse(b, kind, form);
+      if (a) b.maps[kind] = a;
+    }
+    return b;
+  });
+  return { tree, form, bridges, analyse };
+}
+
+/** Where an entry was written: the span of its first cell, else the property's. */
+export function entrySpan(m: ParsedMap, e: MapEntry | undefined): Span | undefined {
+  return e ? m.property.cellSpan(e.cell) : m.property.span;
+}
+
+/** PCI devices the tree describes under a bridge: RID from the first `reg` cell. */
+export function describedDevices(bridge: Node): Array<{ node: Node; rid: number; endpoint: boolean }> {
+  const out: Array<{ node: Node; rid: number; endpoint: boolean }> = [];
+  for (const n of bridge.walk()) {
+    if (n === bridge) continue;
+    const reg = n.prop('reg')?.u32(0);
+    if (reg === undefined || n.prop('reg')!.cellCount < 3) continue;
+    out.push({ node: n, rid: (reg >>> 8) & 0xffff, endpoint: !isPciBridge(n) });
+  }
+  return out;
+}

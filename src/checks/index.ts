@@ -1,0 +1,77 @@
+// The rule set and the runner. The runner knows no rule; each rule reports findings.
+import type { Tree } from '../tree/model.js';
+import type { KernelForm } from '../map/map.js';
+import { buildContext } from './context.js';
+import type { Diagnostic, Finding, Rule, Severity } from './types.js';
+import { mapLength } from './rules/map-length.js';
+import { mapMaskIgnoresBase } from './rules/map-mask-ignores-base.js';
+import { mapPhandle } from './rules/map-phandle.js';
+import { mapTarget } from './rules/map-target.js';
+import { mapMask } from './rules/map-mask.js';
+import { mapOverlap } from './rules/map-overlap.js';
+import { mapEmptyEntry } from './rules/map-empty-entry.js';
+import { mapWrap } from './rules/map-wrap.js';
+import { mapOutsideBus } from './rules/map-outside-bus.js';
+import { iommuMapGap } from './rules/iommu-map-gap.js';
+import { msiMapGap } from './rules/msi-map-gap.js';
+import { mapAlias } from './rules/map-alias.js';
+import { mapPortability } from './rules/map-portability.js';
+
+export * from './types.js';
+export { buildContext, type Bridge, type Context } from './context.js';
+
+export const RULES: readonly Rule[] = [
+  mapLength,
+  mapMaskIgnoresBase,
+  mapPhandle,
+  mapTarget,
+  mapMask,
+  mapOverlap,
+  mapEmptyEntry,
+  mapWrap,
+  mapOutsideBus,
+  iommuMapGap,
+  msiMapGap,
+  mapAlias,
+  mapPortability,
+];
+
+export interface CheckOptions {
+  kernel?: KernelForm;
+  /** Severity per rule id, replacing the rule's own choice; 'off' drops the rule. */
+  rules?: Record<string, Severity | 'off'>;
+}
+
+const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+
+export function check(tree: Tree, opts: CheckOptions = {}): Diagnostic[] {
+  const ctx = buildContext(tree, opts.kernel ?? 'classic');
+  const out: Diagnostic[] = [];
+  for (const rule of RULES) {
+    const configured = opts.rules?.[rule.id];
+    if (configured === 'off') continue;
+    rule.check(ctx, (f: Finding) => {
+      let severity = configured ?? f.severity ?? rule.severity;
+      let message = f.message;
+      if (f.disabled) {
+        severity = 'info';
+        message += ' (node disabled)';
+      }
+      const d: Diagnostic = { rule: rule.id, severity, node: f.node, property: f.property, message, rids: f.rids ?? [], entry: f.entry ?? null };
+      if (f.span) {
+        d.span = f.span;
+        d.location = { file: f.span.file, line: f.span.line, column: f.span.column };
+      }
+      out.push(d);
+    });
+  }
+  // Stable order: by node in tree order, then severity, then rule order.
+  const order = new Map<string, number>();
+  let i = 0;
+  for (const n of tree.root.walk()) order.set(n.path, i++);
+  const ruleOrder = new Map(RULES.map((r, k) => [r.id, k]));
+  return out
+    .map((d, k) => ({ d, k }))
+    .sort((x, y) => (order.get(x.d.node) ?? 0) - (order.get(y.d.node) ?? 0) || RANK[x.d.severity] - RANK[y.d.severity] || ruleOrder.get(x.d.rule)! - ruleOrder.get(y.d.rule)! || x.k - y.k)
+    .map((x) => x.d);
+}

@@ -1,0 +1,26 @@
+import type { Rule } from '../types.js';
+import { entrySpan } from '../context.js';
+import { NAMES } from '../../map/map.js';
+import { maskIgnoresBase } from '../../map/lookup.js';
+import { hex, ridList } from '../format.js';
+
+/** of_map_id(): `id_base & ~map_mask` is -EFAULT for every ID whose walk reaches the entry. */
+export const mapMaskIgnoresBase: Rule = {
+  id: 'map-mask-ignores-base',
+  severity: 'error',
+  description: 'an entry has rid-base bits outside the mask: lookups reaching it fail (-EFAULT)',
+  check(ctx, report) {
+    for (const b of ctx.bridges) {
+      for (const { parsed: m, coverage } of Object.values(b.maps)) {
+        if (m.fatal) continue;
+        for (const e of m.entries) {
+          if (!maskIgnoresBase(m, e)) continue;
+          const rids = coverage.segments.filter((s) => s.errno === 'EFAULT' && s.entry === e).map((s) => [s.first, s.last] as [number, number]);
+          const reach = rids.length ? `RIDs ${ridList(rids)} reach it and fail` : 'no RID of bus-range reaches it, but any ID that does fails';
+          report({ node: b.node.path, property: NAMES[m.kind].map, message: `entry ${e.index}: ${NAMES[m.kind].mask} ${hex(m.mask)} ignores rid-base ${hex(e.ridBase)}: ${reach} with -EFAULT`, rids, entry: e.index, span: entrySpan(m, e), disabled: !b.enabled });
+          break; // the walk stops at the first faulting entry
+        }
+      }
+    }
+  },
+};

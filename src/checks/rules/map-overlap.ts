@@ -1,0 +1,55 @@
+import type { Rule } from '../types.js';
+import { entrySpan } from '../context.js';
+import { NAMES } from '../../map/map.js';
+import { matchRange } from '../../map/lookup.js';
+import { hex } from '../format.js';
+
+const show = ([a, b]: [number, number]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`);
+
+/** of_map_id(): first match wins, so an entry's IDs already taken by an earlier entry never reach it. */
+export const mapOverlap: Rule = {
+  id: 'map-overlap',
+  severity: 'warning',
+  description: 'an entry is fully or partly shadowed by earlier entries (first match wins)',
+  check(ctx, report) {
+    for (const b of ctx.bridges) {
+      for (const { parsed: m } of Object.values(b.maps)) {
+        const earlier: Array<{ index: number; range: [number, number] }> = [];
+        for (const e of m.entries) {
+          const r = matchRange(e, m.form);
+          if (!r) continue;
+          const hits: string[] = [];
+          for (const x of earlier) {
+            const s = Math.max(r[0], x.range[0]);
+            const t = Math.min(r[1], x.range[1]);
+            if (s > t) continue;
+            hits.push(`${show([s, t])} go to entry ${x.index}`);
+          }
+          if (hits.length) {
+            const covered = coveredCount(r, earlier.map((x) => x.range));
+            const total = r[1] - r[0] + 1;
+            const how = covered >= total ? 'is fully shadowed by earlier entries and never matches (dead entry)' : `is partly shadowed (${covered} of ${total} masked IDs)`;
+            report({ node: b.node.path, property: NAMES[m.kind].map, message: `entry ${e.index} (masked IDs ${show(r)}) ${how}: ${hits.slice(0, 3).join(', ')}${hits.length > 3 ? ', ...' : ''}`, entry: e.index, span: entrySpan(m, e), disabled: !b.enabled });
+          }
+          earlier.push({ index: e.index, range: r });
+        }
+      }
+    }
+  },
+};
+
+/** How many IDs of `r` lie in the union of `others`. */
+function coveredCount(r: [number, number], others: Array<[number, number]>): number {
+  const parts = others
+    .map(([a, b]) => [Math.max(a, r[0]), Math.min(b, r[1])] as [number, number])
+    .filter(([a, b]) => a <= b)
+    .sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let end = -1;
+  for (const [a, b] of parts) {
+    const s = Math.max(a, end + 1);
+    if (b >= s) total += b - s + 1;
+    end = Math.max(end, b);
+  }
+  return total;
+}

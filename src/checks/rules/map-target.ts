@@ -1,0 +1,43 @@
+import type { Rule } from '../types.js';
+import { NAMES } from '../../map/map.js';
+import type { Node } from '../../tree/model.js';
+
+/** A target that is no provider of the map's kind gets nothing from the kernel; a disabled one
+ *  is refused too (of_iommu_xlate(): not available, -ENODEV), so the device has no IOMMU. */
+export const mapTarget: Rule = {
+  id: 'map-target',
+  severity: 'error',
+  description: 'an entry targets a node that is not an IOMMU / MSI controller, or is disabled',
+  check(ctx, report) {
+    for (const b of ctx.bridges) {
+      for (const { parsed: m } of Object.values(b.maps)) {
+        const name = NAMES[m.kind].map;
+        const firstEntry = new Map<Node, number>();
+        for (const e of m.entries) if (e.target && !firstEntry.has(e.target)) firstEntry.set(e.target, e.index);
+        const targets = [...firstEntry.keys()];
+        for (const [t, index] of firstEntry) {
+          const provider = m.kind === 'iommu' ? t.prop('#iommu-cells') !== undefined : t.prop('msi-controller') !== undefined;
+          if (!provider) {
+            const lacks = m.kind === 'iommu' ? 'has no #iommu-cells' : 'has no msi-controller property';
+            report({ node: b.node.path, property: name, message: `entry ${index}: target ${t.path} ${lacks}: it is not ${m.kind === 'iommu' ? 'an IOMMU' : 'an MSI controller'}`, entry: index, span: m.property.cellSpan(m.entries[index]!.cell + 1), disabled: !b.enabled });
+          }
+        }
+        const disabled = targets.filter((t) => !t.enabled);
+        const all = disabled.length > 0 && disabled.length === targets.length;
+        for (const t of disabled) {
+          const index = firstEntry.get(t)!;
+          const effect = m.kind === 'iommu' ? 'devices mapped to it get no IOMMU' : 'devices mapped to it get no MSI domain';
+          report({
+            node: b.node.path,
+            property: name,
+            message: `entry ${index}: target ${t.path} is disabled (status "${t.status}"): ${effect}${all ? `; every target of this ${name} is disabled, so the whole map is inert` : ''}`,
+            severity: all && b.enabled ? 'warning' : 'info',
+            entry: index,
+            span: m.property.cellSpan(m.entries[index]!.cell + 1),
+            disabled: !b.enabled,
+          });
+        }
+      }
+    }
+  },
+};

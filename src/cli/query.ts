@@ -1,0 +1,104 @@
+// `dtmap query`: what each RID becomes, per host bridge.
+import chalk from 'chalk';
+import type { Node, Tree } from '../tree/model.js';
+import { mapNodes, type KernelForm, type MapKind } from '../map/map.js';
+import { translate, sameOutcome } from '../map/translate.js';
+import type { LookupResult } from '../map/lookup.js';
+import { bdf, hex } from '../checks/format.js';
+import { InputError } from './input.js';
+import type { IdSpec } from './rid.js';
+
+export interface QueryOptions {
+  node?: string;
+  map: 'iommu' | 'msi' | 'both';
+  kernel: KernelForm;
+}
+
+export function selectNodes(tree: Tree, ref: string | undefined, domain: number | undefined): Node[] {
+  const candidates = mapNodes(tree);
+  if (ref) {
+    if (!ref.startsWith('/') && !tree.hasLabels)
+      throw new InputError(`${tree.source}: --node ${ref}: this tree has no labels (a DTB has them only when built with dtc -@); give the node path`);
+    const n = tree.find(ref);
+    if (!n) throw new InputError(`${tree.source}: --node ${ref}: no such node or label`);
+    return [n];
+  }
+  let list = candidates;
+  if (domain !== undefined) list = candidates.filter((n) => (n.prop('linux,pci-domain')?.u32(0) ?? 0) === domain);
+  if (list.length === 1) return list;
+  if (!candidates.length) throw new InputError(`${tree.source}: no node carries an iommu-map or msi-map`);
+  if (!list.length) throw new InputError(`${tree.source}: no host bridge with linux,pci-domain ${domain}; candidates: ${candidates.map((n) => n.path).join(', ')}`);
+  throw new InputError(`${tree.source}: ${list.length} nodes carry maps; choose one with --node: ${list.map((n) => n.path).join(', ')}`);
+}
+
+export interface QueryRow {
+  node: Node;
+  rid: number;
+  results: Partial<Record<MapKind, LookupResult>>;
+}
+
+export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRow[] {
+  const kinds: MapKind[] = opts.map === 'both' ? ['iommu', 'msi'] : [opts.map];
+  const rows: QueryRow[] = [];
+  for (const spec of ids)
+    for (const node of selectNodes(tree, opts.node, spec.domain))
+      for (let rid = spec.first; rid <= spec.last; rid++) {
+        const results: QueryRow['results'] = {};
+        for (const k of kinds) results[k] = translate(tree, node, rid, k, opts.kernel);
+        rows.push({ node, rid, results });
+      }
+  return rows;
+}
+
+/** Exit 1 when a lookup is a kernel error or an MSI RID falls in a gap. */
+export function queryFails(rows: QueryRow[]): boolean {
+  return rows.some((r) => r.results.iommu?.status === 'error' || r.results.msi?.status === 'error' || r.results.msi?.status === 'bypass');
+}
+
+export function queryJson(tree: Tree, rows: QueryRow[]): string {
+  const json = rows.map((r) => {
+    const o: Record<string, unknown> = { node: r.node.path, rid: r.rid };
+    for (const [k, v] of Object.entries(r.results))
+      o[k] = { status: v.status, mask: v.mask, masked: v.masked, target: v.target?.path ?? null, targetLabel: v.target ? (tree.labelOf(v.target) ?? null) : null, id: v.id ?? null, ids: v.ids, entry: v.entry?.index ?? null, errno: v.errno, log: v.log };
+    return o;
+  });
+  return JSON.stringify(json, null, 2) + '\n';
+}
+
+const ridText = (rid: number) => (rid <= 0xffff ? `${bdf(rid)} (${hex(rid)})` : hex(rid));
+
+function describe(tree: Tree, kind: MapKind, first: LookupResult, last: LookupResult): string {
+  const ids = (r: LookupResult) => r.ids.map(hex).join(' ');
+  const idText = first === last ? ids(first) : `${ids(first)}-${ids(last)}`;
+  const name = kind === 'iommu' ? 'StreamID' : 'DeviceID';
+  switch (first.status) {
+    case 'no-map':
+      return chalk.dim(`no ${kind}-map: ID passes unchanged (${kind === 'iommu' ? 'no IOMMU from this map' : 'default MSI domain'})`);
+    case 'translated': {
+      const label = tree.labelOf(first.target!);
+      return `${chalk.green('->')} ${first.target!.path}${label ? chalk.dim(` (${label})`) : ''} ${name} ${chalk.bold(idText)} ${chalk.dim(`[entry ${first.entry!.index}, masked ${hex(first.masked)}]`)}`;
+    }
+    case 'bypass': {
+      const effect = kind === 'iommu' ? 'no IOMMU: untranslated DMA' : 'no MSI domain from the map';
+      return `${chalk.yellow('bypass')} (${effect}) ${chalk.dim(`masked ${hex(first.masked)}`)}\n${' '.repeat(15)}${chalk.dim('kernel: ' + first.log)}`;
+    }
+    case 'error':
+      return `${chalk.red('error -' + first.errno)}${first.entry ? chalk.dim(` [entry ${first.entry.index}]`) : ''}${first.log ? `\n${' '.repeat(15)}${chalk.dim('kernel: ' + first.log)}` : ''}`;
+  }
+}
+
+export function queryPretty(tree: Tree, rows: QueryRow[]): string {
+  const lines: string[] = [];
+  let i = 0;
+  while (i < rows.length) {
+    // merge consecutive RIDs of one node with the same outcome in every map
+    let j = i;
+    while (j + 1 < rows.length && rows[j + 1]!.node === rows[i]!.node && rows[j + 1]!.rid === rows[j]!.rid + 1 && Object.keys(rows[i]!.results).every((k) => sameOutcome(rows[i]!.results[k as MapKind]!, rows[j + 1]!.results[k as MapKind]!))) j++;
+    const a = rows[i]!;
+    const b = rows[j]!;
+    lines.push(`${chalk.bold(a.node.path)}  RID ${a === b ? ridText(a.rid) : `${ridText(a.rid)} - ${ridText(b.rid)}`}`);
+    for (const k of Object.keys(a.results) as MapKind[]) lines.push(`  ${(k + '-map').padEnd(11)}  ${describe(tree, k, a.results[k]!, b.results[k]!)}`);
+    i = j + 1;
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,141 @@
+// Flattened devicetree (DTB) reader. Every offset and size is bounds-checked the way libfdt's
+// fdt_check_header() and fdt_check_full() check them, so a malformed blob is one clear error.
+import { Node, Property, Tree } from '../tree/model.js';
+
+const FDT_MAGIC = 0xd00dfeed;
+const FDT_BEGIN_NODE = 1;
+const FDT_END_NODE = 2;
+const FDT_PROP = 3;
+const FDT_NOP = 4;
+const FDT_END = 9;
+const HEADER_SIZE = 40;
+const MAX_DEPTH = 1024;
+
+export class DtbError extends Error {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    readonly reason: string,
+  ) {
+    super(`${file}: ${reason} (at byte offset 0x${offset.toString(16)})`);
+    this.name = 'DtbError';
+  }
+}
+
+/** True when the bytes start with the FDT magic. */
+export function isDtb(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0xd0 && bytes[1] === 0x0d && bytes[2] === 0xfe && bytes[3] === 0xed;
+}
+
+const decoder = new TextDecoder('latin1');
+
+export function readDtb(bytes: Uint8Array, file = '<dtb>'): Tree {
+  const fail = (offset: number, reason: string): never => {
+    throw new DtbError(file, offset, reason);
+  };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < HEADER_SIZE) fail(0, `truncated header: ${bytes.length} bytes, need ${HEADER_SIZE}`);
+  const u32 = (o: number) => view.getUint32(o);
+  if (u32(0) !== FDT_MAGIC) fail(0, `bad magic 0x${u32(0).toString(16).padStart(8, '0')}, not a DTB`);
+  const totalsize = u32(4);
+  const offStruct = u32(8);
+  const offStrings = u32(12);
+  const offRsvmap = u32(16);
+  const version = u32(20);
+  const lastComp = u32(24);
+  if (version < 16) fail(20, `unsupported version ${version} (need 16 or 17)`);
+  if (lastComp > 17) fail(24, `unsupported last_comp_version ${lastComp} (at most 17)`);
+  if (totalsize < HEADER_SIZE) fail(4, `totalsize ${totalsize} smaller than the header`);
+  if (totalsize > bytes.length) fail(bytes.length, `truncated: totalsize is ${totalsize} bytes, file has ${bytes.length}`);
+  const sizeStrings = u32(32);
+  const sizeStruct = version >= 17 ? u32(36) : totalsize - offStruct;
+  const inside = (what: string, at: number, off: number, size: number) => {
+    if (off < HEADER_SIZE || off > totalsize || size > totalsize - off)
+      fail(at, `${what} (offset ${off}, size ${size}) outside totalsize ${totalsize}`);
+  };
+  inside('structure block', 8, offStruct, sizeStruct);
+  inside('strings block', 12, offStrings, sizeStrings);
+  if (offRsvmap < HEADER_SIZE || offRsvmap > totalsize) fail(16, `memory reservation block offset ${offRsvmap} outside totalsize ${totalsize}`);
+  if (offStruct % 4) fail(8, `structure block offset ${offStruct} not 4-byte aligned`);
+
+  const root = new Node('');
+  const tree = new Tree(root, file);
+  tree.bootCpuidPhys = u32(28);
+
+  // Memory reservation block: (address, size) pairs of u64 ending with (0, 0).
+  for (let o = offRsvmap; ; o += 16) {
+    if (o + 16 > totalsize) fail(o, 'memory reservation block not terminated');
+    const address = view.getBigUint64(o);
+    const size = view.getBigUint64(o + 8);
+    if (address === 0n && size === 0n) break;
+    tree.memreserves.push({ address, size });
+  }
+
+  const structEnd = offStruct + sizeStruct;
+  const stringsEnd = offStrings + sizeStrings;
+  const nameCache = new Map<number, string>();
+  const propName = (nameoff: number, at: number): string => {
+    const cached = nameCache.get(nameoff);
+    if (cached !== undefined) return cached;
+    if (nameoff >= sizeStrings) fail(at, `property name offset ${nameoff} outside the strings block (size ${sizeStrings})`);
+    const start = offStrings + nameoff;
+    const end = bytes.indexOf(0, start);
+    if (end < 0 || end >= stringsEnd) fail(at, `property name at strings offset ${nameoff} is not terminated`);
+    const name = decoder.decode(bytes.subarray(start, end));
+    nameCache.set(nameoff, name);
+    return name;
+  };
+
+  let o = offStruct;
+  const token = (): number => {
+    if (o + 4 > structEnd) fail(o, 'structure block ends without FDT_END');
+    const t = u32(o);
+    o += 4;
+    return t;
+  };
+  let current: Node | null = null;
+  let depth = 0;
+  let sawRoot = false;
+  for (;;) {
+    const at = o;
+    const t = token();
+    if (t === FDT_NOP) continue;
+    if (t === FDT_BEGIN_NODE) {
+      const end = bytes.indexOf(0, o);
+      if (end < 0 || end >= structEnd) fail(at, 'node name is not terminated');
+      const name = decoder.decode(bytes.subarray(o, end));
+      o = (end + 4) & ~3;
+      if (current === null) {
+        if (sawRoot) fail(at, 'second root node');
+        if (name !== '') fail(at, `root node has name "${name}"`);
+        sawRoot = true;
+        current = root;
+      } else {
+        if (name === '') fail(at, `empty node name under ${current.path}`);
+        current = current.addChild(new Node(name));
+      }
+      if (++depth > MAX_DEPTH) fail(at, `nodes nested deeper than ${MAX_DEPTH}`);
+    } else if (t === FDT_END_NODE) {
+      if (current === null) fail(at, 'FDT_END_NODE without a matching FDT_BEGIN_NODE');
+      current = current!.parent;
+      depth--;
+    } else if (t === FDT_PROP) {
+      if (current === null) fail(at, 'property outside any node');
+      if (o + 8 > structEnd) fail(at, 'property header past the end of the structure block');
+      const len = u32(o);
+      const nameoff = u32(o + 4);
+      o += 8;
+      if (len > structEnd - o) fail(at, `property value (${len} bytes) past the end of the structure block`);
+      const name = propName(nameoff, at + 8);
+      current!.props.push(new Property(name, bytes.slice(o, o + len)));
+      o = (o + len + 3) & ~3;
+    } else if (t === FDT_END) {
+      if (current !== null) fail(at, `FDT_END inside node ${current.path || '/'} (unbalanced nodes)`);
+      if (!sawRoot) fail(at, 'no root node');
+      break;
+    } else {
+      fail(at, `bad structure token 0x${t.toString(16)}`);
+    }
+  }
+  return tree;
+}

@@ -1,0 +1,4 @@
+export * from './map.js';
+export * from './lookup.js';
+export * from './coverage.js';
+export * from './translate.js';

@@ -1,0 +1,87 @@
+// One ID through a map: a mirror of of_map_id() (drivers/of/base.c) in its two forms.
+import type { Node } from '../tree/model.js';
+import { NAMES, type Errno, type MapEntry, type ParsedMap, type WalkError } from './map.js';
+
+export type LookupStatus = 'translated' | 'bypass' | 'no-map' | 'error';
+
+export interface LookupResult {
+  status: LookupStatus;
+  mask: number;
+  masked: number;
+  /** Matching entry, or undefined. */
+  entry: MapEntry | undefined;
+  target: Node | undefined;
+  /** First output cell; for bypass and no-map the raw ID the kernel passes on. */
+  id: number | undefined;
+  ids: number[];
+  errno: Errno | null;
+  /** The line the kernel prints, or null. */
+  log: string | null;
+}
+
+/** The entry's masked-ID range `[first, last]` that the form's range test accepts, or null. */
+export function matchRange(e: MapEntry, form: 'classic' | 'mainline'): [number, number] | null {
+  if (e.length === 0) return null;
+  const end = e.ridBase + e.length; // exact, no u32 wrap in JS numbers
+  if (form === 'classic') {
+    // of_map_id() 5.3-7.1: `masked < base || masked >= base + length` in u32: when
+    // base + length wraps past 2^32 the sum is below base and the entry matches nothing.
+    if (end > 0xffffffff) return null;
+    return [e.ridBase, end - 1];
+  }
+  // 7.2+: `masked >= base && masked - base < length`: the whole range up to 2^32 - 1.
+  return [e.ridBase, Math.min(end - 1, 0xffffffff)];
+}
+
+/** The -EFAULT check of_map_id() makes on every entry it reaches. */
+export function maskIgnoresBase(m: ParsedMap, e: MapEntry): WalkError | null {
+  if ((e.ridBase & ~m.mask) >>> 0 === 0) return null;
+  const name = NAMES[m.kind];
+  return {
+    errno: 'EFAULT',
+    log: `OF: ${m.node.path}: Invalid ${name.map} translation - ${name.map}-mask (0x${m.mask.toString(16)}) ignores id-base (0x${e.ridBase.toString(16)})`,
+  };
+}
+
+/** Classic: -ENODEV when a matching entry's phandle dangles. Mainline: the entry was never read. */
+export const ENODEV: WalkError = { errno: 'ENODEV', log: null };
+
+/** Mainline: an entry with several output cells can only translate a single ID. */
+export function multiCellRange(m: ParsedMap, e: MapEntry): WalkError | null {
+  return m.form === 'mainline' && e.out.length > 1 && e.length > 1 ? { errno: 'EINVAL', log: null } : null;
+}
+
+export function outputIds(e: MapEntry, masked: number): number[] {
+  const offset = masked - e.ridBase;
+  return e.out.map((o) => (o + offset) >>> 0); // u32, wraps silently
+}
+
+/**
+ * of_map_id(np, id, map_name, mask_name, &target, &id_out). `filter` is the target the MSI
+ * DeviceID path passes (of_msi_map_id()); entries for other targets are skipped.
+ */
+export function lookup(m: ParsedMap | undefined, id: number, filter?: Node): LookupResult {
+  id = id >>> 0;
+  if (!m) return { status: 'no-map', mask: 0xffffffff, masked: id, entry: undefined, target: undefined, id, ids: [id], errno: null, log: null };
+  const masked = (id & m.mask) >>> 0;
+  const base = { mask: m.mask, masked };
+  const error = (e: WalkError, entry?: MapEntry): LookupResult => ({ ...base, status: 'error', entry, target: undefined, id: undefined, ids: [], errno: e.errno, log: e.log });
+  if (m.fatal) return error(m.fatal);
+  for (const e of m.entries) {
+    const fault = maskIgnoresBase(m, e);
+    if (fault) return error(fault, e);
+    const range = matchRange(e, m.form);
+    if (!range || masked < range[0] || masked > range[1]) continue;
+    if (!e.target) return error(ENODEV, e);
+    const multi = multiCellRange(m, e);
+    if (multi) return error(multi, e);
+    if (filter && e.target !== filter) continue;
+    const ids = outputIds(e, masked);
+    return { ...base, status: 'translated', entry: e, target: e.target, id: ids[0], ids, errno: null, log: null };
+  }
+  if (m.tail) return error(m.tail);
+  // pr_info("%pOF: no %s translation for id 0x%x on %pOF"): the raw ID passes through.
+  const on = filter ? filter.path : '(null)';
+  const log = `OF: ${m.node.path}: no ${NAMES[m.kind].map} translation for id 0x${id.toString(16)} on ${on}`;
+  return { ...base, status: 'bypass', entry: undefined, target: undefined, id, ids: [id], errno: null, log };
+}

@@ -1,0 +1,17 @@
+// The JSON contract of `dtmap check --format json` (decisions.md: "version": 1).
+import type { FileReport } from './model.js';
+import { summarize } from './model.js';
+
+export function formatJson(files: FileReport[]): string {
+  const out = {
+    version: 1,
+    files: files.map((f) => ({
+      file: f.file,
+      error: f.error,
+      maps: f.maps,
+      diagnostics: f.diagnostics.map(({ span: _span, ...d }) => d),
+    })),
+    summary: summarize(files),
+  };
+  return JSON.stringify(out, null, 2) + '\n';
+}
