@@ -2,7 +2,7 @@
 import chalk from 'chalk';
 import type { Node, Tree } from '../tree/model.js';
 import { mapNodes, type KernelForm, type MapKind } from '../map/map.js';
-import { translate, sameOutcome } from '../map/translate.js';
+import { translator, sameOutcome } from '../map/translate.js';
 import type { LookupResult } from '../map/lookup.js';
 import { bdf, hex } from '../checks/format.js';
 import { InputError } from './input.js';
@@ -41,12 +41,14 @@ export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRo
   const kinds: MapKind[] = opts.map === 'both' ? ['iommu', 'msi'] : [opts.map];
   const rows: QueryRow[] = [];
   for (const spec of ids)
-    for (const node of selectNodes(tree, opts.node, spec.domain))
+    for (const node of selectNodes(tree, opts.node, spec.domain)) {
+      const lookups = kinds.map((k) => [k, translator(tree, node, k, opts.kernel)] as const);
       for (let rid = spec.first; rid <= spec.last; rid++) {
         const results: QueryRow['results'] = {};
-        for (const k of kinds) results[k] = translate(tree, node, rid, k, opts.kernel);
+        for (const [k, look] of lookups) results[k] = look(rid);
         rows.push({ node, rid, results });
       }
+    }
   return rows;
 }
 

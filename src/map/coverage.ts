@@ -103,20 +103,24 @@ export function coverage(m: ParsedMap, lo: number, hi: number): Coverage {
   maskBlocks(lo, hi, m.mask, (raw, size, masked, folded) => {
     const mLo = masked;
     const mHi = folded ? masked : masked + size - 1;
-    walk(m, mLo, mHi, (a, b, o) => {
+    // The walk emits sub-intervals in entry order; the segments must come in ID order.
+    const parts: Array<[number, number, Outcome]> = [];
+    walk(m, mLo, mHi, (a, b, o) => parts.push([a, b, o]));
+    parts.sort((x, y) => x[0] - y[0]);
+    for (const [a, b, o] of parts) {
       const first = folded ? raw : raw + (a - mLo);
       const last = folded ? raw + size - 1 : raw + (b - mLo);
       if (o.kind === 'match') {
         const e = o.entry;
         take(e.index, a, b);
-        const at = (x: number) => (e.out[0]! + (x - e.ridBase)) >>> 0;
+        const at = (x: number) => (e.out.length ? (e.out[0]! + (x - e.ridBase)) >>> 0 : undefined);
         push({ first, last, status: 'translated', entry: e, target: e.target, idFirst: at(a), idLast: at(b), errno: null, log: null });
       } else if (o.kind === 'bypass') {
         push({ first, last, status: 'bypass', entry: undefined, target: undefined, idFirst: first, idLast: last, errno: null, log: null });
       } else {
         push({ first, last, status: 'error', entry: o.entry, target: undefined, idFirst: undefined, idLast: undefined, errno: o.error.errno, log: o.error.log });
       }
-    });
+    }
   });
   return { segments, takes };
 }

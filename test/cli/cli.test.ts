@@ -1,0 +1,86 @@
+// The bundled CLI, run as users run it, on the QEMU DTBs.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const run = (...args: string[]) => {
+  const r = spawnSync(process.execPath, ['bin/dtmap.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const VIRTIO = 'fixtures/qemu/virt-virtio-iommu.dtb';
+
+describe('dtmap check', () => {
+  it('explains the virtio-iommu gap at 00:02.0 as the IOMMU own function and exits 0', () => {
+    const r = run('check', VIRTIO);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('iommu-map-gap');
+    expect(r.out).toContain("RID 00:02.0 is left out of iommu-map on purpose: it is the IOMMU's own function");
+    expect(r.out).not.toMatch(/\x1b\[/); // NO_COLOR
+  });
+
+  it('JSON follows the contract', () => {
+    const r = run('check', '--format', 'json', VIRTIO, 'fixtures/qemu/virt-smmuv3-its.dtb');
+    const j = JSON.parse(r.out);
+    expect(j.version).toBe(1);
+    expect(j.files).toHaveLength(2);
+    const [virtio, smmu] = j.files;
+    expect(virtio.error).toBeNull();
+    expect(virtio.maps.map((m: { property: string }) => m.property)).toEqual(['iommu-map', 'msi-map']);
+    expect(virtio.maps[0]).toMatchObject({ node: '/pcie@10000000', status: 'okay', mask: 0xffffffff, busRange: [0, 255] });
+    expect(virtio.maps[0].entries[1]).toMatchObject({ ridBase: 0x11, target: '/pcie@10000000/virtio_iommu@2,0', outBase: 0x11, out: [0x11], length: 0xffef });
+    expect(virtio.diagnostics).toEqual([
+      expect.objectContaining({ rule: 'iommu-map-gap', severity: 'info', node: '/pcie@10000000', property: 'iommu-map', rids: [[0x10, 0x10]], entry: null }),
+    ]);
+    expect(smmu.diagnostics).toEqual([]);
+    expect(j.summary).toEqual({ errors: 0, warnings: 0, infos: 1 });
+  });
+
+  it('unreadable input: one line naming the file, exit 2, others still checked', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtmap-'));
+    const bad = join(dir, 'bad.dtb');
+    writeFileSync(bad, readFileSync(VIRTIO).subarray(0, 1000));
+    const r = run('check', bad, VIRTIO);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/bad\.dtb: truncated: totalsize is \d+ bytes, file has 1000/);
+    expect(r.out).toContain('virt-virtio-iommu.dtb');
+    expect(run('check', join(dir, 'missing.dtb')).err).toMatch(/missing\.dtb: no such file/);
+  });
+
+  it('usage errors exit 2', () => {
+    expect(run('check').code).toBe(2);
+    expect(run('check', '--kernel', 'bogus', VIRTIO).code).toBe(2);
+  });
+});
+
+describe('dtmap query', () => {
+  it('bypass at the IOMMU function, with the kernel log line', () => {
+    const r = run('query', '--format', 'json', VIRTIO, '00:02.0');
+    const [row] = JSON.parse(r.out);
+    expect(row.rid).toBe(0x10);
+    expect(row.iommu).toMatchObject({ status: 'bypass', id: 0x10, entry: null, errno: null, log: 'OF: /pcie@10000000: no iommu-map translation for id 0x10 on (null)' });
+    expect(row.msi).toMatchObject({ status: 'translated', target: '/intc@8000000/its@8080000', id: 0x10, entry: 0 });
+    expect(r.code).toBe(0);
+  });
+
+  it('accepts hex, decimal, BDF and ranges; pretty output merges a range', () => {
+    const j = JSON.parse(run('query', '--format', 'json', VIRTIO, '0x11', '18', '00:03.0-00:03.1').out);
+    expect(j.map((x: { rid: number }) => x.rid)).toEqual([0x11, 18, 0x18, 0x19]);
+    expect(j[0].iommu).toMatchObject({ status: 'translated', entry: 1, id: 0x11 });
+    const p = run('query', VIRTIO, '00:00.0-ff:1f.7').out;
+    expect(p.split('\n').filter((l) => l.startsWith('/pcie'))).toEqual([
+      '/pcie@10000000  RID 00:00.0 (0x0) - 00:01.7 (0xf)',
+      '/pcie@10000000  RID 00:02.0 (0x10)',
+      '/pcie@10000000  RID 00:02.1 (0x11) - ff:1f.7 (0xffff)',
+    ]);
+  });
+
+  it('bad RIDs and labels in a label-less DTB are usage errors', () => {
+    expect(run('query', VIRTIO, '00:20.0').code).toBe(2);
+    const r = run('query', '--node', 'pcie', VIRTIO, '0');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('no labels');
+  });
+});

@@ -1,0 +1,25 @@
+// Small trees built in code for engine tests: the same model the readers build.
+import { Node, Property, Tree } from '../src/tree/model.js';
+
+export function cellsValue(cells: number[]): Uint8Array {
+  const v = new Uint8Array(cells.length * 4);
+  const view = new DataView(v.buffer);
+  cells.forEach((c, i) => view.setUint32(i * 4, c >>> 0));
+  return v;
+}
+
+export function stringValue(s: string): Uint8Array {
+  return new TextEncoder().encode(s + '\0');
+}
+
+export function node(name: string, props: Record<string, number[] | string | true>, children: Node[] = []): Node {
+  const n = new Node(name);
+  for (const [k, v] of Object.entries(props))
+    n.props.push(new Property(k, v === true ? new Uint8Array(0) : typeof v === 'string' ? stringValue(v) : cellsValue(v)));
+  for (const c of children) n.addChild(c);
+  return n;
+}
+
+export function tree(children: Node[]): Tree {
+  return new Tree(node('', {}, children), 'test');
+}
