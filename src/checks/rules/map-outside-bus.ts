@@ -13,7 +13,10 @@ export const mapOutsideBus: Rule = {
     for (const b of ctx.bridges) {
       if (!b.pci) continue;
       for (const { parsed: m } of Object.values(b.maps)) {
-        // Masked IDs the bus can produce lie within [lo & mask, hi & mask] for the usual masks.
+        // Only a mask that keeps every bus bit lets an entry name buses: with 0xff00 or 0xffff the
+        // masked IDs the bus can produce lie within [lo & mask, hi & mask]; a folding mask
+        // (0, 0xff) makes the entry's length meaningless beyond what the mask leaves.
+        if (((m.mask & 0xff00) >>> 0) !== 0xff00) continue;
         const lo = (b.domain[0] & m.mask) >>> 0;
         const hi = (b.domain[1] & m.mask) >>> 0;
         for (const e of m.entries) {
