@@ -13,7 +13,8 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  minifyWhitespace: false,
+  minify: true,
+  keepNames: false,
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
   // commander is CommonJS: give the ESM bundle a require() for its node: built-ins.
