@@ -12,6 +12,10 @@ export interface InputOptions {
   includeDirs?: string[];
   defines?: Record<string, string>;
   verbose?: boolean;
+  /** Overlays (.dtbo / .dtso) applied in order. */
+  overlays?: string[];
+  /** Read a directory as a live tree (/proc/device-tree form). */
+  live?: boolean;
 }
 
 const MAX_INPUT = 512 * 1024 * 1024;

@@ -1,14 +1,12 @@
 // The dtmap command line: commander wiring only; the work is in the library modules.
 import { Command, CommanderError, Option } from 'commander';
 import chalk from 'chalk';
-import { check } from '../checks/index.js';
-import { formatJson } from '../report/json.js';
-import { formatPretty } from '../report/pretty.js';
-import { summarizeMaps, type FileReport } from '../report/model.js';
 import type { KernelForm } from '../map/map.js';
 import { InputError, loadTree } from './input.js';
 import { parseIdSpec } from './rid.js';
 import { queryFails, queryJson, queryPretty, runQuery } from './query.js';
+import { formatRules, parseDefines, runCheck } from './check.js';
+import { loadConfig } from './config.js';
 
 const VERSION = '0.1.0';
 
@@ -18,34 +16,14 @@ function setColour(argv: string[]): void {
   else if (noColour) chalk.level = 0;
 }
 
-const kernelOption = () => new Option('--kernel <form>', 'kernel form: classic (Linux 5.3-7.1) or mainline (7.2+)').choices(['classic', 'mainline']).default('classic');
+const kernelOption = () => new Option('--kernel <form>', 'kernel form: classic (Linux 5.3-7.1, the default) or mainline (7.2+)').choices(['classic', 'mainline']);
 const collect = (v: string, prev: string[]) => [...prev, v];
-const defines = (list: string[]) => Object.fromEntries(list.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])));
 
-async function runCheck(files: string[], opts: { format: string; kernel: KernelForm; include: string[]; define: string[]; quiet?: boolean; verbose?: boolean }): Promise<number> {
-  const reports: FileReport[] = [];
-  let unreadable = false;
-  for (const file of files) {
-    try {
-      const tree = await loadTree(file, { includeDirs: opts.include, defines: defines(opts.define) });
-      reports.push({ file, error: null, maps: summarizeMaps(tree, opts.kernel), diagnostics: check(tree, { kernel: opts.kernel }) });
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      unreadable = true;
-      reports.push({ file, error: e.message, maps: [], diagnostics: [] });
-      if (opts.format === 'pretty') process.stderr.write(`dtmap: error: ${e.message}\n`);
-    }
-  }
-  const shown = opts.format === 'pretty' ? reports.filter((r) => !r.error) : reports;
-  process.stdout.write(opts.format === 'json' ? formatJson(shown) : formatPretty(shown, opts));
-  if (unreadable) return 2;
-  return reports.some((r) => r.diagnostics.some((d) => d.severity === 'error')) ? 1 : 0;
-}
-
-async function runQueryCommand(file: string, rids: string[], opts: { format: string; kernel: KernelForm; node?: string; map: 'iommu' | 'msi' | 'both'; include: string[]; define: string[] }): Promise<number> {
+async function runQueryCommand(file: string, rids: string[], opts: { format: string; kernel?: KernelForm; node?: string; map: 'iommu' | 'msi' | 'both'; include: string[]; define: string[]; config?: string }): Promise<number> {
+  const config = loadConfig(opts.config);
   const specs = rids.map(parseIdSpec);
-  const tree = await loadTree(file, { includeDirs: opts.include, defines: defines(opts.define) });
-  const rows = runQuery(tree, specs, opts);
+  const tree = await loadTree(file, { includeDirs: [...opts.include, ...config.include], defines: { ...config.define, ...parseDefines(opts.define) } });
+  const rows = runQuery(tree, specs, { node: opts.node, map: opts.map, kernel: opts.kernel ?? config.kernel ?? 'classic' });
   process.stdout.write(opts.format === 'json' ? queryJson(tree, rows) : queryPretty(tree, rows));
   return queryFails(rows) ? 1 : 0;
 }
@@ -63,16 +41,24 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('check')
-    .description('check every iommu-map / msi-map in the given DTB or DTS files')
-    .argument('<file...>', 'DTB or DTS files')
-    .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .description('check every iommu-map / msi-map in DTB or DTS files, directories or globs')
+    .argument('<file...>', 'DTB or DTS files, directories (searched for *.dts, *.dtb) or quoted globs')
+    .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github', 'gcc']).default('pretty'))
     .addOption(kernelOption())
+    .option('-o, --output <file>', 'write the report to a file (atomically)')
+    .option('--rule <rule=severity>', 'set a rule to off|info|warning|error (repeatable)', collect, [])
+    .option('--config <file>', 'configuration file (default: .dtmaprc.json or package.json "dtmap", found upwards)')
+    .option('--strict', 'warnings fail the run too')
+    .option('--max-warnings <n>', 'fail when there are more than N warnings')
+    .option('-q, --quiet', 'report errors only')
+    .option('-v, --verbose', 'also list every map entry')
+    .option('--baseline <file>', 'report only findings not recorded in this baseline')
+    .option('--write-baseline <file>', "record this run's findings as a baseline")
+    .option('-j, --jobs <n>', 'files checked in parallel (default: all cores)')
     .option('-I, --include <dir>', 'include directory for DTS input (repeatable)', collect, [])
     .option('-D, --define <name[=value]>', 'preprocessor define for DTS input (repeatable)', collect, [])
-    .option('-q, --quiet', 'show errors only')
-    .option('-v, --verbose', 'also list every map entry')
     .action(async (files: string[], opts) => {
-      code = await runCheck(files, opts);
+      code = await runCheck(files, opts, VERSION);
     });
 
   program
@@ -84,10 +70,19 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(kernelOption())
     .option('--node <path|label>', 'host bridge node (needed when several carry maps)')
     .addOption(new Option('--map <which>', 'which map').choices(['iommu', 'msi', 'both']).default('both'))
+    .option('--config <file>', 'configuration file')
     .option('-I, --include <dir>', 'include directory for DTS input (repeatable)', collect, [])
     .option('-D, --define <name[=value]>', 'preprocessor define for DTS input (repeatable)', collect, [])
     .action(async (file: string, rids: string[], opts) => {
       code = await runQueryCommand(file, rids, opts);
+    });
+
+  program
+    .command('rules')
+    .description('list every rule with its default severity')
+    .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .action((opts: { format: string }) => {
+      process.stdout.write(formatRules(opts.format === 'json'));
     });
 
   try {

@@ -3,6 +3,7 @@ import chalk from 'chalk';
 import type { Diagnostic, Severity } from '../checks/types.js';
 import type { FileReport } from './model.js';
 import { summarize } from './model.js';
+import { codeFrame } from './frame.js';
 
 const COLOUR: Record<Severity, (s: string) => string> = {
   error: (s) => chalk.red.bold(s),
@@ -12,9 +13,20 @@ const COLOUR: Record<Severity, (s: string) => string> = {
 
 const hex = (v: number) => '0x' + v.toString(16);
 
-export function formatPretty(files: FileReport[], opts: { quiet?: boolean; verbose?: boolean } = {}): string {
+export interface PrettyOptions {
+  quiet?: boolean;
+  verbose?: boolean;
+  /** Wall time of the run, for the summary line. */
+  elapsedMs?: number;
+  /** Extra lines for the end (baseline notes). */
+  notes?: string[];
+}
+
+export function formatPretty(files: FileReport[], opts: PrettyOptions = {}): string {
   const lines: string[] = [];
   for (const f of files) {
+    // In a batch, files with nothing to show stay out of the way; the summary counts them.
+    if (files.length > 1 && !opts.verbose && !f.error && !f.diagnostics.some((d) => !opts.quiet || d.severity === 'error')) continue;
     lines.push(chalk.bold.underline(f.file));
     if (f.error) {
       lines.push(`  ${COLOUR.error('error')}  ${f.error}`, '');
@@ -35,6 +47,8 @@ export function formatPretty(files: FileReport[], opts: { quiet?: boolean; verbo
         const entry = d.entry !== null ? chalk.dim(` [entry ${d.entry}]`) : '';
         lines.push(`    ${COLOUR[d.severity](d.severity.padEnd(7))} ${chalk.dim(d.rule.padEnd(21))} ${d.property ?? ''}${entry}${where}`);
         lines.push(`        ${d.message}`);
+        const frame = d.span && codeFrame(d.span);
+        if (frame) lines.push(`      ${frame[0]}`, `      ${chalk.red(frame[1])}`);
       }
     }
     if (opts.verbose)
@@ -44,9 +58,13 @@ export function formatPretty(files: FileReport[], opts: { quiet?: boolean; verbo
       }
     lines.push('');
   }
+  lines.push(...(opts.notes ?? []));
   const s = summarize(files);
   const mark = s.errors ? chalk.red('✖') : chalk.green('✔');
   const n = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
-  lines.push(`${mark} ${n(files.length, 'file')}: ${n(s.errors, 'error')}, ${n(s.warnings, 'warning')}, ${n(s.infos, 'info')}`);
+  const withMaps = files.filter((f) => f.maps.length).length;
+  const nodes = files.reduce((k, f) => k + new Set(f.maps.map((m) => m.node)).size, 0);
+  const time = opts.elapsedMs !== undefined ? ` in ${(opts.elapsedMs / 1000).toFixed(2)} s` : '';
+  lines.push(`${mark} ${n(files.length, 'file')} (${withMaps} with maps, ${n(nodes, 'node')} with maps): ${n(s.errors, 'error')}, ${n(s.warnings, 'warning')}, ${n(s.infos, 'info')}${time}`);
   return lines.join('\n') + '\n';
 }

@@ -1,0 +1,26 @@
+// One input file through the whole pipeline: read, check, summarise. Used inline and by workers.
+import { check } from '../checks/index.js';
+import type { KernelForm } from '../map/map.js';
+import { summarizeMaps, type FileReport } from '../report/model.js';
+import type { RuleSetting } from './config.js';
+import { InputError, loadTree } from './input.js';
+
+export interface FileCheckOptions {
+  kernel: KernelForm;
+  rules: Record<string, RuleSetting>;
+  include: string[];
+  define: Record<string, string>;
+  overlays?: string[];
+  live?: boolean;
+}
+
+export async function checkFile(file: string, opts: FileCheckOptions): Promise<FileReport> {
+  try {
+    const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live });
+    return { file, error: null, maps: summarizeMaps(tree, opts.kernel), diagnostics: check(tree, { kernel: opts.kernel, rules: opts.rules }) };
+  } catch (e) {
+    if (e instanceof InputError) return { file, error: e.message, maps: [], diagnostics: [] };
+    // A bug, not bad input: report it against the file, still one line, and keep going.
+    return { file, error: `${file}: internal error: ${e instanceof Error ? e.message : String(e)}`, maps: [], diagnostics: [] };
+  }
+}

@@ -1,0 +1,133 @@
+// `dtmap check`: inputs -> per-file reports -> baseline -> format -> exit code.
+import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { RULES } from '../checks/index.js';
+import type { KernelForm } from '../map/map.js';
+import type { FileReport } from '../report/model.js';
+import { formatJson } from '../report/json.js';
+import { formatPretty } from '../report/pretty.js';
+import { formatSarif } from '../report/sarif.js';
+import { formatGithub } from '../report/github.js';
+import { formatGcc } from '../report/gcc.js';
+import { applyBaseline, makeBaseline, parseBaseline } from '../report/baseline.js';
+import { ridList } from '../checks/format.js';
+import { loadConfig, parseRuleOption, type RuleSetting } from './config.js';
+import { expandInputs } from './files.js';
+import { InputError } from './input.js';
+import { writeAtomic } from './output.js';
+import { checkAll, progressBar } from './pool.js';
+
+export interface CheckCommandOptions {
+  format: 'pretty' | 'json' | 'sarif' | 'github' | 'gcc';
+  kernel?: KernelForm;
+  include: string[];
+  define: string[];
+  rule: string[];
+  config?: string;
+  strict?: boolean;
+  maxWarnings?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  output?: string;
+  baseline?: string;
+  writeBaseline?: string;
+  jobs?: string;
+  overlay?: string[];
+  live?: boolean;
+  isLiveTree?: (dir: string) => boolean;
+}
+
+export const parseDefines = (list: string[]) => Object.fromEntries(list.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])));
+
+function positiveInt(text: string | undefined, option: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new InputError(`${option} ${text}: not a non-negative integer`);
+  return Number(text);
+}
+
+export async function runCheck(args: string[], opts: CheckCommandOptions, version: string): Promise<number> {
+  const started = Date.now();
+  const config = loadConfig(opts.config);
+  const rules: Record<string, RuleSetting> = { ...config.rules };
+  for (const r of opts.rule) {
+    const [id, setting] = parseRuleOption(r);
+    rules[id] = setting;
+  }
+  const jobs = positiveInt(opts.jobs, '--jobs', availableParallelism());
+  const maxWarnings = opts.maxWarnings === undefined ? undefined : positiveInt(opts.maxWarnings, '--max-warnings', 0);
+  const kernel = opts.kernel ?? config.kernel ?? 'classic';
+  const files = expandInputs(args, { isLiveTree: opts.live ? () => true : opts.isLiveTree });
+  const fileOpts = { kernel, rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live };
+  let reports = await checkAll(files, jobs, fileOpts, progressBar(files.length));
+
+  const notes: string[] = [];
+  if (opts.writeBaseline) {
+    writeAtomic(opts.writeBaseline, JSON.stringify(makeBaseline(reports, opts.writeBaseline), null, 2) + '\n');
+    const n = reports.reduce((k, r) => k + r.diagnostics.length, 0);
+    notes.push(`baseline: wrote ${n} finding${n === 1 ? '' : 's'} to ${opts.writeBaseline}`);
+  }
+  let baselineInfo: { suppressed: number; stale: unknown[] } | undefined;
+  if (opts.baseline) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(opts.baseline, 'utf8'));
+    } catch (e) {
+      throw new InputError(`${opts.baseline}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+    let baseline;
+    try {
+      baseline = parseBaseline(raw, opts.baseline);
+    } catch (e) {
+      throw new InputError((e as Error).message);
+    }
+    const result = applyBaseline(reports, baseline, opts.baseline);
+    reports = result.files;
+    baselineInfo = { suppressed: result.suppressed, stale: result.stale };
+    notes.push(`baseline: ${result.suppressed} finding${result.suppressed === 1 ? '' : 's'} suppressed by ${opts.baseline}`);
+    if (result.stale.length) {
+      notes.push(`baseline: ${result.stale.length} entr${result.stale.length === 1 ? 'y no longer occurs' : 'ies no longer occur'} (update it with --write-baseline):`);
+      for (const e of result.stale.slice(0, 10)) notes.push(`  ${e.file} ${e.node} ${e.property ?? ''} ${e.rule}${e.rids.length ? ' ' + ridList(e.rids, 2) : ''}`);
+      if (result.stale.length > 10) notes.push(`  ... and ${result.stale.length - 10} more`);
+    }
+  }
+
+  const shown: FileReport[] = opts.quiet ? reports.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => d.severity === 'error') })) : reports;
+  let text: string;
+  switch (opts.format) {
+    case 'json': {
+      const json = JSON.parse(formatJson(shown));
+      if (baselineInfo) json.baseline = baselineInfo;
+      text = JSON.stringify(json, null, 2) + '\n';
+      break;
+    }
+    case 'sarif':
+      text = formatSarif(shown, RULES, version);
+      break;
+    case 'github':
+      text = formatGithub(shown);
+      break;
+    case 'gcc':
+      text = formatGcc(shown);
+      break;
+    default:
+      text = formatPretty(shown.filter((r) => !r.error), { quiet: opts.quiet, verbose: opts.verbose, elapsedMs: Date.now() - started, notes });
+  }
+  if (opts.format === 'pretty' || opts.format === 'gcc') for (const r of reports) if (r.error && opts.format === 'pretty') process.stderr.write(`dtmap: error: ${r.error}\n`);
+  if (opts.format !== 'pretty') for (const n of notes) process.stderr.write(`dtmap: ${n}\n`);
+  if (opts.output) writeAtomic(opts.output, text);
+  else process.stdout.write(text);
+
+  if (reports.some((r) => r.error)) return 2;
+  const all = reports.flatMap((r) => r.diagnostics);
+  const warnings = all.filter((d) => d.severity === 'warning').length;
+  if (all.some((d) => d.severity === 'error')) return 1;
+  if (opts.strict && warnings) return 1;
+  if (maxWarnings !== undefined && warnings > maxWarnings) return 1;
+  return 0;
+}
+
+export function formatRules(json: boolean): string {
+  if (json) return JSON.stringify(RULES.map((r) => ({ id: r.id, severity: r.severity, description: r.description, docs: `docs/rules/${r.id}.md` })), null, 2) + '\n';
+  const w = Math.max(...RULES.map((r) => r.id.length));
+  return RULES.map((r) => `${r.id.padEnd(w)}  ${r.severity.padEnd(7)}  ${r.description}`).join('\n') + '\n';
+}

@@ -1,0 +1,55 @@
+// Checks many files on N worker threads; results come back in input order whatever the scheduling.
+import { Worker } from 'node:worker_threads';
+import type { FileReport } from '../report/model.js';
+import { checkFile, type FileCheckOptions } from './check-file.js';
+
+export async function checkAll(files: string[], jobs: number, opts: FileCheckOptions, progress?: (done: number) => void): Promise<FileReport[]> {
+  const results: FileReport[] = new Array(files.length);
+  let done = 0;
+  if (jobs <= 1 || files.length < 4) {
+    for (let i = 0; i < files.length; i++) {
+      results[i] = await checkFile(files[i]!, opts);
+      progress?.(++done);
+    }
+    return results;
+  }
+  let next = 0;
+  const workerUrl = new URL('./worker.js', import.meta.url);
+  const run = () =>
+    new Promise<void>((resolve, reject) => {
+      const w = new Worker(workerUrl);
+      const feed = () => {
+        if (next >= files.length) {
+          void w.terminate().then(() => resolve());
+          return;
+        }
+        const index = next++;
+        w.postMessage({ index, file: files[index], opts });
+      };
+      w.on('message', (m: { index: number; report: FileReport }) => {
+        results[m.index] = m.report;
+        progress?.(++done);
+        feed();
+      });
+      w.on('error', reject);
+      feed();
+    });
+  await Promise.all(Array.from({ length: Math.min(jobs, files.length) }, run));
+  return results;
+}
+
+/** A one-line progress bar on stderr, only for long runs on a terminal. */
+export function progressBar(total: number): ((done: number) => void) | undefined {
+  if (!process.stderr.isTTY || total < 50) return undefined;
+  const start = Date.now();
+  let last = 0;
+  return (done) => {
+    const now = Date.now();
+    if (now - start < 500 || (now - last < 100 && done < total)) return;
+    last = now;
+    const width = 30;
+    const fill = Math.round((done / total) * width);
+    process.stderr.write(`\r[${'#'.repeat(fill)}${' '.repeat(width - fill)}] ${done}/${total}`);
+    if (done === total) process.stderr.write('\r' + ' '.repeat(width + 24) + '\r');
+  };
+}

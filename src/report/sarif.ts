@@ -1,0 +1,52 @@
+// SARIF 2.1.0 for code-scanning uploads: rules in tool.driver.rules, one result per finding,
+// every result with a location (the input file; a region when the source position is known).
+import type { FileReport } from './model.js';
+import type { Rule, Severity } from '../checks/types.js';
+import { relPath } from './paths.js';
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
+const DOCS = 'https://github.com/dtmap/dtmap/blob/main/docs/rules/';
+
+export function formatSarif(files: FileReport[], rules: readonly Rule[], version: string): string {
+  const index = new Map(rules.map((r, i) => [r.id, i]));
+  const results = files.flatMap((f) =>
+    f.diagnostics.map((d) => {
+      const physical: Record<string, unknown> = { artifactLocation: { uri: relPath(d.location?.file ?? f.file) } };
+      if (d.location) physical.region = { startLine: d.location.line, startColumn: d.location.column };
+      return {
+        ruleId: d.rule,
+        ruleIndex: index.get(d.rule),
+        level: LEVEL[d.severity],
+        message: { text: d.message },
+        locations: [{ physicalLocation: physical, logicalLocations: [{ fullyQualifiedName: `${d.node}${d.property ? ':' + d.property : ''}`, kind: 'member' }] }],
+        partialFingerprints: { dtmapFinding: [relPath(f.file), d.node, d.property ?? '', d.rule, JSON.stringify(d.rids)].join('|') },
+        properties: { node: d.node, property: d.property, rids: d.rids, entry: d.entry, input: relPath(f.file) },
+      };
+    }),
+  );
+  const log = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'dtmap',
+            version,
+            informationUri: 'https://github.com/dtmap/dtmap',
+            rules: rules.map((r) => ({
+              id: r.id,
+              name: r.id,
+              shortDescription: { text: r.description },
+              helpUri: `${DOCS}${r.id}.md`,
+              defaultConfiguration: { level: LEVEL[r.severity] },
+            })),
+          },
+        },
+        invocations: [{ executionSuccessful: !files.some((f) => f.error), toolExecutionNotifications: files.filter((f) => f.error).map((f) => ({ level: 'error', message: { text: f.error! }, locations: [{ physicalLocation: { artifactLocation: { uri: relPath(f.file) } } }] })) }],
+        results,
+      },
+    ],
+  };
+  return JSON.stringify(log, null, 2) + '\n';
+}
