@@ -2,7 +2,7 @@
 // its coverage of the RID space computed once.
 import type { Node, Span, Tree } from '../tree/model.js';
 import { busRange, isPciBridge, MAP_KINDS, mapNodes, parseMap, type KernelForm, type MapEntry, type MapKind, type ParsedMap } from '../map/map.js';
-import { coverage, type Coverage } from '../map/coverage.js';
+import { coverage, mergeRanges, type Coverage } from '../map/coverage.js';
 
 export interface Bridge {
   node: Node;
@@ -38,6 +38,11 @@ export function buildContext(tree: Tree, form: KernelForm): Context {
     return b;
   });
   return { tree, form, bridges, analyse };
+}
+
+/** Raw RIDs of the segments that satisfy `pred`, merged. */
+export function segmentRids(c: Coverage, pred: (s: Coverage['segments'][number]) => boolean): Array<[number, number]> {
+  return mergeRanges(c.segments.filter(pred).map((s) => [s.first, s.last]));
 }
 
 /** Where an entry was written: the span of its first cell, else the property's. */

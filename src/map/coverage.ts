@@ -125,6 +125,33 @@ export function coverage(m: ParsedMap, lo: number, hi: number): Coverage {
   return { segments, takes };
 }
 
+/** Raw IDs of [lo, hi] whose masked value lies in [mlo, mhi], as merged ranges. */
+export function preimage(lo: number, hi: number, mask: number, mlo: number, mhi: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  maskBlocks(lo, hi, mask, (raw, size, masked, folded) => {
+    if (folded) {
+      if (masked >= mlo && masked <= mhi) out.push([raw, raw + size - 1]);
+      return;
+    }
+    const s = Math.max(masked, mlo);
+    const t = Math.min(masked + size - 1, mhi);
+    if (s <= t) out.push([raw + (s - masked), raw + (t - masked)]);
+  });
+  return mergeRanges(out);
+}
+
+/** The intersection of two sets of merged ranges. */
+export function intersectRanges(a: Array<[number, number]>, b: Array<[number, number]>): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [x, y] of a)
+    for (const [u, v] of b) {
+      const s = Math.max(x, u);
+      const t = Math.min(y, v);
+      if (s <= t) out.push([s, t]);
+    }
+  return mergeRanges(out);
+}
+
 /** Merges inclusive ranges into maximal sorted ranges. */
 export function mergeRanges(ranges: Array<[number, number]>): Array<[number, number]> {
   const sorted = [...ranges].sort((x, y) => x[0] - y[0]);

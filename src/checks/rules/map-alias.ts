@@ -4,6 +4,7 @@ import { entrySpan } from '../context.js';
 import { MAP_KINDS, NAMES, type MapEntry, type MapKind } from '../../map/map.js';
 import type { Node } from '../../tree/model.js';
 import { idRange } from '../format.js';
+import { mergeRanges } from '../../map/coverage.js';
 
 interface Output {
   bridge: Bridge;
@@ -56,7 +57,7 @@ export const mapAlias: Rule = {
             const q = mine[j]!;
             const ids = p.entry !== q.entry ? overlap(p, q) : null;
             if (ids)
-              report({ node: b.node.path, property: name, message: `entries ${p.entry.index} and ${q.entry.index} both give ${q.target.path} ID ${idRange(ids[0], ids[1])}: different RIDs share one ${kind === 'iommu' ? 'StreamID' : 'DeviceID'}`, rids: q.rids, entry: q.entry.index, span: entrySpan(b.maps[kind]!.parsed, q.entry), disabled: !b.enabled });
+              report({ node: b.node.path, property: name, message: `entries ${p.entry.index} and ${q.entry.index} both give ${q.target.path} ID ${idRange(ids[0], ids[1])}: different RIDs share one ${kind === 'iommu' ? 'StreamID' : 'DeviceID'}`, rids: mergeRanges([...p.rids, ...q.rids]), entry: q.entry.index, span: entrySpan(b.maps[kind]!.parsed, q.entry), disabled: !b.enabled });
           }
         if (!b.enabled) continue; // disabled bridges take no part in cross-bridge checks
         const reported = new Set<Node>();

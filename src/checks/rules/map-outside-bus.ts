@@ -1,7 +1,6 @@
 import type { Rule } from '../types.js';
 import { entrySpan } from '../context.js';
 import { NAMES } from '../../map/map.js';
-import { matchRange } from '../../map/lookup.js';
 import { hex, ridRange } from '../format.js';
 
 /** RIDs outside bus-range never occur: map entries for them are dead weight (or a wrong bus-range). */
@@ -13,17 +12,18 @@ export const mapOutsideBus: Rule = {
     for (const b of ctx.bridges) {
       if (!b.pci) continue;
       for (const { parsed: m } of Object.values(b.maps)) {
-        // Only a mask that keeps every bus bit lets an entry name buses: with 0xff00 or 0xffff the
-        // masked IDs the bus can produce lie within [lo & mask, hi & mask]; a folding mask
-        // (0, 0xff) makes the entry's length meaningless beyond what the mask leaves.
+        // Only a mask that keeps every bus bit lets an entry name buses (0xff00, 0xffff); with a
+        // folding mask (0, 0xff) an entry's length says nothing about buses.
         if (((m.mask & 0xff00) >>> 0) !== 0xff00) continue;
-        const lo = (b.domain[0] & m.mask) >>> 0;
-        const hi = (b.domain[1] & m.mask) >>> 0;
         for (const e of m.entries) {
-          const r = matchRange(e, m.form);
-          if (!r || (r[0] >= lo && r[1] <= hi)) continue;
-          const where = r[1] < lo || r[0] > hi ? 'lies wholly' : 'reaches';
-          const range = r[1] <= 0xffff ? ridRange(r) : `${hex(r[0])}-${hex(r[1])}`;
+          if (e.length === 0) continue;
+          // The range as written (a classic wrap matches nothing, but still names these RIDs).
+          const last = Math.min(e.ridBase + e.length - 1, 0xffffffff);
+          const firstBus = Math.floor(e.ridBase / 256);
+          const lastBus = Math.floor(last / 256);
+          if (firstBus >= b.busRange[0] && lastBus <= b.busRange[1]) continue;
+          const where = lastBus < b.busRange[0] || firstBus > b.busRange[1] ? 'lies wholly' : 'reaches';
+          const range = last <= 0xffff ? ridRange([e.ridBase, last]) : `${hex(e.ridBase)}-${hex(last)}`;
           report({ node: b.node.path, property: NAMES[m.kind].map, message: `entry ${e.index} (RIDs ${range}) ${where} outside bus-range <${hex(b.busRange[0])} ${hex(b.busRange[1])}>`, entry: e.index, span: entrySpan(m, e), disabled: !b.enabled });
         }
       }

@@ -1,5 +1,6 @@
 import type { Rule } from '../types.js';
 import { NAMES } from '../../map/map.js';
+import { segmentRids } from '../context.js';
 import type { Node } from '../../tree/model.js';
 
 /** A target that is no provider of the map's kind gets nothing from the kernel; a disabled one
@@ -10,7 +11,8 @@ export const mapTarget: Rule = {
   description: 'an entry targets a node that is not an IOMMU / MSI controller, or is disabled',
   check(ctx, report) {
     for (const b of ctx.bridges) {
-      for (const { parsed: m } of Object.values(b.maps)) {
+      for (const { parsed: m, coverage } of Object.values(b.maps)) {
+        const reaching = (t: Node) => segmentRids(coverage, (s) => s.target === t);
         const name = NAMES[m.kind].map;
         const firstEntry = new Map<Node, number>();
         for (const e of m.entries) if (e.target && !firstEntry.has(e.target)) firstEntry.set(e.target, e.index);
@@ -19,7 +21,7 @@ export const mapTarget: Rule = {
           const provider = m.kind === 'iommu' ? t.prop('#iommu-cells') !== undefined : t.prop('msi-controller') !== undefined;
           if (!provider) {
             const lacks = m.kind === 'iommu' ? 'has no #iommu-cells' : 'has no msi-controller property';
-            report({ node: b.node.path, property: name, message: `entry ${index}: target ${t.path} ${lacks}: it is not ${m.kind === 'iommu' ? 'an IOMMU' : 'an MSI controller'}`, entry: index, span: m.property.cellSpan(m.entries[index]!.cell + 1), disabled: !b.enabled });
+            report({ node: b.node.path, property: name, message: `entry ${index}: target ${t.path} ${lacks}: it is not ${m.kind === 'iommu' ? 'an IOMMU' : 'an MSI controller'}`, rids: reaching(t), entry: index, span: m.property.cellSpan(m.entries[index]!.cell + 1), disabled: !b.enabled });
           }
         }
         const disabled = targets.filter((t) => !t.enabled);
@@ -32,6 +34,7 @@ export const mapTarget: Rule = {
             property: name,
             message: `entry ${index}: target ${t.path} is disabled (status "${t.status}"): ${effect}${all ? `; every target of this ${name} is disabled, so the whole map is inert` : ''}`,
             severity: all && b.enabled ? 'warning' : 'info',
+            rids: reaching(t),
             entry: index,
             span: m.property.cellSpan(m.entries[index]!.cell + 1),
             disabled: !b.enabled,
