@@ -9,7 +9,7 @@ import { join } from 'node:path';
 const corpus = process.argv[2] ?? process.env.DTMAP_CORPUS ?? '/work/corpus';
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const dtbDir = join(corpus, 'dtb', 'arm64');
-const bin = 'bin/dtmap.js';
+const bin = 'bin/dtmap.cjs';
 
 function files(dir, ext) {
   const out = [];

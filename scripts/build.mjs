@@ -1,24 +1,22 @@
-// Bundles the library entry and the CLI with esbuild (start-up stays lean: one file, heavy
-// parts in separate chunks loaded by dynamic import), then emits type declarations with tsc.
+// Builds dist/: the library as one ESM file (with type declarations from tsc), and the CLI and
+// its worker as single CommonJS files. One CJS file is the cheapest start-up Node 20 offers:
+// no ESM loader, no chunk files to resolve (measured: `dtmap query` ~1.2x `node -e 0`, against
+// ~1.4x for the same code as split ESM chunks).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 rmSync('dist', { recursive: true, force: true });
+const common = { bundle: true, platform: 'node', target: 'node20', minify: true, logLevel: 'warning' };
+await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', format: 'esm', minify: false });
 await build({
-  entryPoints: { index: 'src/index.ts', cli: 'src/cli/main.ts', worker: 'src/cli/worker.ts' },
+  ...common,
+  entryPoints: { cli: 'src/cli/main.ts', worker: 'src/cli/worker.ts' },
   outdir: 'dist',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  keepNames: false,
-  chunkNames: 'chunks/[name]-[hash]',
-  logLevel: 'warning',
-  // commander is CommonJS: give the ESM bundle a require() for its node: built-ins.
-  banner: { js: "import { createRequire as __dtmapRequire } from 'node:module'; const require = __dtmapRequire(import.meta.url);" },
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  define: { 'import.meta.url': '__dtmapModuleUrl' },
+  banner: { js: "const __dtmapModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 if (!process.argv.includes('--no-types')) {
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.'], { stdio: 'inherit' });

@@ -5,8 +5,9 @@ import type { KernelForm } from '../map/map.js';
 import { InputError, loadTree } from './input.js';
 import { parseIdSpec } from './rid.js';
 import { queryFails, queryJson, queryPretty, runQuery } from './query.js';
-import { formatRules, parseDefines, runCheck } from './check.js';
 import { loadConfig } from './config.js';
+
+const parseDefines = (list: string[]) => Object.fromEntries(list.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])));
 
 const VERSION = '0.1.0';
 
@@ -58,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('-I, --include <dir>', 'include directory for DTS input (repeatable)', collect, [])
     .option('-D, --define <name[=value]>', 'preprocessor define for DTS input (repeatable)', collect, [])
     .action(async (files: string[], opts) => {
+      // loaded on demand: `query` stays lean (worker pool, formats and baselines are check-only)
+      const { runCheck } = await import('./check.js');
       code = await runCheck(files, opts, VERSION);
     });
 
@@ -81,7 +84,8 @@ export async function main(argv: string[]): Promise<number> {
     .command('rules')
     .description('list every rule with its default severity')
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
-    .action((opts: { format: string }) => {
+    .action(async (opts: { format: string }) => {
+      const { formatRules } = await import('./check.js');
       process.stdout.write(formatRules(opts.format === 'json'));
     });
 

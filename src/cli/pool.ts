@@ -14,7 +14,7 @@ export async function checkAll(files: string[], jobs: number, opts: FileCheckOpt
     return results;
   }
   let next = 0;
-  const workerUrl = new URL('./worker.js', import.meta.url);
+  const workerUrl = new URL('./worker.cjs', import.meta.url);
   const run = () =>
     new Promise<void>((resolve, reject) => {
       const w = new Worker(workerUrl);

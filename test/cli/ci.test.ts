@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 
-const BIN = resolve('bin/dtmap.js');
+const BIN = resolve('bin/dtmap.cjs');
 const run = (args: string[], cwd = process.cwd()) => {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd, env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status, out: r.stdout, err: r.stderr };

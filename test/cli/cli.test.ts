@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const run = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['bin/dtmap.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, ['bin/dtmap.cjs', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const VIRTIO = 'fixtures/qemu/virt-virtio-iommu.dtb';

@@ -1,0 +1,95 @@
+// `dtmap map`: a picture of each host bridge's RID space (text, SVG or HTML). Commander wiring
+// only; the writers live in src/view and load when the command runs.
+import { randomBytes } from 'node:crypto';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import chalk from 'chalk';
+import type { Node, Tree } from '../../tree/model.js';
+import { mapNodes, type KernelForm } from '../../map/map.js';
+import { InputError } from '../input.js';
+import { selectNodes } from '../query.js';
+
+/** Reads a DTB or DTS file into a tree (the CLI's loadTree); throws InputError on bad input. */
+export type Load = (file: string) => Promise<Tree>;
+/** Sets the process exit code the CLI returns (0 clean, 1 a finding, 2 bad input). */
+export type SetCode = (code: number) => void;
+
+export const kernelOption = () => new Option('--kernel <form>', 'kernel form: classic (Linux 5.3-7.1) or mainline (7.2+)').choices(['classic', 'mainline']).default('classic');
+
+/** `--node PATH|LABEL`: the node, which must carry a map; undefined when not given. */
+export function mapNode(tree: Tree, ref: string | undefined): Node | undefined {
+  if (ref === undefined) return undefined;
+  const [node] = selectNodes(tree, ref, undefined);
+  if (!mapNodes(tree).includes(node!)) throw new InputError(`${tree.source}: --node ${ref}: ${node!.path} carries no iommu-map or msi-map`);
+  return node;
+}
+
+/** Writes `data` to `file` atomically: a temporary file in the same folder, then rename. */
+export function writeAtomic(file: string, data: string): void {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    writeFileSync(tmp, data, { flag: 'wx' });
+    renameSync(tmp, file);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created
+    }
+    throw new InputError(`${file}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+export function positiveInt(min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}`);
+    return n;
+  };
+}
+
+export interface MapOptions {
+  node?: string;
+  kernel: KernelForm;
+  format: 'text' | 'svg' | 'html';
+  width: number;
+  output?: string;
+}
+
+export async function runMap(tree: Tree, opts: MapOptions): Promise<number> {
+  const only = mapNode(tree, opts.node);
+  const { buildPicture } = await import('../../view/model.js');
+  const picture = buildPicture(tree, opts.kernel, only);
+  let out: string;
+  if (opts.format === 'svg') out = (await import('../../view/svg.js')).formatSvg(picture);
+  else if (opts.format === 'html') out = (await import('../../view/html.js')).formatHtml(picture, tree);
+  else {
+    const { formatText } = await import('../../view/text.js');
+    const level = chalk.level;
+    if (opts.output) chalk.level = 0; // a file gets no escape codes
+    try {
+      out = formatText(picture, { width: opts.width });
+    } finally {
+      chalk.level = level;
+    }
+  }
+  if (opts.output) writeAtomic(opts.output, out);
+  else process.stdout.write(out);
+  return 0;
+}
+
+export function register(program: Command, load: Load, setCode: SetCode): void {
+  program
+    .command('map')
+    .description("draw each host bridge's RID space: which target every RID reaches, gaps, described devices")
+    .argument('<file>', 'DTB or DTS file')
+    .option('--node <path|label>', 'only this node (default: every node with a map)')
+    .addOption(kernelOption())
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'svg', 'html']).default('text'))
+    .option('--width <columns>', 'text width in columns', positiveInt(31), 80)
+    .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')
+    .action(async (file: string, opts: MapOptions) => {
+      setCode(await runMap(await load(file), opts));
+    });
+}
