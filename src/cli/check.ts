@@ -110,7 +110,7 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
       text = formatGcc(shown);
       break;
     default:
-      text = formatPretty(shown.filter((r) => !r.error), { quiet: opts.quiet, verbose: opts.verbose, elapsedMs: Date.now() - started, notes });
+      text = formatPretty(shown, { quiet: opts.quiet, verbose: opts.verbose, elapsedMs: Date.now() - started, notes });
   }
   if (opts.format === 'pretty' || opts.format === 'gcc') for (const r of reports) if (r.error && opts.format === 'pretty') process.stderr.write(`dtmap: error: ${r.error}\n`);
   if (opts.format !== 'pretty') for (const n of notes) process.stderr.write(`dtmap: ${n}\n`);

@@ -1,5 +1,5 @@
 // Reading an input file into a tree: DTB by its magic, DTS by its text.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readSync, statSync } from 'node:fs';
 import { DtbError, isDtb, readDtb } from '../dtb/read.js';
 import type { Tree } from '../tree/model.js';
 
@@ -34,18 +34,46 @@ export function readBytes(file: string): Uint8Array {
   return readFileSync(file);
 }
 
-export async function loadTree(file: string, opts: InputOptions = {}): Promise<Tree> {
-  const bytes = readBytes(file);
-  if (isDtb(bytes)) {
+/** All of stdin (for `-`: a DTB piped in, e.g. from /sys/firmware/fdt). */
+function readStdin(): Uint8Array {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const buf = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n: number;
     try {
-      return readDtb(bytes, file);
+      n = readSync(0, buf, 0, buf.length, null);
     } catch (e) {
-      if (e instanceof DtbError) throw new InputError(e.message);
-      throw e;
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+      throw new InputError(`-: cannot read stdin: ${(e as Error).message}`);
     }
+    if (n === 0) break;
+    total += n;
+    if (total > MAX_INPUT) throw new InputError(`-: stdin is larger than the ${MAX_INPUT} byte limit`);
+    chunks.push(Buffer.from(buf.subarray(0, n)));
   }
-  if (/\.dtb$|\.dtbo$/.test(file)) return readDtb(bytes, file); // throws the bad-magic error
+  return Buffer.concat(chunks);
+}
+
+export async function loadTree(file: string, opts: InputOptions = {}): Promise<Tree> {
+  if (file === '-') {
+    const bytes = readStdin();
+    if (!isDtb(bytes)) throw new InputError('-: stdin is not a DTB (only DTBs are read from stdin; give DTS as a file)');
+    return dtb(bytes, '-');
+  }
+  const bytes = readBytes(file);
+  if (isDtb(bytes) || /\.dtbo?$/.test(file)) return dtb(bytes, file);
   return loadDts(file, opts);
+}
+
+function dtb(bytes: Uint8Array, file: string): Tree {
+  try {
+    return readDtb(bytes, file);
+  } catch (e) {
+    if (e instanceof DtbError) throw new InputError(e.message);
+    throw e;
+  }
 }
 
 async function loadDts(file: string, _opts: InputOptions): Promise<Tree> {

@@ -27,11 +27,8 @@ export function formatPretty(files: FileReport[], opts: PrettyOptions = {}): str
   for (const f of files) {
     // In a batch, files with nothing to show stay out of the way; the summary counts them.
     if (files.length > 1 && !opts.verbose && !f.error && !f.diagnostics.some((d) => !opts.quiet || d.severity === 'error')) continue;
+    if (f.error) continue; // unreadable inputs are reported on stderr, one line each
     lines.push(chalk.bold.underline(f.file));
-    if (f.error) {
-      lines.push(`  ${COLOUR.error('error')}  ${f.error}`, '');
-      continue;
-    }
     const shown = f.diagnostics.filter((d) => !opts.quiet || d.severity === 'error');
     const nodes = new Map<string, Diagnostic[]>();
     for (const d of shown) nodes.set(d.node, [...(nodes.get(d.node) ?? []), d]);
@@ -60,11 +57,13 @@ export function formatPretty(files: FileReport[], opts: PrettyOptions = {}): str
   }
   lines.push(...(opts.notes ?? []));
   const s = summarize(files);
-  const mark = s.errors ? chalk.red('✖') : chalk.green('✔');
+  const mark = s.errors || files.some((f) => f.error) ? chalk.red('✖') : chalk.green('✔');
   const n = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
   const withMaps = files.filter((f) => f.maps.length).length;
   const nodes = files.reduce((k, f) => k + new Set(f.maps.map((m) => m.node)).size, 0);
   const time = opts.elapsedMs !== undefined ? ` in ${(opts.elapsedMs / 1000).toFixed(2)} s` : '';
-  lines.push(`${mark} ${n(files.length, 'file')} (${withMaps} with maps, ${n(nodes, 'node')} with maps): ${n(s.errors, 'error')}, ${n(s.warnings, 'warning')}, ${n(s.infos, 'info')}${time}`);
+  const unreadable = files.filter((f) => f.error).length;
+  const bad = unreadable ? `, ${unreadable} unreadable` : '';
+  lines.push(`${mark} ${n(files.length, 'file')} (${withMaps} with maps, ${n(nodes, 'node')} with maps${bad}): ${n(s.errors, 'error')}, ${n(s.warnings, 'warning')}, ${n(s.infos, 'info')}${time}`);
   return lines.join('\n') + '\n';
 }
