@@ -84,3 +84,33 @@ describe('dtmap query', () => {
     expect(r.err).toContain('no labels');
   });
 });
+
+describe('malformed DTBs through the CLI', () => {
+  it('truncations at every 1/16th and byte flips: exit 2, one line per bad file, never a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtmap-fuzz-'));
+    const good = readFileSync('fixtures/qemu/virt-smmuv3-its.dtb');
+    const used = good.readUInt32BE(12) + good.readUInt32BE(32);
+    const files: string[] = [];
+    for (let k = 0; k < 16; k++) {
+      const f = join(dir, `cut${k}.dtb`);
+      writeFileSync(f, good.subarray(0, Math.floor((used * k) / 16)));
+      files.push(f);
+    }
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let k = 0; k < 40; k++) {
+      const b = Buffer.from(good.subarray(0, used));
+      for (let i = 0; i < 3; i++) b[Math.floor(rand() * 64)] ^= 1 << Math.floor(rand() * 8); // flips in the header
+      b[Math.floor(rand() * used)] ^= 0xff;
+      const f = join(dir, `flip${k}.dtb`);
+      writeFileSync(f, b);
+      files.push(f);
+    }
+    const r = spawnSync(process.execPath, ['bin/dtmap.cjs', 'check', '--jobs', '1', ...files], { encoding: 'utf8', timeout: 30000, env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(16);
+    for (const l of lines) expect(l).toMatch(/^dtmap: error: \S+\.dtb: .*\(at byte offset 0x[0-9a-f]+\)$/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
