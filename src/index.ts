@@ -6,3 +6,5 @@ export { check, RULES, buildContext, type CheckOptions, type Diagnostic, type Fi
 export { formatJson } from './report/json.js';
 export { formatPretty } from './report/pretty.js';
 export { summarizeMaps, summarize, type FileReport, type MapSummary, type Summary } from './report/model.js';
+export { applyOverlay, OverlayError } from './overlay/apply.js';
+export { readLiveTree, isLiveTree, LiveTreeError, type LiveTreeOptions } from './live/read.js';

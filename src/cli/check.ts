@@ -13,6 +13,7 @@ import { applyBaseline, makeBaseline, parseBaseline } from '../report/baseline.j
 import { ridList } from '../checks/format.js';
 import { loadConfig, parseRuleOption, type RuleSetting } from './config.js';
 import { expandInputs } from './files.js';
+import { isLiveTree } from '../live/read.js';
 import { InputError } from './input.js';
 import { writeAtomic } from './output.js';
 import { checkAll, progressBar } from './pool.js';
@@ -34,7 +35,6 @@ export interface CheckCommandOptions {
   jobs?: string;
   overlay?: string[];
   live?: boolean;
-  isLiveTree?: (dir: string) => boolean;
 }
 
 const parseDefines = (list: string[]) => Object.fromEntries(list.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])));
@@ -56,7 +56,7 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   const jobs = positiveInt(opts.jobs, '--jobs', availableParallelism());
   const maxWarnings = opts.maxWarnings === undefined ? undefined : positiveInt(opts.maxWarnings, '--max-warnings', 0);
   const kernel = opts.kernel ?? config.kernel ?? 'classic';
-  const files = expandInputs(args, { isLiveTree: opts.live ? () => true : opts.isLiveTree });
+  const files = expandInputs(args, { isLiveTree: opts.live ? () => true : isLiveTree });
   const fileOpts = { kernel, rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live };
   let reports = await checkAll(files, jobs, fileOpts, progressBar(files.length));
 

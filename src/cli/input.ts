@@ -2,6 +2,8 @@
 import { readFileSync, readSync, statSync } from 'node:fs';
 import { DtbError, isDtb, readDtb } from '../dtb/read.js';
 import type { Tree } from '../tree/model.js';
+import { isLiveTree, LiveTreeError, readLiveTree } from '../live/read.js';
+import { applyOverlay, OverlayError } from '../overlay/apply.js';
 
 /** A bad input or bad usage: one line on stderr, exit code 2. */
 export class InputError extends Error {
@@ -62,6 +64,36 @@ export async function loadTree(file: string, opts: InputOptions = {}): Promise<T
     if (!isDtb(bytes)) throw new InputError('-: stdin is not a DTB (only DTBs are read from stdin; give DTS as a file)');
     return dtb(bytes, '-');
   }
+  let isDir = false;
+  try {
+    isDir = statSync(file).isDirectory();
+  } catch {
+    /* readBytes reports it */
+  }
+  const base = isDir ? liveTree(file, opts) : await fileTree(file, opts);
+  for (const o of opts.overlays ?? []) {
+    const overlay = await loadTree(o, { ...opts, overlays: [] });
+    try {
+      applyOverlay(base, overlay, o);
+    } catch (e) {
+      if (e instanceof OverlayError) throw new InputError(e.message);
+      throw e;
+    }
+  }
+  return base;
+}
+
+function liveTree(dir: string, opts: InputOptions): Tree {
+  if (!opts.live && !isLiveTree(dir)) throw new InputError(`${dir}: is a directory without a live tree (no property files at its top; use --live to force)`);
+  try {
+    return readLiveTree(dir, { onWarning: (m) => process.stderr.write(`dtmap: warning: ${m}\n`) });
+  } catch (e) {
+    if (e instanceof LiveTreeError) throw new InputError(e.message);
+    throw e;
+  }
+}
+
+async function fileTree(file: string, opts: InputOptions): Promise<Tree> {
   const bytes = readBytes(file);
   if (isDtb(bytes) || /\.dtbo?$/.test(file)) return dtb(bytes, file);
   return loadDts(file, opts);

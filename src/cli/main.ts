@@ -20,10 +20,10 @@ function setColour(argv: string[]): void {
 const kernelOption = () => new Option('--kernel <form>', 'kernel form: classic (Linux 5.3-7.1, the default) or mainline (7.2+)').choices(['classic', 'mainline']);
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-async function runQueryCommand(file: string, rids: string[], opts: { format: string; kernel?: KernelForm; node?: string; map: 'iommu' | 'msi' | 'both'; include: string[]; define: string[]; config?: string }): Promise<number> {
+async function runQueryCommand(file: string, rids: string[], opts: { format: string; kernel?: KernelForm; node?: string; map: 'iommu' | 'msi' | 'both'; include: string[]; define: string[]; config?: string; overlay: string[]; live?: boolean }): Promise<number> {
   const config = loadConfig(opts.config);
   const specs = rids.map(parseIdSpec);
-  const tree = await loadTree(file, { includeDirs: [...opts.include, ...config.include], defines: { ...config.define, ...parseDefines(opts.define) } });
+  const tree = await loadTree(file, { includeDirs: [...opts.include, ...config.include], defines: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live });
   const rows = runQuery(tree, specs, { node: opts.node, map: opts.map, kernel: opts.kernel ?? config.kernel ?? 'classic' });
   process.stdout.write(opts.format === 'json' ? queryJson(tree, rows) : queryPretty(tree, rows));
   return queryFails(rows) ? 1 : 0;
@@ -58,6 +58,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('-j, --jobs <n>', 'files checked in parallel (default: all cores)')
     .option('-I, --include <dir>', 'include directory for DTS input (repeatable)', collect, [])
     .option('-D, --define <name[=value]>', 'preprocessor define for DTS input (repeatable)', collect, [])
+    .option('--overlay <file>', 'apply an overlay (.dtbo/.dtso) to every input first, as fdtoverlay does (repeatable)', collect, [])
+    .option('--live', 'read directory arguments as live trees (/proc/device-tree form)')
     .action(async (files: string[], opts) => {
       // loaded on demand: `query` stays lean (worker pool, formats and baselines are check-only)
       const { runCheck } = await import('./check.js');
@@ -76,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--config <file>', 'configuration file')
     .option('-I, --include <dir>', 'include directory for DTS input (repeatable)', collect, [])
     .option('-D, --define <name[=value]>', 'preprocessor define for DTS input (repeatable)', collect, [])
+    .option('--overlay <file>', 'apply an overlay (.dtbo/.dtso) first (repeatable)', collect, [])
+    .option('--live', 'read a directory argument as a live tree')
     .action(async (file: string, rids: string[], opts) => {
       code = await runQueryCommand(file, rids, opts);
     });

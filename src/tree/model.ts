@@ -187,6 +187,7 @@ export class Tree {
     if (!path.startsWith('/')) return undefined;
     let n: Node | undefined = this.root;
     for (const part of path.slice(1).split('/')) {
+      if (part === '') continue; // libfdt writes some __symbols__ paths with a trailing slash
       if (!n) return undefined;
       n = n.child(part) ?? (part.includes('@') ? undefined : n.children.find((c) => c.baseName === part));
     }
