@@ -1,0 +1,75 @@
+// The built-in C preprocessor for `.dts` files: what the kernel runs as
+// `cpp -nostdinc -I scripts/dtc/include-prefixes -undef -D__DTS__ -x assembler-with-cpp`,
+// producing text that dtc lexes into the same tokens, plus a map back to the sources.
+
+import type { Span } from '../../tree/model.js';
+import { Engine } from './engine.js';
+
+export { PreprocessError } from './error.js';
+export { clearFileCache } from './files.js';
+
+export interface PreprocessOptions {
+  /** `-I DIR`, in order. */
+  includeDirs?: string[];
+  /** `-D NAME[=VAL]` ("1" when no value); `NAME(args)` defines a function-like macro. */
+  defines?: Record<string, string>;
+  /** Reads a file (a cache hook); undefined means not found. Default: fs.readFileSync. */
+  readFile?: (path: string) => string | undefined;
+  /** Default 200, like cpp. */
+  maxIncludeDepth?: number;
+  /** Nesting limit for macro expansions and macro arguments; default 1000. */
+  maxExpansionDepth?: number;
+  /** Default 256 MiB. */
+  maxOutputBytes?: number;
+}
+
+/** A comment containing `dtmap-disable-next-line`; text is the comment body, trimmed. */
+export interface Suppression {
+  file: string;
+  line: number;
+  column: number;
+  text: string;
+}
+
+export interface Preprocessed {
+  /** Expanded output: no line markers, comments removed. */
+  text: string;
+  /** Output offset -> where the token there was written (for macro output: the invocation). */
+  locate(offset: number): Span;
+  /** Every file read, the input first. */
+  files: string[];
+  suppressions: Suppression[];
+}
+
+export function preprocess(file: string, opts: PreprocessOptions = {}): Preprocessed {
+  const engine = new Engine({
+    includeDirs: opts.includeDirs ?? [],
+    defines: opts.defines ?? {},
+    readFile: opts.readFile,
+    maxIncludeDepth: opts.maxIncludeDepth ?? 200,
+    maxExpansionDepth: opts.maxExpansionDepth ?? 1000,
+    maxOutputBytes: opts.maxOutputBytes ?? 256 * 1024 * 1024,
+  });
+  engine.run(file);
+  const out = engine.out;
+  const text = out.text();
+  const instances = engine.instances;
+
+  const locate = (offset: number): Span => {
+    const k = out.segmentAt(offset);
+    if (k < 0) return { file, line: 1, column: 1 };
+    const inst = instances[out.segInst[k]!]!;
+    const line = out.segLine[k]!;
+    let column = out.segCol[k]!;
+    if (!out.segFixed[k]) column += Math.max(0, Math.min(offset, text.length) - out.segOut[k]!);
+    const span: Span = { file: inst.file, line, column };
+    if (inst.includedFrom.length) span.includedFrom = inst.includedFrom;
+    return span;
+  };
+
+  const suppressions: Suppression[] = [];
+  for (const path of engine.filesRead) {
+    for (const m of engine.sources.get(path)!.marks) suppressions.push({ file: path, ...m });
+  }
+  return { text, locate, files: engine.filesRead, suppressions };
+}
