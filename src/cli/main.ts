@@ -6,6 +6,8 @@ import { InputError, loadTree } from './input.js';
 import { parseIdSpec } from './rid.js';
 import { queryFails, queryJson, queryPretty, runQuery } from './query.js';
 import { loadConfig } from './config.js';
+import { register as registerMap } from './commands/map.js';
+import { register as registerDiff } from './commands/diff.js';
 
 const parseDefines = (list: string[]) => Object.fromEntries(list.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])));
 
@@ -70,7 +72,8 @@ export async function main(argv: string[]): Promise<number> {
     .command('query')
     .description('what the kernel makes of one RID (or a range) on a host bridge')
     .argument('<file>', 'DTB or DTS file')
-    .argument('<rid...>', 'RID: 0x100, 256, bb:dd.f, dddd:bb:dd.f, or a range A-B')
+    .argument('[rid...]', 'RID: 0x100, 256, bb:dd.f, dddd:bb:dd.f, or a range A-B')
+    .option('--all', 'the whole translation table as compact ranges')
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .addOption(kernelOption())
     .option('--node <path|label>', 'host bridge node (needed when several carry maps)')
@@ -81,8 +84,28 @@ export async function main(argv: string[]): Promise<number> {
     .option('--overlay <file>', 'apply an overlay (.dtbo/.dtso) first (repeatable)', collect, [])
     .option('--live', 'read a directory argument as a live tree')
     .action(async (file: string, rids: string[], opts) => {
+      if (opts.all) {
+        if (rids.length) throw new InputError('query: give RIDs or --all, not both');
+        const { runTable } = await import('./commands/table.js');
+        const config = loadConfig(opts.config);
+        const tree = await loadTree(file, { includeDirs: [...opts.include, ...config.include], defines: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live });
+        code = runTable(tree, { node: opts.node, map: opts.map, format: opts.format, kernel: opts.kernel ?? config.kernel ?? 'classic' });
+        return;
+      }
+      if (!rids.length) throw new InputError('query: give one or more RIDs, or --all');
       code = await runQueryCommand(file, rids, opts);
     });
+
+  // map and diff read their inputs with the configuration's include paths and defines
+  const load = (file: string) => {
+    const config = loadConfig(undefined);
+    return loadTree(file, { includeDirs: config.include, defines: config.define });
+  };
+  const setCode = (c: number) => {
+    code = c;
+  };
+  registerMap(program, load, setCode);
+  registerDiff(program, load, setCode);
 
   program
     .command('rules')

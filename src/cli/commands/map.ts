@@ -1,21 +1,26 @@
 // `dtmap map`: a picture of each host bridge's RID space (text, SVG or HTML). Commander wiring
 // only; the writers live in src/view and load when the command runs.
-import { randomBytes } from 'node:crypto';
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import chalk from 'chalk';
 import type { Node, Tree } from '../../tree/model.js';
 import { mapNodes, type KernelForm } from '../../map/map.js';
 import { InputError } from '../input.js';
 import { selectNodes } from '../query.js';
+import { writeAtomic } from '../output.js';
 
 /** Reads a DTB or DTS file into a tree (the CLI's loadTree); throws InputError on bad input. */
 export type Load = (file: string) => Promise<Tree>;
 /** Sets the process exit code the CLI returns (0 clean, 1 a finding, 2 bad input). */
 export type SetCode = (code: number) => void;
 
-export const kernelOption = () => new Option('--kernel <form>', 'kernel form: classic (Linux 5.3-7.1) or mainline (7.2+)').choices(['classic', 'mainline']).default('classic');
+export const kernelOption = () => new Option('--kernel <form>', 'kernel form: classic (Linux 5.3-7.1, the default) or mainline (7.2+)').choices(['classic', 'mainline']);
+
+/** `--kernel`, else the config file's `kernel` (.dtmaprc.json or package.json, found upwards), else classic. */
+export async function kernelForm(given: KernelForm | undefined): Promise<KernelForm> {
+  if (given) return given;
+  const { loadConfig } = await import('../config.js');
+  return loadConfig(undefined).kernel ?? 'classic';
+}
 
 /** `--node PATH|LABEL`: the node, which must carry a map; undefined when not given. */
 export function mapNode(tree: Tree, ref: string | undefined): Node | undefined {
@@ -23,22 +28,6 @@ export function mapNode(tree: Tree, ref: string | undefined): Node | undefined {
   const [node] = selectNodes(tree, ref, undefined);
   if (!mapNodes(tree).includes(node!)) throw new InputError(`${tree.source}: --node ${ref}: ${node!.path} carries no iommu-map or msi-map`);
   return node;
-}
-
-/** Writes `data` to `file` atomically: a temporary file in the same folder, then rename. */
-export function writeAtomic(file: string, data: string): void {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    writeFileSync(tmp, data, { flag: 'wx' });
-    renameSync(tmp, file);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
-    }
-    throw new InputError(`${file}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
 }
 
 export function positiveInt(min: number) {
@@ -51,7 +40,7 @@ export function positiveInt(min: number) {
 
 export interface MapOptions {
   node?: string;
-  kernel: KernelForm;
+  kernel?: KernelForm;
   format: 'text' | 'svg' | 'html';
   width: number;
   output?: string;
@@ -60,7 +49,7 @@ export interface MapOptions {
 export async function runMap(tree: Tree, opts: MapOptions): Promise<number> {
   const only = mapNode(tree, opts.node);
   const { buildPicture } = await import('../../view/model.js');
-  const picture = buildPicture(tree, opts.kernel, only);
+  const picture = buildPicture(tree, await kernelForm(opts.kernel), only);
   let out: string;
   if (opts.format === 'svg') out = (await import('../../view/svg.js')).formatSvg(picture);
   else if (opts.format === 'html') out = (await import('../../view/html.js')).formatHtml(picture, tree);

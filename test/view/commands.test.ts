@@ -1,0 +1,139 @@
+// The map and diff commands as commander wires them (the lead adds them to main.ts), in process.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import chalk, { type ColorSupportLevel } from 'chalk';
+import { Command, CommanderError } from 'commander';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadTree, InputError } from '../../src/cli/input.js';
+import { register as registerMap } from '../../src/cli/commands/map.js';
+import { register as registerDiff } from '../../src/cli/commands/diff.js';
+import { runTable } from '../../src/cli/commands/table.js';
+
+const VIRTIO = 'fixtures/qemu/virt-virtio-iommu.dtb';
+const SMMU = 'fixtures/qemu/virt-smmuv3-its.dtb';
+
+let level: ColorSupportLevel;
+let out: string;
+beforeEach(() => {
+  level = chalk.level;
+  chalk.level = 0;
+  out = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  });
+});
+afterEach(() => {
+  chalk.level = level;
+  vi.restoreAllMocks();
+});
+
+async function run(...argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('dtmap').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  registerMap(program, (f) => loadTree(f), (c) => (code = c));
+  registerDiff(program, (f) => loadTree(f), (c) => (code = c));
+  await program.parseAsync(argv, { from: 'user' });
+  return code;
+}
+
+describe('dtmap map', () => {
+  it('text to standard output, exit 0', async () => {
+    expect(await run('map', VIRTIO)).toBe(0);
+    expect(out).toContain('  iommu-map  |.AAAA');
+    expect(out).toContain('  .  iommu-map gap: 00:02.0 (1 RID)');
+  });
+
+  it('--width and --node', async () => {
+    await run('map', '--width', '100', '--node', '/pcie@10000000', VIRTIO);
+    const bar = out.split('\n').find((l) => l.startsWith('  iommu-map  |'))!;
+    expect(bar.length).toBeLessThanOrEqual(100);
+    expect(bar.length).toBeGreaterThan(80);
+  });
+
+  it('-o writes atomically (no temporary file left) and without colour', async () => {
+    chalk.level = 1;
+    const dir = mkdtempSync(join(tmpdir(), 'dtmap-map-'));
+    writeFileSync(join(dir, 'old.txt'), 'old');
+    for (const [format, name] of [['svg', 'm.svg'], ['html', 'm.html'], ['text', 'old.txt']]) {
+      expect(await run('map', '--format', format!, '-o', join(dir, name!), VIRTIO)).toBe(0);
+    }
+    expect(out).toBe('');
+    expect(readdirSync(dir).sort()).toEqual(['m.html', 'm.svg', 'old.txt']);
+    expect(readFileSync(join(dir, 'm.svg'), 'utf8')).toMatch(/^<svg /);
+    expect(readFileSync(join(dir, 'm.html'), 'utf8')).toMatch(/^<!doctype html>/);
+    const text = readFileSync(join(dir, 'old.txt'), 'utf8');
+    expect(text).toContain('iommu-map gap: 00:02.0');
+    expect(text).not.toMatch(/\x1b\[/);
+  });
+
+  it('-o into a folder that does not exist: a one-line input error', async () => {
+    await expect(run('map', '--format', 'svg', '-o', '/nonexistent-dir/x.svg', VIRTIO)).rejects.toThrow(/x\.svg: cannot write: ENOENT/);
+  });
+
+  it('usage errors: bad width, bad format, node without maps', async () => {
+    await expect(run('map', '--width', '10', VIRTIO)).rejects.toBeInstanceOf(CommanderError);
+    await expect(run('map', '--format', 'png', VIRTIO)).rejects.toBeInstanceOf(CommanderError);
+    await expect(run('map', '--node', '/intc@8000000', VIRTIO)).rejects.toThrow(/carries no iommu-map or msi-map/);
+    await expect(run('map', 'missing.dtb')).rejects.toThrow(/missing\.dtb: no such file/);
+  });
+});
+
+describe('dtmap diff', () => {
+  it('smmuv3 -> virtio-iommu, pretty', async () => {
+    expect(await run('diff', SMMU, VIRTIO)).toBe(0);
+    expect(out).toBe(
+      [
+        SMMU,
+        `-> ${VIRTIO}`,
+        '(classic kernel, Linux 5.3-7.1)',
+        '/pcie@10000000  bus 00-ff',
+        '  iommu-map  00:00.0-00:01.7  target changed (16 RIDs)',
+        '      old  -> /smmuv3@9050000 StreamID 0x0-0xf',
+        '      new  -> /pcie@10000000/virtio_iommu@2,0 StreamID 0x0-0xf',
+        '  iommu-map  00:02.0  outcome changed (1 RID)',
+        '      old  -> /smmuv3@9050000 StreamID 0x10',
+        '      new  gap: bypass (no IOMMU, untranslated DMA)',
+        '  iommu-map  00:02.1-ff:1f.7  target changed (65519 RIDs)',
+        '      old  -> /smmuv3@9050000 StreamID 0x11-0xffff',
+        '      new  -> /pcie@10000000/virtio_iommu@2,0 StreamID 0x11-0xffff',
+        '  msi-map    unchanged',
+        '~ 3 changed ranges on 1 of 1 node',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--fail-on-change: 1 when something changed, 0 when nothing did', async () => {
+    expect(await run('diff', '--fail-on-change', SMMU, VIRTIO)).toBe(1);
+    expect(await run('diff', '--fail-on-change', VIRTIO, VIRTIO)).toBe(0);
+    expect(out).toContain('= no change: 1 node translates every RID the same way');
+  });
+
+  it('JSON', async () => {
+    await run('diff', '--format', 'json', '--kernel', 'mainline', SMMU, VIRTIO);
+    const j = JSON.parse(out);
+    expect(j).toMatchObject({ version: 1, old: SMMU, new: VIRTIO, kernel: 'mainline', changed: true, onlyOld: [], onlyNew: [] });
+    expect(j.nodes[0].busRange).toEqual({ old: [0, 255], new: [0, 255] });
+    expect(j.nodes[0].changes[1]).toEqual({
+      map: 'iommu-map',
+      first: 16,
+      last: 16,
+      change: 'status',
+      old: { status: 'translated', target: '/smmuv3@9050000', idFirst: 16, idLast: 16, errno: null },
+      new: { status: 'bypass', target: null, idFirst: 16, idLast: 16, errno: null },
+    });
+  });
+
+  it('an unreadable side is an input error', async () => {
+    await expect(run('diff', VIRTIO, 'missing.dtb')).rejects.toBeInstanceOf(InputError);
+  });
+});
+
+describe('query --all (runTable)', () => {
+  it('writes the table and returns the query exit code', async () => {
+    expect(runTable(await loadTree(VIRTIO), { kernel: 'classic', format: 'pretty' })).toBe(0);
+    expect(out).toContain('    00:02.0          gap: bypass, no IOMMU (untranslated DMA)');
+  });
+});
