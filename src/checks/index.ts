@@ -2,6 +2,7 @@
 import type { Tree } from '../tree/model.js';
 import type { KernelForm } from '../map/map.js';
 import { buildContext } from './context.js';
+import { applySuppressions } from './suppress.js';
 import type { Diagnostic, Finding, Rule, Severity } from './types.js';
 import { mapLength } from './rules/map-length.js';
 import { mapMaskIgnoresBase } from './rules/map-mask-ignores-base.js';
@@ -40,6 +41,8 @@ export interface CheckOptions {
   kernel?: KernelForm;
   /** Severity per rule id, replacing the rule's own choice; 'off' drops the rule. */
   rules?: Record<string, Severity | 'off'>;
+  /** Report `dtmap-disable-next-line` comments that suppress nothing (rule `unused-disable`). */
+  reportUnusedDisable?: boolean;
 }
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
@@ -70,8 +73,9 @@ export function check(tree: Tree, opts: CheckOptions = {}): Diagnostic[] {
   let i = 0;
   for (const n of tree.root.walk()) order.set(n.path, i++);
   const ruleOrder = new Map(RULES.map((r, k) => [r.id, k]));
-  return out
+  const kept = applySuppressions(tree, out, opts.reportUnusedDisable ?? false, RULES.map((r) => r.id));
+  return kept
     .map((d, k) => ({ d, k }))
-    .sort((x, y) => (order.get(x.d.node) ?? 0) - (order.get(y.d.node) ?? 0) || RANK[x.d.severity] - RANK[y.d.severity] || ruleOrder.get(x.d.rule)! - ruleOrder.get(y.d.rule)! || x.k - y.k)
+    .sort((x, y) => (order.get(x.d.node) ?? 0) - (order.get(y.d.node) ?? 0) || RANK[x.d.severity] - RANK[y.d.severity] || (ruleOrder.get(x.d.rule) ?? RULES.length) - (ruleOrder.get(y.d.rule) ?? RULES.length) || x.k - y.k)
     .map((x) => x.d);
 }

@@ -12,12 +12,14 @@ export interface FileCheckOptions {
   define: Record<string, string>;
   overlays?: string[];
   live?: boolean;
+  reportUnusedDisable?: boolean;
+  verbose?: boolean;
 }
 
 export async function checkFile(file: string, opts: FileCheckOptions): Promise<FileReport> {
   try {
-    const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live });
-    return { file, error: null, maps: summarizeMaps(tree, opts.kernel), diagnostics: check(tree, { kernel: opts.kernel, rules: opts.rules }) };
+    const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose });
+    return { file, error: null, maps: summarizeMaps(tree, opts.kernel), diagnostics: check(tree, { kernel: opts.kernel, rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable }) };
   } catch (e) {
     if (e instanceof InputError) return { file, error: e.message, maps: [], diagnostics: [] };
     // A bug, not bad input: report it against the file, still one line, and keep going.

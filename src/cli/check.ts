@@ -35,6 +35,7 @@ export interface CheckCommandOptions {
   jobs?: string;
   overlay?: string[];
   live?: boolean;
+  reportUnusedDisable?: boolean;
 }
 
 const parseDefines = (list: string[]) => Object.fromEntries(list.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])));
@@ -57,7 +58,7 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   const maxWarnings = opts.maxWarnings === undefined ? undefined : positiveInt(opts.maxWarnings, '--max-warnings', 0);
   const kernel = opts.kernel ?? config.kernel ?? 'classic';
   const files = expandInputs(args, { isLiveTree: opts.live ? () => true : isLiveTree });
-  const fileOpts = { kernel, rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live };
+  const fileOpts = { kernel, rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live, reportUnusedDisable: opts.reportUnusedDisable, verbose: opts.verbose };
   let reports = await checkAll(files, jobs, fileOpts, progressBar(files.length));
 
   const notes: string[] = [];

@@ -1,5 +1,6 @@
 // Reading an input file into a tree: DTB by its magic, DTS by its text.
-import { readFileSync, readSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { DtbError, isDtb, readDtb } from '../dtb/read.js';
 import type { Tree } from '../tree/model.js';
 import { isLiveTree, LiveTreeError, readLiveTree } from '../live/read.js';
@@ -108,6 +109,28 @@ function dtb(bytes: Uint8Array, file: string): Tree {
   }
 }
 
-async function loadDts(file: string, _opts: InputOptions): Promise<Tree> {
-  throw new InputError(`${file}: not a DTB (bad magic); DTS input is not supported yet`);
+/**
+ * The kernel's include path (decisions.md): with no -I, a file under `arch/<arch>/boot/dts/` of a
+ * kernel tree gets that tree's `scripts/dtc/include-prefixes`, as the kernel's build passes it.
+ */
+export function kernelIncludes(file: string): string[] {
+  const abs = resolve(file);
+  const m = /^(.*)\/arch\/[^/]+\/boot\/dts\//.exec(abs);
+  const prefixes = m && join(m[1]!, 'scripts', 'dtc', 'include-prefixes');
+  return prefixes && existsSync(prefixes) ? [prefixes] : [];
+}
+
+async function loadDts(file: string, opts: InputOptions): Promise<Tree> {
+  const { compileDts } = await import('../dts/index.js');
+  const includeDirs = opts.includeDirs?.length ? opts.includeDirs : kernelIncludes(file);
+  if (opts.verbose && !opts.includeDirs?.length && includeDirs.length) process.stderr.write(`dtmap: ${file}: using the kernel include path ${includeDirs[0]}\n`);
+  try {
+    const { tree, suppressions } = compileDts(file, { includeDirs, defines: opts.defines });
+    tree.suppressions = suppressions;
+    return tree;
+  } catch (e) {
+    const formatted = (e as { format?: () => string }).format;
+    if (typeof formatted === 'function') throw new InputError(formatted.call(e));
+    throw e;
+  }
 }

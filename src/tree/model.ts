@@ -149,9 +149,19 @@ export interface MemReserve {
   labels?: string[];
 }
 
+/** A `dtmap-disable-next-line` comment kept by the DTS front end (`text` is the comment body). */
+export interface SuppressionComment {
+  file: string;
+  line: number;
+  column: number;
+  text: string;
+}
+
 export class Tree {
   root: Node;
   memreserves: MemReserve[] = [];
+  /** DTS input: `dtmap-disable-next-line` comments, for inline suppressions. */
+  suppressions: SuppressionComment[] = [];
   bootCpuidPhys = 0;
   /** Where the tree was read from (a file name, or "-" for stdin). */
   source: string;

@@ -22,3 +22,19 @@ describe.each(Object.keys(expected))('%s', (name) => {
     });
   }
 });
+
+describe('DTS input gives the DTB findings, with source positions', () => {
+  it.each(Object.keys(expected))('%s.dts', async (name) => {
+    const { readDts } = await import('../../src/dts/index.js');
+    const fromDts = check(readDts(`fixtures/rules/${name}.dts`));
+    const fromDtb = check(readDtb(readFileSync(`fixtures/rules/${name}.dtb`), `${name}.dtb`));
+    expect(fromDts.map(({ span: _s, location: _l, ...d }) => d)).toEqual(fromDtb);
+    for (const d of fromDts) {
+      if (d.property) expect(d.location).toMatchObject({ file: `fixtures/rules/${name}.dts`, line: expect.any(Number), column: expect.any(Number) });
+      if (!d.location) continue;
+      // the position is the property, or the entry (cell) the finding is about
+      const text = readFileSync(`fixtures/rules/${name}.dts`, 'utf8').split('\n')[d.location.line - 1]!.slice(d.location.column - 1);
+      expect(text.startsWith(d.property ?? '') || /^(<|0x|&|[0-9])/.test(text)).toBe(true);
+    }
+  });
+});

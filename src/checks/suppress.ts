@@ -1,0 +1,49 @@
+// Inline suppressions in DTS: `/* dtmap-disable-next-line RULE[, RULE] -- reason */` (or `//`)
+// on the line before a property silences those rules' findings about it, as eslint's
+// disable-next-line does; unused ones can be reported.
+import type { SuppressionComment, Tree } from '../tree/model.js';
+import type { Diagnostic } from './types.js';
+
+interface Directive {
+  comment: SuppressionComment;
+  rules: string[];
+  used: Set<string>;
+}
+
+const DIRECTIVE = /dtmap-disable-next-line\b([^]*)$/;
+
+function parse(comment: SuppressionComment): string[] {
+  const m = DIRECTIVE.exec(comment.text.replace(/\*\/\s*$/, ''));
+  if (!m) return [];
+  const body = m[1]!.split('--')[0]!;
+  return body.split(/[\s,]+/).filter(Boolean);
+}
+
+/** Drops suppressed findings; with `reportUnused`, adds an `unused-disable` warning per unused rule. */
+export function applySuppressions(tree: Tree, diagnostics: Diagnostic[], reportUnused: boolean, knownRules: readonly string[]): Diagnostic[] {
+  if (!tree.suppressions.length) return diagnostics;
+  const byLine = new Map<string, Directive>();
+  const directives: Directive[] = [];
+  for (const c of tree.suppressions) {
+    const d = { comment: c, rules: parse(c), used: new Set<string>() };
+    directives.push(d);
+    byLine.set(`${c.file}:${c.line + 1}`, d);
+  }
+  const kept = diagnostics.filter((d) => {
+    if (!d.property) return true;
+    const span = tree.byPath(d.node)?.prop(d.property)?.span;
+    const directive = span && byLine.get(`${span.file}:${span.line}`);
+    if (!directive || !directive.rules.includes(d.rule)) return true;
+    directive.used.add(d.rule);
+    return false;
+  });
+  if (!reportUnused) return kept;
+  for (const d of directives)
+    for (const rule of d.rules.length ? d.rules : ['(no rule)'])
+      if (!d.used.has(rule)) {
+        const why = knownRules.includes(rule) ? `no ${rule} finding on the next line` : `unknown rule "${rule}"`;
+        const { file, line, column } = d.comment;
+        kept.push({ rule: 'unused-disable', severity: 'warning', node: '/', property: null, message: `unused dtmap-disable-next-line directive: ${why}`, rids: [], entry: null, location: { file, line, column }, span: { file, line, column } });
+      }
+  return kept;
+}

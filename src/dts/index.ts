@@ -1,0 +1,75 @@
+// The DTS front end: the built-in C preprocessor (what the kernel runs before dtc), then the
+// dtc-exact parser. `readDts(file)` gives the same tree that `cpp | dtc` would flatten.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Tree } from '../tree/model.js';
+import { preprocess } from './preprocess/index.js';
+import type { Suppression } from './preprocess/index.js';
+import { parseDts } from './parse.js';
+
+export { parseDts, DtsError } from './parse.js';
+export type { ParseDtsOptions, IncludedText } from './parse.js';
+export { PreprocessError } from './preprocess/index.js';
+export type { Suppression } from './preprocess/index.js';
+
+export interface ReadDtsOptions {
+  /** `-I DIR` for `#include` (and, after the including file's folder, for dtc's `/include/`). */
+  includeDirs?: string[];
+  /** `-D NAME[=VALUE]` */
+  defines?: Record<string, string>;
+  /** Build `/__symbols__` like `dtc -@`. */
+  symbols?: boolean;
+}
+
+export interface CompiledDts {
+  tree: Tree;
+  /** Every file read: the input first, then `#include`d and `/include/`d files. */
+  files: string[];
+  /** `dtmap-disable-next-line` comments. */
+  suppressions: Suppression[];
+}
+
+/** Preprocess and parse a `.dts` file; throws PreprocessError or DtsError. */
+export function readDts(file: string, opts: ReadDtsOptions = {}): Tree {
+  return compileDts(file, opts).tree;
+}
+
+/** readDts() plus what the preprocessor saw (files, suppressions). */
+export function compileDts(file: string, opts: ReadDtsOptions = {}): CompiledDts {
+  const includeDirs = opts.includeDirs ?? [];
+  const pp = preprocess(file, { includeDirs, defines: opts.defines });
+  const files = [...pp.files];
+  // dtc's own `/include/` and `/incbin/`: next to the file that says it (a path relative to the
+  // current directory when that file is the input itself, as dtc resolves it), then the board's
+  // folder and the include directories (the kernel passes them to dtc with `-i`).
+  const search = (name: string, from: string): string | undefined => {
+    const dirs = [path.dirname(from), path.dirname(file), ...includeDirs];
+    for (const d of path.isAbsolute(name) ? [''] : dirs) {
+      const p = d ? path.join(d, name) : name;
+      try {
+        if (fs.statSync(p).isFile()) return p;
+      } catch {
+        // not here
+      }
+    }
+    return undefined;
+  };
+  const tree = parseDts(pp.text, pp.locate, {
+    file,
+    symbols: opts.symbols,
+    readInclude: (name, from) => {
+      const p = search(name, from);
+      if (!p) return undefined;
+      files.push(p);
+      return { text: fs.readFileSync(p, 'utf8'), file: p };
+    },
+    readBinary: (name, from) => {
+      const p = search(name, from);
+      if (!p) return undefined;
+      files.push(p);
+      return new Uint8Array(fs.readFileSync(p));
+    },
+  });
+  return { tree, files, suppressions: pp.suppressions };
+}
