@@ -2,6 +2,7 @@
 import { check } from '../checks/index.js';
 import type { KernelForm } from '../map/map.js';
 import { summarizeMaps, type FileReport } from '../report/model.js';
+import { relPath } from '../report/paths.js';
 import type { RuleSetting } from './config.js';
 import { InputError, loadTree } from './input.js';
 
@@ -19,7 +20,10 @@ export interface FileCheckOptions {
 export async function checkFile(file: string, opts: FileCheckOptions): Promise<FileReport> {
   try {
     const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose });
-    return { file, error: null, maps: summarizeMaps(tree, opts.kernel), diagnostics: check(tree, { kernel: opts.kernel, rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable }) };
+    const diagnostics = check(tree, { kernel: opts.kernel, rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable });
+    // locations name files relative to the working directory (the .dtsi where the entry was written)
+    for (const d of diagnostics) if (d.location) d.location.file = relPath(d.location.file);
+    return { file, error: null, maps: summarizeMaps(tree, opts.kernel), diagnostics };
   } catch (e) {
     if (e instanceof InputError) return { file, error: e.message, maps: [], diagnostics: [] };
     // A bug, not bad input: report it against the file, still one line, and keep going.

@@ -8,6 +8,7 @@ import { queryFails, queryJson, queryPretty, runQuery } from './query.js';
 import { loadConfig } from './config.js';
 import { register as registerMap } from './commands/map.js';
 import { register as registerDiff } from './commands/diff.js';
+import { register as registerCompile } from './commands/compile.js';
 
 const parseDefines = (list: string[]) => Object.fromEntries(list.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])));
 
@@ -107,6 +108,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   registerMap(program, load, setCode);
   registerDiff(program, load, setCode);
+  registerCompile(program, setCode);
 
   program
     .command('rules')
