@@ -7,6 +7,18 @@ import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 rmSync('dist', { recursive: true, force: true });
+// commander loads child_process (and with it net, dgram and streams) at start-up only for
+// executable subcommands, which dtmap does not use: hand it a proxy that loads it on first use.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (a) => (/commander/.test(a.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:child_process'))[k] });",
+      loader: 'js',
+    }));
+  },
+};
 const common = { bundle: true, platform: 'node', target: 'node20', minify: true, logLevel: 'warning' };
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', format: 'esm', minify: false });
 await build({
@@ -15,6 +27,7 @@ await build({
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
+  plugins: [lazyChildProcess],
   define: { 'import.meta.url': '__dtmapModuleUrl' },
   banner: { js: "const __dtmapModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
