@@ -23,9 +23,6 @@ const libUrl = process.env.DTMAP_LIB
   ? pathToFileURL(path.resolve(process.env.DTMAP_LIB)).href
   : pathToFileURL(path.join(here, '../dist/index.js')).href;
 
-if (isMainThread) await main();
-else await worker();
-
 async function main() {
   const args = process.argv.slice(2);
   const opt = { jobs: Math.max(1, cpus().length), timeDtc: false, show: 20, filter: '' };
@@ -65,6 +62,7 @@ async function main() {
 
   let exitCode = 0;
   const totals = [];
+  const pool = new Pool(opt.jobs, { prefixes });
   for (const arch of arches) {
     const dtsRoot = path.join(linux, 'arch', arch, 'boot/dts');
     if (!existsSync(dtsRoot)) {
@@ -73,7 +71,7 @@ async function main() {
       continue;
     }
     const boards = findDts(dtsRoot)
-      .filter((f) => !opt.filter || f.includes(opt.filter))
+      .filter((f) => !opt.filter || path.relative(dtsRoot, f).includes(opt.filter))
       .map((f) => {
         const rel = path.relative(dtsRoot, f).replace(/\.dts$/, '.dtb');
         return { file: f, dtb: path.join(root, 'dtb', arch, rel), key: `${arch}/${rel}` };
@@ -82,7 +80,7 @@ async function main() {
     const noRef = boards.length - withRef.length;
 
     const t0 = performance.now();
-    const results = await runPool(withRef, opt.jobs, { prefixes });
+    const results = await pool.run(withRef);
     const seconds = (performance.now() - t0) / 1000;
 
     const identical = results.filter((r) => r.status === 'identical').length;
@@ -110,6 +108,7 @@ async function main() {
     totals.push(line);
     if (differ.length || failed.length) exitCode = Math.max(exitCode, 1);
   }
+  pool.close();
   console.log('');
   for (const t of totals) console.log(t);
   process.exit(exitCode);
@@ -128,46 +127,72 @@ function findDts(dir) {
   return out.sort();
 }
 
-/** Hands boards to `jobs` worker threads, a few at a time, and collects their results. */
-function runPool(boards, jobs, shared) {
-  return new Promise((resolve, reject) => {
-    const results = new Array(boards.length);
-    let next = 0;
-    let done = 0;
-    let live = 0;
-    if (!boards.length) return resolve([]);
-    const batch = 4;
-    const n = Math.min(jobs, Math.ceil(boards.length / batch));
-    for (let i = 0; i < n; i++) {
+/** `jobs` worker threads, kept for all architectures (each keeps its header cache warm). */
+class Pool {
+  constructor(jobs, shared) {
+    this.workers = [];
+    this.idle = [];
+    this.queue = [];
+    for (let i = 0; i < jobs; i++) {
       // a large young generation: each board's garbage dies young instead of being promoted
-      const w = new Worker(fileURLToPath(import.meta.url), { workerData: { libUrl, ...shared }, resourceLimits: { maxYoungGenerationSizeMb: 192 } });
-      live++;
-      const feed = () => {
-        if (next >= boards.length) {
-          w.postMessage(null);
-          return;
-        }
-        const items = [];
-        for (let k = 0; k < batch && next < boards.length; k++, next++) items.push({ index: next, ...boards[next] });
-        w.postMessage(items);
-      };
+      const w = new Worker(fileURLToPath(import.meta.url), {
+        workerData: { libUrl, ...shared },
+        resourceLimits: { maxYoungGenerationSizeMb: 192 },
+      });
       w.on('message', (msg) => {
-        for (const r of msg) {
-          results[r.index] = r;
-          done++;
-        }
-        feed();
+        const job = w.job;
+        w.job = undefined;
+        for (const r of msg) job.results[r.index] = r;
+        job.done += msg.length;
+        this.idle.push(w);
+        this.pump();
       });
-      w.on('error', reject);
-      w.on('exit', () => {
-        if (--live === 0) {
-          if (done !== boards.length) reject(new Error(`workers finished ${done} of ${boards.length} boards`));
-          else resolve(results);
-        }
+      w.on('error', (e) => {
+        for (const j of this.queue) j.reject(e);
+        w.job?.reject(e);
       });
-      feed();
+      this.workers.push(w);
+      this.idle.push(w);
     }
-  });
+  }
+
+  /** Compares the boards, a few per message; resolves with one result per board. */
+  run(boards) {
+    return new Promise((resolve, reject) => {
+      if (!boards.length) return resolve([]);
+      const job = { boards, next: 0, done: 0, results: new Array(boards.length), resolve, reject };
+      this.queue.push(job);
+      this.pump();
+    });
+  }
+
+  pump() {
+    while (this.queue.length && this.idle.length) {
+      const job = this.queue[0];
+      if (job.next >= job.boards.length) {
+        if (job.done === job.boards.length) {
+          this.queue.shift();
+          job.resolve(job.results);
+          continue;
+        }
+        return;
+      }
+      const w = this.idle.pop();
+      const items = [];
+      for (let k = 0; k < 4 && job.next < job.boards.length; k++, job.next++) items.push({ index: job.next, ...job.boards[job.next] });
+      w.job = job;
+      w.postMessage(items);
+    }
+    const job = this.queue[0];
+    if (job && job.next >= job.boards.length && job.done === job.boards.length) {
+      this.queue.shift();
+      job.resolve(job.results);
+    }
+  }
+
+  close() {
+    for (const w of this.workers) w.postMessage(null);
+  }
 }
 
 async function worker() {
@@ -273,3 +298,6 @@ async function timeDtc(boards, jobs, linux) {
   }
   return seconds;
 }
+
+if (isMainThread) await main();
+else await worker();

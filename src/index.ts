@@ -8,3 +8,5 @@ export { formatPretty } from './report/pretty.js';
 export { summarizeMaps, summarize, type FileReport, type MapSummary, type Summary } from './report/model.js';
 export { applyOverlay, OverlayError } from './overlay/apply.js';
 export { readLiveTree, isLiveTree, LiveTreeError, type LiveTreeOptions } from './live/read.js';
+export { readDts, compileDts, parseDts, DtsError, PreprocessError, type ReadDtsOptions, type CompiledDts } from './dts/index.js';
+export { writeDtb, type WriteDtbOptions } from './dtb/write.js';

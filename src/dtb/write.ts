@@ -27,23 +27,37 @@ const encoder = new TextEncoder();
 class StringTable {
   private readonly offsets = new Map<string, number>();
   private readonly parts: string[] = [];
+  private readonly partOffsets: number[] = [];
   size = 0;
 
   offset(name: string): number {
     const known = this.offsets.get(name);
     if (known !== undefined) return known;
-    // the first place where a stored string ends with this name
+    // the first place where a stored string ends with this name: look through the stored
+    // strings, or through the names known to end with it, whichever list is shorter
     const info = nameInfo(name);
     let best = -1;
-    for (const longer of info.endingWith) {
-      const o = this.offsets.get(longer);
-      if (o === undefined) continue;
-      const at = o + nameInfo(longer).bytes - info.bytes;
-      if (best < 0 || at < best) best = at;
+    if (info.endingWith.length > this.parts.length) {
+      const parts = this.parts;
+      for (let i = 0; i < parts.length; i++) {
+        const s = parts[i]!;
+        if (s.length > name.length && s.endsWith(name)) {
+          best = this.partOffsets[i]! + nameInfo(s).bytes - info.bytes;
+          break;
+        }
+      }
+    } else {
+      for (const longer of info.endingWith) {
+        const o = this.offsets.get(longer);
+        if (o === undefined) continue;
+        const at = o + nameInfo(longer).bytes - info.bytes;
+        if (best < 0 || at < best) best = at;
+      }
     }
     if (best < 0) {
       best = this.size;
       this.parts.push(name);
+      this.partOffsets.push(best);
       this.size += info.bytes + 1;
     }
     this.offsets.set(name, best);
@@ -132,8 +146,9 @@ export function writeDtb(tree: Tree, opts: WriteDtbOptions = {}): Uint8Array {
       buf = scratch = b;
     }
   };
-  // The structure block in one pass; property names enter the strings block in this order.
-  const emit = (node: Node): void => {
+  // The structure block in one pass, depth first with an explicit stack; property names enter
+  // the strings block in this order.
+  const begin = (node: Node): void => {
     const name = node.name;
     room(8 + name.length * 3);
     putU32(buf, o, FDT_BEGIN_NODE);
@@ -154,13 +169,28 @@ export function writeDtb(tree: Tree, opts: WriteDtbOptions = {}): Uint8Array {
       o += n;
       while (o & 3) buf[o++] = 0;
     }
-    const ch = node.children;
-    for (let i = 0; i < ch.length; i++) emit(ch[i]!);
-    room(8);
+  };
+  const nodes: Node[] = [tree.root];
+  const next: number[] = [0];
+  begin(tree.root);
+  while (nodes.length) {
+    const top = nodes.length - 1;
+    const node = nodes[top]!;
+    const i = next[top]!;
+    if (i < node.children.length) {
+      next[top] = i + 1;
+      const c = node.children[i]!;
+      begin(c);
+      nodes.push(c);
+      next.push(0);
+      continue;
+    }
+    room(4);
     putU32(buf, o, FDT_END_NODE);
     o += 4;
-  };
-  emit(tree.root);
+    nodes.pop();
+    next.pop();
+  }
   room(4);
   putU32(buf, o, FDT_END);
   o += 4;

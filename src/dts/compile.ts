@@ -33,6 +33,11 @@ function charset(s: string): Uint8Array {
   return t;
 }
 
+function hasAny(s: string, chars: string): boolean {
+  for (let i = 0; i < chars.length; i++) if (s.includes(chars[i]!)) return true;
+  return false;
+}
+
 /** Index of the first character of `s` outside `set`, or -1. */
 function badChar(s: string, set: Uint8Array): number {
   for (let i = 0; i < s.length; i++) {
@@ -66,13 +71,29 @@ class Compiler {
     return prop.pos >= 0 ? prop.pos : this.nodePos(node);
   }
 
-  /** check_nodes_props(): the node, then its children that are still live when reached. */
+  /**
+   * check_nodes_props(): the node, then, depth first, its children that are still live when
+   * reached (fn may delete nodes). An explicit stack: trees may nest as deep as dtc allows.
+   */
   walk(node: DNode, fn: (n: DNode) => void): void {
     fn(node);
-    const ch = node.children;
-    for (let i = 0; i < ch.length; i++) {
-      const c = ch[i]!;
-      if (!c.deleted) this.walk(c, fn);
+    const nodes: DNode[] = [node];
+    const next: number[] = [0];
+    while (nodes.length) {
+      const top = nodes.length - 1;
+      const n = nodes[top]!;
+      const i = next[top]!;
+      if (i >= n.children.length) {
+        nodes.pop();
+        next.pop();
+        continue;
+      }
+      next[top] = i + 1;
+      const c = n.children[i]!;
+      if (c.deleted) continue;
+      fn(c);
+      nodes.push(c);
+      next.push(0);
     }
   }
 
@@ -89,7 +110,6 @@ class Compiler {
   run(): Tree {
     const root = this.tree.root;
     const boot = this.guessBootCpuid();
-    fillFullpaths(root, '');
     this.checkTree();
     this.checkExplicitPhandles();
     this.fixupPhandleReferences();
@@ -177,8 +197,9 @@ class Compiler {
           }
         }
       }
-      // node_name_chars, node_name_format
-      const bad = badChar(node.name, NODECHARS);
+      // node_name_chars, node_name_format (names are runs of dtc's name characters, so only
+      // `*`, `#` and `?` can be wrong in a node name and only `@` in a property name)
+      const bad = hasAny(node.name, '*#?') ? badChar(node.name, NODECHARS) : -1;
       if (bad >= 0) this.fail(this.nodePos(node), 'node_name_chars', `${node.fullpath}: Bad character '${node.name[bad]}' in node name`);
       const at = node.name.indexOf('@');
       if (at >= 0 && node.name.indexOf('@', at + 1) >= 0) {
@@ -190,7 +211,7 @@ class Compiler {
         const p = props[i]!;
         if (nameIndex < 0 && p.name === 'name') nameIndex = i;
         if (p.deleted) continue;
-        const b = badChar(p.name, PROPCHARS);
+        const b = p.name.includes('@') ? badChar(p.name, PROPCHARS) : -1;
         if (b >= 0) this.fail(this.propPos(node, p), 'property_name_chars', `${node.fullpath}:${p.name}: Bad character '${p.name[b]}' in property name`);
       }
       if (nameIndex >= 0) {
@@ -412,11 +433,26 @@ class Compiler {
         if (p.cells) prop.cellSpans = new CellSpans(p.cells, spanOf);
         n.props.push(prop);
       }
-      for (const c of d.children) if (!c.deleted) n.children.push(convert(c, n));
       return n;
     };
     const root = this.tree.root;
-    const tree = new Tree(root.deleted ? new Node('', null) : convert(root, null), this.o.source);
+    if (root.deleted) return this.finish(new Tree(new Node('', null), this.o.source), boot);
+    const top = convert(root, null);
+    // depth first with an explicit stack (as deep as dtc allows)
+    const stack: [DNode, Node][] = [[root, top]];
+    while (stack.length) {
+      const [d, n] = stack.pop()!;
+      for (const c of d.children) {
+        if (c.deleted) continue;
+        const m = convert(c, n);
+        n.children.push(m);
+        stack.push([c, m]);
+      }
+    }
+    return this.finish(new Tree(top, this.o.source), boot);
+  }
+
+  private finish(tree: Tree, boot: number): Tree {
     tree.memreserves = this.o.memreserves.map((r): MemReserve => (r.labels.length ? { address: r.address, size: r.size, labels: r.labels } : { address: r.address, size: r.size }));
     tree.bootCpuidPhys = boot;
     return tree;
@@ -487,13 +523,6 @@ class CellSpans implements Map<number, Span> {
   get [Symbol.toStringTag](): string {
     return 'Map';
   }
-}
-
-function fillFullpaths(node: DNode, prefix: string): void {
-  node.fullpath = prefix.length && prefix.charCodeAt(prefix.length - 1) === 47 ? prefix + node.name : `${prefix}/${node.name}`;
-  const at = node.name.indexOf('@');
-  node.basenamelen = at < 0 ? node.name.length : at;
-  for (const c of node.children) if (!c.deleted) fillFullpaths(c, node.fullpath);
 }
 
 function appendToProperty(node: DNode, name: string, bytes: Uint8Array): void {

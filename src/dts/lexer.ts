@@ -104,46 +104,6 @@ for (let c = 0; c < 128; c++) {
 }
 const cls = (c: number): number => (c < 128 ? CLASS[c]! : 0);
 
-// Names, labels and references are interned: the same few hundred names recur in every board
-// and every blob, and one string object per name keeps map lookups and comparisons cheap.
-let internTable: (string | undefined)[] = new Array(1 << 14);
-let internCount = 0;
-
-const FNV = 0x811c9dc5;
-
-function intern(t: string, p: number, q: number): string {
-  let h = FNV;
-  for (let i = p; i < q; i++) h = Math.imul(h ^ t.charCodeAt(i), 16777619);
-  return internHashed(t, p, q, h);
-}
-
-/** intern() with the FNV-1a hash of text[p, q) already computed. */
-function internHashed(t: string, p: number, q: number, h: number): string {
-  const table = internTable;
-  const mask = table.length - 1;
-  const len = q - p;
-  probe: for (let i = h & mask; ; i = (i + 1) & mask) {
-    const s = table[i];
-    if (s === undefined) break;
-    if (s.length !== len) continue;
-    for (let k = 0; k < len; k++) if (s.charCodeAt(k) !== t.charCodeAt(p + k)) continue probe;
-    return s;
-  }
-  if (internCount >= table.length >> 1) {
-    // full: start afresh rather than grow without bound in a long-running process
-    internTable = new Array(table.length);
-    internCount = 0;
-  }
-  const s = t.slice(p, q);
-  const tb = internTable;
-  const m = tb.length - 1;
-  let i = h & m;
-  while (tb[i] !== undefined) i = (i + 1) & m;
-  tb[i] = s;
-  internCount++;
-  return s;
-}
-
 /** One input file of the parse: the main text or a `/include/`d file. */
 export class Source {
   readonly index: number;
@@ -334,23 +294,21 @@ export class Lexer {
 
       if (mode === Mode.PropNodeName) {
         if (k & PROPNODE || (c === C.backslash && cls(t.charCodeAt(p + 1)) & PROPNODE)) {
-          // one pass: the run of name characters, its hash, and whether it could be a label
+          // one pass: the run of name characters, and whether it could be a label
           const from = c === C.backslash ? p + 1 : p;
           let label = (k & LABEL_START) !== 0;
-          let h = FNV;
           let q = from;
           for (; q < n; q++) {
             const d = t.charCodeAt(q);
             const kd = d < 128 ? CLASS[d]! : 0;
             if (!(kd & PROPNODE)) break;
             if (!(kd & LABEL_CHAR)) label = false;
-            h = Math.imul(h ^ d, 16777619);
           }
           if (label && t.charCodeAt(q) === C.colon) {
-            this.value = internHashed(t, p, q, h);
+            this.value = t.slice(p, q);
             return this.tokenAt(q + 1, Tok.LABEL);
           }
-          this.value = internHashed(t, from, q, h);
+          this.value = t.slice(from, q);
           this.mode = Mode.Default;
           return this.tokenAt(q, Tok.PROPNODENAME);
         }
@@ -376,15 +334,10 @@ export class Lexer {
       }
 
       if (k & LABEL_START) {
-        let h = FNV;
-        let q = p;
-        for (; q < n; q++) {
-          const d = t.charCodeAt(q);
-          if (!(cls(d) & LABEL_CHAR)) break;
-          h = Math.imul(h ^ d, 16777619);
-        }
+        let q = p + 1;
+        while (q < n && cls(t.charCodeAt(q)) & LABEL_CHAR) q++;
         if (t.charCodeAt(q) === C.colon) {
-          this.value = internHashed(t, p, q, h);
+          this.value = t.slice(p, q);
           return this.tokenAt(q + 1, Tok.LABEL);
         }
         return this.tokenAt(p + 1, c);
@@ -406,7 +359,7 @@ export class Lexer {
           if (cls(c2) & LABEL_START) {
             let q = p + 2;
             while (q < n && cls(t.charCodeAt(q)) & LABEL_CHAR) q++;
-            this.value = intern(t, p + 1, q);
+            this.value = t.slice(p + 1, q);
             return this.tokenAt(q, Tok.LABEL_REF);
           }
           if (c2 === C.lbrace) {
@@ -466,7 +419,7 @@ export class Lexer {
   }
 
   private label(p: number, colon: number): number {
-    this.value = intern(this.text, p, colon);
+    this.value = this.text.slice(p, colon);
     return this.tokenAt(colon + 1, Tok.LABEL);
   }
 
@@ -690,20 +643,19 @@ export class Lexer {
     const e = this.end - 1;
     out.reserve(e - s + 1);
     const buf = out.bytes;
-    let len = out.length;
+    let pos = out.pos;
     for (let i = s; i < e; i++) {
       const c = t.charCodeAt(i);
       if (c >= 0x80 || c === C.backslash) {
-        out.length = len;
-        const rest = this.decodeString(i, e);
-        out.append(rest);
+        out.pos = pos;
+        out.append(this.decodeString(i, e));
         out.push(0);
         return;
       }
-      buf[len++] = c;
+      buf[pos++] = c;
     }
-    buf[len++] = 0;
-    out.length = len;
+    buf[pos++] = 0;
+    out.pos = pos;
   }
 
   /** data_copy_escape_string() over text[s, e), as bytes (UTF-8), without the NUL. */
@@ -800,63 +752,68 @@ function isCSpace(c: number): boolean {
   return c === C.space || (c >= C.tab && c <= C.cr);
 }
 
-/** A growable byte buffer for building property values. */
+/**
+ * Where property values are built: straight into a shared 64 KiB block, so that a finished
+ * value is a view of it (one ArrayBuffer per block, not per value, keeps the garbage collector's
+ * work down). `length` is the size of the value being built.
+ */
 export class ByteBuffer {
-  bytes = new Uint8Array(256);
-  length = 0;
+  bytes = new Uint8Array(SLAB);
+  /** Start of the value being built in `bytes`. */
+  private base = 0;
+  /** Write position in `bytes`. */
+  pos = 0;
 
+  get length(): number {
+    return this.pos - this.base;
+  }
+
+  set length(n: number) {
+    this.pos = this.base + n;
+  }
+
+  /** Room for n more bytes: the value so far moves to a new block when this one is full. */
   reserve(n: number): void {
-    if (this.length + n > this.bytes.length) {
-      let size = this.bytes.length * 2;
-      while (size < this.length + n) size *= 2;
+    if (this.pos + n > this.bytes.length) {
+      const used = this.pos - this.base;
+      let size = SLAB;
+      while (size < used + n) size *= 2;
       const b = new Uint8Array(size);
-      b.set(this.bytes.subarray(0, this.length));
+      b.set(this.bytes.subarray(this.base, this.pos));
       this.bytes = b;
+      this.base = 0;
+      this.pos = used;
     }
   }
 
   push(b: number): void {
-    if (this.length >= this.bytes.length) this.reserve(1);
-    this.bytes[this.length++] = b;
+    if (this.pos >= this.bytes.length) this.reserve(1);
+    this.bytes[this.pos++] = b;
   }
 
   append(d: Uint8Array): void {
     this.reserve(d.length);
-    this.bytes.set(d, this.length);
-    this.length += d.length;
+    this.bytes.set(d, this.pos);
+    this.pos += d.length;
   }
 
   u32(v: number): void {
-    this.reserve(4);
+    if (this.pos + 4 > this.bytes.length) this.reserve(4);
     const b = this.bytes;
-    const l = this.length;
+    const l = this.pos;
     b[l] = v >>> 24;
     b[l + 1] = (v >>> 16) & 0xff;
     b[l + 2] = (v >>> 8) & 0xff;
     b[l + 3] = v & 0xff;
-    this.length = l + 4;
+    this.pos = l + 4;
   }
 
-  private slab = new Uint8Array(0);
-  private slabUsed = 0;
-
-  /**
-   * The bytes so far, as a view into a shared 64 KiB block (one ArrayBuffer per block rather
-   * than per value keeps the garbage collector's work down), and the buffer emptied.
-   */
+  /** The finished value (a view), and an empty buffer for the next one. */
   take(): Uint8Array {
-    const n = this.length;
-    this.length = 0;
-    if (n > 4096) return this.bytes.slice(0, n);
-    if (this.slabUsed + n > this.slab.length) {
-      this.slab = new Uint8Array(65536);
-      this.slabUsed = 0;
-    }
-    const at = this.slabUsed;
-    const slab = this.slab;
-    const b = this.bytes;
-    for (let i = 0; i < n; i++) slab[at + i] = b[i]!;
-    this.slabUsed = at + n;
-    return slab.subarray(at, at + n);
+    const out = this.bytes.subarray(this.base, this.pos);
+    this.base = this.pos;
+    return out;
   }
 }
+
+const SLAB = 65536;

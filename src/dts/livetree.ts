@@ -17,6 +17,9 @@ export interface Marker {
   pos: number;
 }
 
+/** The label list of everything that has none (shared; replaced on the first add). */
+export const NO_LABELS: DLabel[] = [];
+
 export class DLabel {
   name: string;
   deleted = false;
@@ -31,7 +34,7 @@ export class DProp {
   markers: Marker[] | null;
   /** Byte offset and encoded source position of each array element, in pairs. */
   cells: number[] | null;
-  labels: DLabel[] = [];
+  labels: DLabel[] = NO_LABELS;
   deleted = false;
   /** Encoded source position of the name; -1 when dtc made the property. */
   pos: number;
@@ -50,19 +53,36 @@ export class DNode {
   parent: DNode | null = null;
   props: DProp[] = [];
   children: DNode[] = [];
-  labels: DLabel[] = [];
+  labels: DLabel[] = NO_LABELS;
   deleted = false;
   omitIfUnused = false;
   referenced = false;
   /** Assigned phandle (explicit or allocated); 0 when none. */
   phandle = 0;
   pos: number;
-  fullpath = '';
-  basenamelen = 0;
+  private path: string | undefined;
 
   constructor(name: string, pos: number) {
     this.name = name;
     this.pos = pos;
+  }
+
+  /**
+   * The node's path (dtc's fill_fullpaths() runs after parsing, when the tree no longer
+   * changes shape, so computing it on first use gives the same strings).
+   */
+  get fullpath(): string {
+    if (this.path === undefined) {
+      const p = this.parent;
+      this.path = !p ? '/' : p.parent ? `${p.fullpath}/${this.name}` : `/${this.name}`;
+    }
+    return this.path;
+  }
+
+  /** Length of the name without the unit address. */
+  get basenamelen(): number {
+    const at = this.name.indexOf('@');
+    return at < 0 ? this.name.length : at;
   }
 }
 
@@ -77,14 +97,14 @@ export class LiveTree {
   }
 
   /** add_label(): un-delete an existing label, or put a new one at the front. */
-  addLabel(labels: DLabel[], name: string, owner: DNode | null): void {
-    for (const l of labels) {
+  addLabel(on: { labels: DLabel[] }, name: string, owner: DNode | null): void {
+    for (const l of on.labels) {
       if (l.name === name) {
         l.deleted = false;
         return;
       }
     }
-    labels.unshift(new DLabel(name));
+    on.labels = [new DLabel(name), ...on.labels];
     if (owner) {
       const list = this.labelIndex.get(name);
       if (!list) this.labelIndex.set(name, [owner]);
@@ -215,10 +235,14 @@ export function deleteProperty(prop: DProp): void {
 
 /** delete_node(): the node, its live children and properties, and its labels. */
 export function deleteNode(node: DNode): void {
-  node.deleted = true;
-  for (const c of node.children) if (!c.deleted) deleteNode(c);
-  for (const p of node.props) if (!p.deleted) deleteProperty(p);
-  deleteLabels(node.labels);
+  const work = [node];
+  while (work.length) {
+    const n = work.pop()!;
+    n.deleted = true;
+    for (const c of n.children) if (!c.deleted) work.push(c);
+    for (const p of n.props) if (!p.deleted) deleteProperty(p);
+    deleteLabels(n.labels);
+  }
 }
 
 /** get_property(): the first live property with that name. */
@@ -238,11 +262,60 @@ export function addChild(parent: DNode, child: DNode): void {
   parent.children.push(child);
 }
 
-/** merge_nodes(): fold a freshly parsed node into an existing one, exactly as dtc does. */
-export function mergeNodes(tree: LiveTree, old: DNode, fresh: DNode): DNode {
+/**
+ * merge_nodes(): fold a freshly parsed node into an existing one, exactly as dtc does, in dtc's
+ * order (a colliding child is merged completely before the next child is looked at). The
+ * recursion is an explicit stack, since trees may nest as deep as dtc's parser allows.
+ */
+export function mergeNodes(tree: LiveTree, into: DNode, from: DNode): DNode {
+  const olds: DNode[] = [];
+  const freshes: DNode[] = [];
+  const next: number[] = [];
+  const start = (old: DNode, fresh: DNode): void => {
+    mergeProperties(tree, old, fresh);
+    olds.push(old);
+    freshes.push(fresh);
+    next.push(0);
+  };
+  start(into, from);
+  while (olds.length) {
+    const top = olds.length - 1;
+    const old = olds[top]!;
+    const fresh = freshes[top]!;
+    const i = next[top]!;
+    if (i >= fresh.children.length) {
+      fresh.children = [];
+      fresh.props = [];
+      olds.pop();
+      freshes.pop();
+      next.pop();
+      continue;
+    }
+    next[top] = i + 1;
+    const nc = fresh.children[i]!;
+    nc.parent = null;
+    if (nc.deleted) {
+      // delete_node_by_name(): the first child with that name, deleted or not
+      for (const oc of old.children) {
+        if (oc.name === nc.name) {
+          deleteNode(oc);
+          break;
+        }
+      }
+      continue;
+    }
+    const oc = old.children.find((c) => c.name === nc.name);
+    if (oc) start(oc, nc);
+    else addChild(old, nc);
+  }
+  return into;
+}
+
+/** The first half of merge_nodes(): revive the node, add labels, merge the properties. */
+function mergeProperties(tree: LiveTree, old: DNode, fresh: DNode): void {
   old.deleted = false;
   // for_each_label_withdel walks the new list from its head; add_label prepends each
-  for (const l of fresh.labels) tree.addLabel(old.labels, l.name, old);
+  for (const l of fresh.labels) tree.addLabel(old, l.name, old);
 
   for (const np of fresh.props) {
     if (np.deleted) {
@@ -258,7 +331,7 @@ export function mergeNodes(tree: LiveTree, old: DNode, fresh: DNode): DNode {
     let merged = false;
     for (const op of old.props) {
       if (op.name === np.name) {
-        for (const l of np.labels) tree.addLabel(op.labels, l.name, null);
+        for (const l of np.labels) tree.addLabel(op, l.name, null);
         op.data = np.data;
         op.markers = np.markers;
         op.cells = np.cells;
@@ -270,30 +343,4 @@ export function mergeNodes(tree: LiveTree, old: DNode, fresh: DNode): DNode {
     }
     if (!merged) old.props.push(np);
   }
-
-  for (const nc of fresh.children) {
-    nc.parent = null;
-    if (nc.deleted) {
-      // delete_node_by_name(): the first child with that name, deleted or not
-      for (const oc of old.children) {
-        if (oc.name === nc.name) {
-          deleteNode(oc);
-          break;
-        }
-      }
-      continue;
-    }
-    let merged = false;
-    for (const oc of old.children) {
-      if (oc.name === nc.name) {
-        mergeNodes(tree, oc, nc);
-        merged = true;
-        break;
-      }
-    }
-    if (!merged) addChild(old, nc);
-  }
-  fresh.children = [];
-  fresh.props = [];
-  return old;
 }

@@ -44,7 +44,13 @@ const TWO32 = 4294967296;
 /** Parse DTS text (already preprocessed) into the model, exactly as dtc builds its tree. */
 export function parseDts(text: string, locate: ((offset: number) => Span) | undefined, opts: ParseDtsOptions): Tree {
   const p = new Parser(text, locate ?? simpleLocate(text, opts.file), opts);
-  return p.parseSourceFile();
+  try {
+    return p.parseSourceFile();
+  } catch (e) {
+    // the limits above should keep recursion bounded; never let a stack overflow escape as such
+    if (e instanceof RangeError && /call stack/i.test(e.message)) throw p.nestingError();
+    throw e;
+  }
 }
 
 const PLUGIN = 2;
@@ -191,13 +197,13 @@ class Parser {
     if (this.tok() === 47) {
       const pos = lx.tokenPos;
       this.advance();
-      this.tree.root = this.nodedef('', pos);
+      this.tree.root = this.nodedef('', pos, 4);
     } else if (this.tok() === Tok.LABEL_REF || this.tok() === Tok.PATH_REF) {
       const ref = lx.value;
       const pos = lx.tokenPos;
       this.advance();
       const bodyPos = lx.tokenPos;
-      const node = this.nodedef('', pos);
+      const node = this.nodedef('', pos, 4);
       if (!plugin) this.fail(bodyPos, `Label or path ${ref} not found`);
       if (isRefRelative(ref)) this.fail(bodyPos, `Label-relative reference ${ref} not supported in plugin`);
       this.tree.root = new DNode('', pos);
@@ -210,7 +216,7 @@ class Parser {
       const pos = lx.tokenPos;
       if (t === 47) {
         this.advance();
-        const node = this.nodedef('', pos);
+        const node = this.nodedef('', pos, 5);
         mergeNodes(this.tree, this.tree.root, node);
       } else if (t === Tok.LABEL) {
         // devicetree DT_LABEL dt_ref nodedef
@@ -220,16 +226,16 @@ class Parser {
         const ref = lx.value;
         const refPos = lx.tokenPos;
         this.advance();
-        const node = this.nodedef('', refPos);
+        const node = this.nodedef('', refPos, 6);
         if (plugin && isRefRelative(ref)) this.fail(refPos, `Label-relative reference ${ref} not supported in plugin`);
         const target = this.tree.byRef(ref);
         if (!target) this.refNotFound(refPos, ref, 'Label or path');
-        this.tree.addLabel(target.labels, label, target);
+        this.tree.addLabel(target, label, target);
         mergeNodes(this.tree, target, node);
       } else if (t === Tok.PATH_REF || t === Tok.LABEL_REF) {
         const ref = lx.value;
         this.advance();
-        const node = this.nodedef('', pos);
+        const node = this.nodedef('', pos, 5);
         if (plugin && (t === Tok.PATH_REF || !this.tree.byRef(ref))) {
           if (isRefRelative(ref)) this.fail(pos, `Label-relative reference ${ref} not supported in plugin`);
           this.addOrphanNode(node, ref, pos);
@@ -275,20 +281,30 @@ class Parser {
     addChild(this.tree.root, frag);
   }
 
-  /** nodedef: '{' proplist subnodes '}' ';' */
-  private nodedef(name: string, pos: number): DNode {
+  /**
+   * nodedef: '{' proplist subnodes '}' ';'. `below` counts the entries of dtc's (bison's)
+   * parser stack under the '{': that stack holds 10000 entries, each open node takes three and
+   * each finished sibling one (subnodes are right-recursive), and dtc gives up with "memory
+   * exhausted" when it is full. Counting the same way refuses the same inputs, and bounds
+   * the recursion here.
+   */
+  private nodedef(name: string, pos: number, below: number): DNode {
     const lx = this.lx;
     if (this.tok() !== 123) this.syntaxError();
+    const body = below + 2; // '{' proplist
+    this.stackCheck(body, lx.tokenPos);
     this.advance();
     const node = new DNode(name, pos);
-    let sawChild = false;
+    let children = 0;
     for (;;) {
       let t = this.tok();
       if (t === 125) break;
       const startPos = lx.tokenPos;
       let pending: string[] | null = null;
       let omit = false;
+      let extra = 0;
       while (t === Tok.LABEL || t === Tok.OMIT_NO_REF) {
+        this.stackCheck(body + children + ++extra, lx.tokenPos);
         if (t === Tok.LABEL) (pending ??= []).push(lx.value);
         else omit = true;
         t = this.advance();
@@ -296,16 +312,18 @@ class Parser {
       if (t === Tok.PROPNODENAME) {
         const pname = lx.value;
         const namePos = lx.tokenPos;
+        this.stackCheck(body + children + extra + 1, namePos);
         t = this.advance();
         if (t === 123) {
-          const child = this.nodedef(pname, namePos);
+          const child = this.nodedef(pname, namePos, body + children + extra + 1);
           if (pending) this.addLabels(child, pending);
           if (omit) child.omitIfUnused = true;
           addChild(node, child);
-          sawChild = true;
+          children++;
           continue;
         }
         if (omit) this.syntaxError();
+        this.stackCheck(body + extra + 5, namePos); // NAME '=' and a value's few entries
         let prop: DProp;
         if (t === 61) {
           this.advance();
@@ -315,7 +333,7 @@ class Parser {
           prop = new DProp(pname, EMPTY, null, null, namePos);
         } else this.syntaxError();
         if (pending) for (let i = pending.length - 1; i >= 0; i--) this.tree0AddLabel(prop, pending[i]!);
-        if (sawChild) this.fail(startPos, 'Properties must precede subnodes');
+        if (children) this.fail(startPos, 'Properties must precede subnodes');
         node.props.push(prop);
       } else if (t === Tok.DEL_PROP) {
         if (omit) this.syntaxError();
@@ -325,7 +343,7 @@ class Parser {
         prop.deleted = true;
         this.advance();
         this.expect(59);
-        if (sawChild) this.fail(startPos, 'Properties must precede subnodes');
+        if (children) this.fail(startPos, 'Properties must precede subnodes');
         node.props.push(prop);
       } else if (t === Tok.DEL_NODE) {
         this.advance();
@@ -333,30 +351,44 @@ class Parser {
         const child = new DNode(lx.value, startPos);
         child.deleted = true;
         this.advance();
+        this.stackCheck(body + children + extra + 3, lx.tokenPos);
         this.expect(59);
         if (pending) this.addLabels(child, pending);
         if (omit) child.omitIfUnused = true;
         child.parent = node;
         node.children.push(child);
-        sawChild = true;
+        children++;
       } else this.syntaxError();
     }
+    // the finished siblings and an empty `subnodes` are on the stack when '}' arrives
+    this.stackCheck(Math.max(body + children + 1, body + 2), lx.tokenPos);
     this.advance();
+    this.stackCheck(body + 3, lx.tokenPos);
     this.expect(59);
     return node;
   }
 
+  nestingError(): DtsError {
+    return DtsError.at(this.spanOf(this.lx.tokenPos), 'memory exhausted (input nested too deeply)');
+  }
+
+  private stackCheck(entries: number, pos: number): void {
+    if (entries > 9999) this.fail(pos, 'memory exhausted (too many nested or sibling nodes for dtc\'s parser stack)');
+  }
+
   private addLabels(node: DNode, labels: string[]): void {
     if (!labels.length) return;
+    const list: DLabel[] = [];
     for (let i = labels.length - 1; i >= 0; i--) {
       const name = labels[i]!;
-      if (!node.labels.some((l) => l.name === name)) node.labels.unshift(new DLabel(name));
+      if (!list.some((l) => l.name === name)) list.unshift(new DLabel(name));
     }
+    node.labels = list;
     this.tree.indexNodeLabels(node);
   }
 
   private tree0AddLabel(prop: DProp, name: string): void {
-    if (!prop.labels.some((l) => l.name === name)) prop.labels.unshift(new DLabel(name));
+    if (!prop.labels.some((l) => l.name === name)) prop.labels = [new DLabel(name), ...prop.labels];
   }
 
   /** propdata: comma-joined strings, arrays, byte strings and path references, with labels. */
@@ -539,13 +571,28 @@ class Parser {
 
   /** integer_trinary: integer_or ['?' integer_expr ':' integer_trinary] */
   private integerExpr(): U64 {
+    this.enterExpr();
     const c = this.integerOr();
-    if (this.tok() !== 63) return c;
-    this.advance();
-    const a = this.integerExpr();
-    this.expect(58);
-    const b = this.integerExpr();
-    return u.isTrue(c) ? a : b;
+    let v = c;
+    if (this.tok() === 63) {
+      this.advance();
+      const a = this.integerExpr();
+      this.expect(58);
+      const b = this.integerExpr();
+      v = u.isTrue(c) ? a : b;
+    }
+    this.exprDepth--;
+    return v;
+  }
+
+  /**
+   * Expressions are parsed recursively; past this depth of parentheses, unary operators and
+   * conditionals the answer is "memory exhausted" (dtc allows several thousand; nothing real
+   * comes close to this limit).
+   */
+  private exprDepth = 0;
+  private enterExpr(): void {
+    if (++this.exprDepth > 256) this.fail(this.lx.tokenPos, 'memory exhausted (expression nested more than 256 deep)');
   }
 
   private integerOr(): U64 {
@@ -660,19 +707,12 @@ class Parser {
 
   private integerUnary(): U64 {
     const t = this.tok();
-    if (t === 45) {
-      this.advance();
-      return u.neg(this.integerUnary());
-    }
-    if (t === 126) {
-      this.advance();
-      return u.not(this.integerUnary());
-    }
-    if (t === 33) {
-      this.advance();
-      return u.isTrue(this.integerUnary()) ? 0 : 1;
-    }
-    return this.integerPrim();
+    if (t !== 45 && t !== 126 && t !== 33) return this.integerPrim();
+    this.enterExpr();
+    this.advance();
+    const v = this.integerUnary();
+    this.exprDepth--;
+    return t === 45 ? u.neg(v) : t === 126 ? u.not(v) : u.isTrue(v) ? 0 : 1;
   }
 }
 

@@ -87,3 +87,32 @@ describe('inputs dtc refuses', () => {
     });
   }
 });
+
+describe("dtc's parser stack (10000 entries)", () => {
+  const nested = (n: number) => `/dts-v1/;\n/ {\n${Array.from({ length: n }, (_, i) => `n${i} {\n`).join('')}${'};\n'.repeat(n)}};\n`;
+  const siblings = (n: number) => `/dts-v1/;\n/ {\n${Array.from({ length: n }, (_, i) => `n${i} { };\n`).join('')}};\n`;
+  const at = (text: string) => {
+    try {
+      parseDts(text, undefined, { file: 'big.dts' });
+      return 'ok';
+    } catch (e) {
+      return (e as DtsError).format();
+    }
+  };
+
+  it('takes nodes nested 3330 deep and refuses 3331, where dtc 1.6.1 does', () => {
+    expect(at(nested(3330))).toBe('ok');
+    expect(at(nested(3331))).toMatch(/^big\.dts:3334:1: error: memory exhausted/);
+  });
+
+  it('takes 9988 sibling nodes and refuses 9989 (subnodes are right-recursive in dtc)', () => {
+    expect(at(siblings(9988))).toBe('ok');
+    expect(at(siblings(9989))).toMatch(/^big\.dts:9991:10: error: memory exhausted/);
+  });
+
+  it('refuses expressions nested absurdly deep instead of overflowing the stack', () => {
+    const deep = `/dts-v1/;\n/ { x = <${'('.repeat(5000)}1${')'.repeat(5000)}>; };\n`;
+    expect(at(deep)).toMatch(/memory exhausted \(expression nested more than 256 deep\)/);
+    expect(at(`/dts-v1/;\n/ { x = <(${'-'.repeat(5000)}1)>; };\n`)).toMatch(/memory exhausted/);
+  });
+});

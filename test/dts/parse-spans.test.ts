@@ -2,10 +2,22 @@
 // inside < > the span of its literal, expression or reference; through /include/ and cpp line
 // markers too.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Span } from '../../src/tree/model.js';
 import { parseDts } from '../../src/dts/parse.js';
-import { compileFixture } from './parse.test.js';
+
+/** A fixture of fixtures/dts, with /include/ resolved next to the including file. */
+function compileFixture(name: string) {
+  const file = `fixtures/dts/${name}.dts`;
+  return parseDts(readFileSync(file, 'utf8'), undefined, {
+    file,
+    readInclude: (n, from) => {
+      const p = path.join(path.dirname(from), n);
+      return existsSync(p) ? { text: readFileSync(p, 'utf8'), file: p } : undefined;
+    },
+  });
+}
 
 const text = `/dts-v1/;
 

@@ -14,7 +14,7 @@ const fixtures = readdirSync(dir)
   .map((f) => f.slice(0, -4));
 
 /** Resolves /include/ and /incbin/ the way dtc does for these fixtures: next to the includer. */
-export function fixtureOptions(file: string, symbols = false): ParseDtsOptions {
+function fixtureOptions(file: string, symbols = false): ParseDtsOptions {
   const find = (name: string, from: string) => {
     const p = path.join(path.dirname(from), name);
     return existsSync(p) ? p : undefined;
@@ -33,7 +33,7 @@ export function fixtureOptions(file: string, symbols = false): ParseDtsOptions {
   };
 }
 
-export function compileFixture(name: string, symbols = false) {
+function compileFixture(name: string, symbols = false) {
   const file = `${dir}/${name}.dts`;
   return parseDts(readFileSync(file, 'utf8'), undefined, fixtureOptions(file, symbols));
 }
