@@ -3,7 +3,8 @@
 //  2. `dtmap query` wall time vs `node -e 0` (start-up cost).
 // Medians of several runs; the corpus comes from ../shared/scripts/kernel-corpus.sh.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const corpus = process.argv[2] ?? process.env.DTMAP_CORPUS ?? '/work/corpus';
@@ -54,6 +55,36 @@ const tDtc = time(() => {
   for (const f of dtbs) spawnSync(dtc, ['-q', '-I', 'dtb', '-O', 'dts', '-o', '/dev/null', f]);
 });
 console.log(`check all arm64 DTBs:  dtmap ${fmt(tDtmap)}   dtc -I dtb -O dts ${fmt(tDtc)}   ratio ${(tDtc / tDtmap).toFixed(1)}x (target >= 4x)`);
+
+// 3. DTS: `dtmap check` over every arm64 board source (preprocessing included, both cores) vs
+//    cpp + dtc compiling the same boards two at a time (xargs -P2), as `make -j2 dtbs` would.
+const linux = join(corpus, 'linux');
+const dtsDir = join(linux, 'arch', 'arm64', 'boot', 'dts');
+if (existsSync(dtsDir)) {
+  const boards = files(dtsDir, '.dts').map((f) => f.slice(linux.length + 1));
+  const script = `cpp -nostdinc -I scripts/dtc/include-prefixes -undef -D__DTS__ -x assembler-with-cpp "$1" 2>/dev/null | ${dtc} -q -I dts -O dtb -b 0 -i "$(dirname "$1")" -o /dev/null - 2>/dev/null`;
+  const dtsRuns = Math.max(1, Math.min(runs, 3));
+  const timeN = (fn) => {
+    const xs = [];
+    for (let i = 0; i < dtsRuns; i++) {
+      const t = process.hrtime.bigint();
+      fn();
+      xs.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    return median(xs);
+  };
+  const tDts = timeN(() => {
+    const r = spawnSync(process.execPath, [join(process.cwd(), bin), 'check', '--format', 'json', '-q', 'arch/arm64/boot/dts/**/*.dts'], { cwd: linux, maxBuffer: 1 << 30 });
+    if (r.status === 2) throw new Error(r.stderr.toString().slice(0, 2000));
+  });
+  const sh = join(tmpdir(), `dtmap-bench-cppdtc-${process.pid}.sh`);
+  writeFileSync(sh, script + '\n');
+  const tCpp = timeN(() => {
+    spawnSync('xargs', ['-P2', '-n1', 'sh', sh], { cwd: linux, input: boards.join('\n'), maxBuffer: 1 << 30 });
+  });
+  rmSync(sh, { force: true });
+  console.log(`check all ${boards.length} arm64 DTS boards:  dtmap ${fmt(tDts)}   cpp+dtc (2 at a time) ${fmt(tCpp)}   ratio ${(tCpp / tDts).toFixed(1)}x (target >= 5x), ${dtsRuns} runs`);
+} else console.log(`(no kernel sources at ${linux}: DTS benchmark skipped)`);
 
 const virt = 'fixtures/qemu/virt-virtio-iommu.dtb';
 const qRuns = Math.max(runs * 4, 20);

@@ -49,6 +49,7 @@ const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 export function check(tree: Tree, opts: CheckOptions = {}): Diagnostic[] {
   const ctx = buildContext(tree, opts.kernel ?? 'classic');
+  if (!ctx.bridges.length && !tree.suppressions.length) return []; // nothing to check: most boards
   const out: Diagnostic[] = [];
   for (const rule of RULES) {
     const configured = opts.rules?.[rule.id];
@@ -74,6 +75,7 @@ export function check(tree: Tree, opts: CheckOptions = {}): Diagnostic[] {
   for (const n of tree.root.walk()) order.set(n.path, i++);
   const ruleOrder = new Map(RULES.map((r, k) => [r.id, k]));
   const kept = applySuppressions(tree, out, opts.reportUnusedDisable ?? false, RULES.map((r) => r.id));
+  if (kept.length < 2) return kept;
   return kept
     .map((d, k) => ({ d, k }))
     .sort((x, y) => (order.get(x.d.node) ?? 0) - (order.get(y.d.node) ?? 0) || RANK[x.d.severity] - RANK[y.d.severity] || (ruleOrder.get(x.d.rule) ?? RULES.length) - (ruleOrder.get(y.d.rule) ?? RULES.length) || x.k - y.k)

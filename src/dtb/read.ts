@@ -127,7 +127,7 @@ export function readDtb(bytes: Uint8Array, file = '<dtb>'): Tree {
       o += 8;
       if (len > structEnd - o) fail(at, `property value (${len} bytes) past the end of the structure block`);
       const name = propName(nameoff, at + 8);
-      current!.props.push(new Property(name, bytes.slice(o, o + len)));
+      current!.props.push(new Property(name, bytes.subarray(o, o + len))); // a view: no copy
       o = (o + len + 3) & ~3;
     } else if (t === FDT_END) {
       if (current !== null) fail(at, `FDT_END inside node ${current.path || '/'} (unbalanced nodes)`);
