@@ -54,10 +54,13 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
     const [id, setting] = parseRuleOption(r);
     rules[id] = setting;
   }
-  const jobs = positiveInt(opts.jobs, '--jobs', availableParallelism());
+  let jobs = positiveInt(opts.jobs, '--jobs', availableParallelism());
   const maxWarnings = opts.maxWarnings === undefined ? undefined : positiveInt(opts.maxWarnings, '--max-warnings', 0);
   const kernel = opts.kernel ?? config.kernel ?? 'classic';
   const files = expandInputs(args, { isLiveTree: opts.live ? () => true : isLiveTree });
+  // A DTB takes about a millisecond to check: worker threads (start-up, a second JIT warm-up)
+  // cost more than they save, so DTB-only runs stay on one thread unless --jobs says otherwise.
+  if (opts.jobs === undefined && files.every((f) => /\.dtbo?$/.test(f))) jobs = 1;
   const fileOpts = { kernel, rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live, reportUnusedDisable: opts.reportUnusedDisable, verbose: opts.verbose };
   let reports = await checkAll(files, jobs, fileOpts, progressBar(files.length));
 

@@ -1,7 +1,12 @@
-// A worker thread of `dtmap check --jobs N`: checks the files it is sent, one at a time.
+// A worker thread of `dtmap check --jobs N`: checks the batches of files it is sent, in order.
 import { parentPort } from 'node:worker_threads';
 import { checkFile, type FileCheckOptions } from './check-file.js';
 
-parentPort!.on('message', async (msg: { index: number; file: string; opts: FileCheckOptions }) => {
-  parentPort!.postMessage({ index: msg.index, report: await checkFile(msg.file, msg.opts) });
+let queue = Promise.resolve();
+parentPort!.on('message', (msg: { indices: number[]; files: string[]; opts: FileCheckOptions }) => {
+  queue = queue.then(async () => {
+    const reports = [];
+    for (const file of msg.files) reports.push(await checkFile(file, msg.opts));
+    parentPort!.postMessage({ indices: msg.indices, reports });
+  });
 });
