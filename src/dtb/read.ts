@@ -2,13 +2,7 @@
 // fdt_check_header() and fdt_check_full() check them, so a malformed blob is one clear error.
 import { Node, Property, Tree } from '../tree/model.js';
 
-const FDT_MAGIC = 0xd00dfeed;
-const FDT_BEGIN_NODE = 1;
-const FDT_END_NODE = 2;
-const FDT_PROP = 3;
-const FDT_NOP = 4;
-const FDT_END = 9;
-const HEADER_SIZE = 40;
+import { FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_MAGIC, FDT_NOP, FDT_PROP, HEADER_SIZE } from './fdt.js';
 const MAX_DEPTH = 1024;
 
 export class DtbError extends Error {

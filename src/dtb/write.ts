@@ -5,12 +5,7 @@
 
 import type { Node, Tree } from '../tree/model.js';
 
-const FDT_MAGIC = 0xd00dfeed;
-const FDT_BEGIN_NODE = 1;
-const FDT_END_NODE = 2;
-const FDT_PROP = 3;
-const FDT_END = 9;
-const HEADER_SIZE = 40;
+import { FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_MAGIC, FDT_PROP, HEADER_SIZE } from './fdt.js';
 
 export interface WriteDtbOptions {
   /** `boot_cpuid_phys` for the header (dtc `-b`); defaults to the tree's value. */
