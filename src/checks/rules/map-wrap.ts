@@ -1,9 +1,8 @@
 import type { Rule } from '../types.js';
-import { entrySpan } from '../context.js';
+import { entrySpan, segmentRids } from '../context.js';
 import { NAMES } from '../../map/map.js';
 import { hex, ridRange } from '../format.js';
 import { intersectRanges, preimage } from '../../map/coverage.js';
-import { segmentRids } from '../context.js';
 
 const TOP = 2 ** 32;
 
