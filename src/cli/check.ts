@@ -14,7 +14,7 @@ import { ridList } from '../checks/format.js';
 import { loadConfig, parseRuleOption, type RuleSetting } from './config.js';
 import { expandInputs } from './files.js';
 import { isLiveTree } from '../live/read.js';
-import { InputError } from './input.js';
+import { errorLine, InputError } from './input.js';
 import { writeAtomic } from './output.js';
 import { checkAll, progressBar } from './pool.js';
 
@@ -116,7 +116,7 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
     default:
       text = formatPretty(shown, { quiet: opts.quiet, verbose: opts.verbose, elapsedMs: Date.now() - started, notes });
   }
-  if (opts.format === 'pretty' || opts.format === 'gcc') for (const r of reports) if (r.error && opts.format === 'pretty') process.stderr.write(`dtmap: error: ${r.error}\n`);
+  if (opts.format === 'pretty') for (const r of reports) if (r.error) process.stderr.write(errorLine(r.error) + '\n');
   if (opts.format !== 'pretty') for (const n of notes) process.stderr.write(`dtmap: ${n}\n`);
   if (opts.output) writeAtomic(opts.output, text);
   else process.stdout.write(text);

@@ -11,6 +11,11 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
+/** The stderr line for an input error: source errors keep dtc's `file:line:col: error: ...` form. */
+export function errorLine(message: string): string {
+  return /^[^\s:]+:\d+:\d+: error: /.test(message) ? message : `dtmap: error: ${message}`;
+}
+
 export interface InputOptions {
   includeDirs?: string[];
   defines?: Record<string, string>;

@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import chalk from 'chalk';
 import type { KernelForm } from '../map/map.js';
-import { InputError, loadTree } from './input.js';
+import { errorLine, InputError, loadTree } from './input.js';
 import { parseIdSpec } from './rid.js';
 import { queryFails, queryJson, queryPretty, runQuery } from './query.js';
 import { loadConfig } from './config.js';
@@ -125,7 +125,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof InputError) {
-      process.stderr.write(`dtmap: error: ${e.message}\n`);
+      process.stderr.write(errorLine(e.message) + '\n');
       return 2;
     }
     throw e;

@@ -1,7 +1,7 @@
 // Inputs beyond a plain file: overlays, live trees (/proc/device-tree form) and stdin.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDtb } from '../../src/dtb/read.js';
@@ -42,5 +42,16 @@ describe('inputs', () => {
   it('- reads a DTB from stdin', () => {
     const r = run(['query', '--format', 'json', '-', '0x10'], readFileSync('fixtures/qemu/virt-virtio-iommu.dtb'));
     expect(JSON.parse(r.out)[0].iommu.status).toBe('bypass');
+  });
+});
+
+describe('DTS errors', () => {
+  it('one dtc-like line file:line:col: error: message, exit 2; unresolved labels suggest near matches', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtmap-dts-'));
+    const bad = join(dir, 'bad.dts');
+    writeFileSync(bad, '/dts-v1/;\n/ {\n\tfoo = <&nolabel>;\n\tmylabel: n {};\n};\n');
+    const r = run(['check', bad]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`${bad}:3:9: error: Reference to non-existent node or label "nolabel"; did you mean 'mylabel'?\n`);
   });
 });
