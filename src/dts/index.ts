@@ -4,8 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Tree } from '../tree/model.js';
-import { preprocess } from './preprocess/index.js';
-import type { Suppression } from './preprocess/index.js';
+import { locator, preprocess, sourceMapBuffers } from './preprocess/index.js';
+import type { SourceMap, Suppression } from './preprocess/index.js';
 import { parseDts } from './parse.js';
 
 export { parseDts, DtsError } from './parse.js';
@@ -37,8 +37,38 @@ export function readDts(file: string, opts: ReadDtsOptions = {}): Tree {
 
 /** readDts() plus what the preprocessor saw (files, suppressions). */
 export function compileDts(file: string, opts: ReadDtsOptions = {}): CompiledDts {
+  return compilePreprocessed(preprocessDts(file, opts), opts);
+}
+
+/**
+ * A `.dts` file after the C preprocessor, as plain data: it can be posted to another thread
+ * (transfer `preprocessedBuffers(pp)`) and parsed there with compilePreprocessed().
+ */
+export interface PreprocessedDts {
+  file: string;
+  includeDirs: string[];
+  text: string;
+  map: SourceMap;
+  /** Every file the preprocessor read, the input first. */
+  files: string[];
+  suppressions: Suppression[];
+}
+
+/** The first half of compileDts(): the C preprocessor. Throws PreprocessError. */
+export function preprocessDts(file: string, opts: ReadDtsOptions = {}): PreprocessedDts {
   const includeDirs = opts.includeDirs ?? [];
   const pp = preprocess(file, { includeDirs, defines: opts.defines });
+  return { file, includeDirs, text: pp.text, map: pp.map, files: pp.files, suppressions: pp.suppressions };
+}
+
+/** What to transfer rather than copy when posting a PreprocessedDts. */
+export function preprocessedBuffers(pp: PreprocessedDts): ArrayBuffer[] {
+  return sourceMapBuffers(pp.map);
+}
+
+/** The second half of compileDts(): dtc's parser and checks. Throws DtsError. */
+export function compilePreprocessed(pp: PreprocessedDts, opts: Pick<ReadDtsOptions, 'symbols'> = {}): CompiledDts {
+  const { file, includeDirs } = pp;
   const files = [...pp.files];
   // dtc's own `/include/` and `/incbin/`: next to the file that says it (a path relative to the
   // current directory when that file is the input itself, as dtc resolves it), then the board's
@@ -55,7 +85,7 @@ export function compileDts(file: string, opts: ReadDtsOptions = {}): CompiledDts
     }
     return undefined;
   };
-  const tree = parseDts(pp.text, pp.locate, {
+  const tree = parseDts(pp.text, locator(pp.map, file, pp.text.length), {
     file,
     symbols: opts.symbols,
     readInclude: (name, from) => {

@@ -7,7 +7,7 @@
 
 import { PreprocessError } from './error.js';
 import { ExprError, evaluateIf, type ExprSource } from './expr.js';
-import { FileLoader, includeGuard, nextDirective, type ReadFile, type SourceFile } from './files.js';
+import { FileLoader, addDefine, addMemo, includeGuard, nextDirective, type ReadFile, type SourceFile } from './files.js';
 import {
   BOL,
   Kind,
@@ -17,14 +17,17 @@ import {
   PREV_WHITE,
   STRINGIFY_ARG,
   isPunct,
-  lexFile,
   lexSingle,
+  lexTokens,
+  tokenAt,
   makeToken,
   withFlags,
+  type CommentMark,
   type Token,
 } from './lexer.js';
 import { DefineError, checkMacroName, parseDefine, stringify, type MacroDef } from './macro.js';
-import { Output, OutputTooLarge } from './output.js';
+import { Recording, WRITTEN, memoBytes, type Memo } from './memo.js';
+import { Output, OutputTooLarge, type RegionMark } from './output.js';
 
 export interface EngineOptions {
   includeDirs: string[];
@@ -46,6 +49,8 @@ interface FileState {
   /** Folder prefix for `#include "..."` (GCC: the including file's directory as named). */
   dir: string;
   src: SourceFile;
+  /** The file's tokens as objects. */
+  toks: Token[];
   inst: number;
   pos: number;
   conds: Cond[];
@@ -53,6 +58,11 @@ interface FileState {
   dirIndex: number;
   /** Set by #line: __LINE__ = physical line + lineDelta. */
   lineDelta: number;
+  /** The memo being recorded for this inclusion, if it is memoised. */
+  rec: Recording | null;
+  /** Where its output starts. */
+  mark: RegionMark | null;
+  avoidPasteIn: boolean;
 }
 
 interface Cond {
@@ -106,11 +116,22 @@ const DIRECTIVES = new Set([
 
 const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
 
+const BUILTINS = ['__FILE__', '__LINE__', '__BASE_FILE__', '__INCLUDE_LEVEL__', '__COUNTER__', '__DATE__', '__TIME__'].map(
+  (name): MacroDef => ({ name, funLike: false, params: [], variadic: false, body: [], builtin: name, disabled: false }),
+);
+
+/**
+ * `-D` definitions by "name value", shared by all runs: memos compare definitions by identity,
+ * so the same -D must give the same object each time.
+ */
+const commandLineDefs = new Map<string, MacroDef>();
+
 export class Engine {
   readonly out: Output;
   readonly instances: Instance[] = [];
   readonly filesRead: string[] = [];
-  readonly sources = new Map<string, SourceFile>();
+  /** Suppression comments of each file read. */
+  readonly marks = new Map<string, CommentMark[]>();
 
   private readonly macros = new Map<string, MacroDef>();
   private readonly loader: FileLoader;
@@ -135,21 +156,38 @@ export class Engine {
   private counter = 0;
   private mainPath = '';
 
+  /** Token objects of the files this run expands (cached files keep only compact columns). */
+  private readonly tokenObjects = new Map<SourceFile, Token[]>();
+  // Memoised inclusions (memo.ts): the recordings under way, innermost last (`rec`), and logs
+  // of the effects that memos replay (each recording owns the entries made while it runs).
+  private readonly recs: Recording[] = [];
+  private rec: Recording | null = null;
+  private readonly writeNames: string[] = [];
+  private readonly writeDefs: (MacroDef | undefined)[] = [];
+  private readonly onceLog: string[] = [];
+  private readonly notePaths: string[] = [];
+  private readonly noteMarks: CommentMark[][] = [];
+  /** Settings a memo is only valid under. */
+  private readonly setting: string;
+
   constructor(private readonly opts: EngineOptions) {
     this.out = new Output(opts.maxOutputBytes);
     this.loader = new FileLoader(opts.readFile);
     // `cpp -undef -x assembler-with-cpp -D__DTS__` predefines exactly these.
     const predefined: Record<string, string> = { __STDC__: '1', __STDC_HOSTED__: '1', __ASSEMBLER__: '1', __DTS__: '1' };
     for (const [name, value] of Object.entries({ ...predefined, ...opts.defines })) this.commandLineDefine(name, value);
-    for (const name of ['__FILE__', '__LINE__', '__BASE_FILE__', '__INCLUDE_LEVEL__', '__COUNTER__', '__DATE__', '__TIME__']) {
-      this.macros.set(name, { name, funLike: false, params: [], variadic: false, body: [], builtin: name, disabled: false });
-    }
+    for (const def of BUILTINS) this.macros.set(def.name, def);
+    this.setting = [opts.maxIncludeDepth, opts.maxExpansionDepth, opts.readFile ? 'hook' : 'fs', ...opts.includeDirs].join('\0');
   }
 
   private commandLineDefine(name: string, value: string): void {
-    const { tokens } = lexFile(`${name} ${value}`);
+    const key = `${name} ${value}`;
     try {
-      const def = parseDefine(tokens);
+      let def = commandLineDefs.get(key);
+      if (!def) {
+        def = parseDefine(lexTokens(key));
+        commandLineDefs.set(key, def);
+      }
       this.macros.set(def.name, def);
     } catch (e) {
       if (e instanceof DefineError) throw new PreprocessError(`-D${name}: ${e.message}`, '<command-line>', 1, 1);
@@ -159,9 +197,9 @@ export class Engine {
 
   run(mainPath: string): void {
     this.mainPath = mainPath;
-    const src = this.loadFile(mainPath, null);
+    const src = this.loadFile(mainPath, null, false);
     if (!src) throw new PreprocessError(`${mainPath}: No such file or directory`, mainPath, 1, 1);
-    this.pushFile(mainPath, src, -1, 0);
+    this.pushFile(mainPath, src, -1, 0, false);
     try {
       for (;;) {
         const t = this.next();
@@ -202,15 +240,17 @@ export class Engine {
 
   private errorHere(message: string): PreprocessError {
     const f = this.cur;
-    const t = f.src.tokens[Math.min(f.pos, f.src.tokens.length) - 1];
+    const t = f.toks[Math.min(f.pos, f.toks.length) - 1];
     return this.errorAt(message, f.inst, t?.line ?? 1, t?.col ?? 1);
   }
 
   // ---- files -----------------------------------------------------------------------------
 
-  private loadFile(path: string, from: Token | null): SourceFile | undefined {
+  private loadFile(path: string, from: Token | null, keep = true): SourceFile | undefined {
     try {
-      return this.loader.load(path);
+      const src = this.loader.load(path, keep);
+      if (this.rec !== null) this.rec.load(path, src?.id ?? 0);
+      return src;
     } catch (e) {
       if (e instanceof LexError) {
         const chain = this.cur ? [...this.instances[this.cur.inst]!.includedFrom, `${this.cur.path}:${from?.line ?? 0}`] : [];
@@ -220,21 +260,47 @@ export class Engine {
     }
   }
 
-  private pushFile(path: string, src: SourceFile, dirIndex: number, line: number): void {
+  private pushFile(path: string, src: SourceFile, dirIndex: number, line: number, record: boolean): void {
+    let rec: Recording | null = null;
+    if (record) {
+      rec = new Recording(this.instances.length, this.writeNames.length, this.onceLog.length, this.notePaths.length, this.stack.length + 1, this.work);
+      this.recs.push(rec);
+      this.rec = rec;
+    }
     const parent = this.stack.length ? this.cur : null;
-    const includedFrom = parent ? [...this.instances[parent.inst]!.includedFrom, `${parent.path}:${line}`] : [];
-    this.instances.push({ file: path, includedFrom });
-    this.noteFile(path, src);
+    this.instances.push({ file: path, includedFrom: this.includedFrom(parent, line) });
+    this.noteFile(path, src.marks);
     const dir = path.slice(0, path.lastIndexOf('/') + 1);
-    const state: FileState = { path, dir, src, inst: this.instances.length - 1, pos: 0, conds: [], dirIndex, lineDelta: 0 };
+    const state: FileState = { path, dir, src, toks: this.tokensOf(src), inst: this.instances.length - 1, pos: 0, conds: [], dirIndex, lineDelta: 0, rec, mark: null, avoidPasteIn: false };
     this.stack.push(state);
     this.cur = state;
     this.out.fileChange();
+    if (rec) {
+      state.mark = this.out.mark();
+      state.avoidPasteIn = this.out.avoidPasteNext;
+    }
   }
 
-  private noteFile(path: string, src: SourceFile): void {
-    if (!this.sources.has(path)) {
-      this.sources.set(path, src);
+  private tokensOf(src: SourceFile): Token[] {
+    let toks = this.tokenObjects.get(src);
+    if (!toks) {
+      toks = new Array<Token>(src.count);
+      for (let i = 0; i < src.count; i++) toks[i] = tokenAt(src, i);
+      this.tokenObjects.set(src, toks);
+    }
+    return toks;
+  }
+
+  /** The include chain of a file included from `parent` at `line`. */
+  private includedFrom(parent: FileState | null, line: number): string[] {
+    return parent ? [...this.instances[parent.inst]!.includedFrom, `${parent.path}:${line}`] : [];
+  }
+
+  private noteFile(path: string, marks: CommentMark[]): void {
+    this.notePaths.push(path);
+    this.noteMarks.push(marks);
+    if (!this.marks.has(path)) {
+      this.marks.set(path, marks);
       this.filesRead.push(path);
     }
   }
@@ -246,10 +312,195 @@ export class Engine {
   }
 
   private popFile(): void {
-    this.stack.pop();
+    const done = this.stack.pop()!;
     this.cur = this.stack[this.stack.length - 1]!;
     this.skipping = false;
     this.out.fileChange();
+    if (done.rec) this.finishRecording(done);
+  }
+
+  // ---- memoised inclusions ---------------------------------------------------------------
+
+  /** Looks a macro up (what a memo depends on). */
+  private macro(name: string): MacroDef | undefined {
+    const m = this.macros.get(name);
+    if (this.rec !== null) this.rec.read(name, m);
+    return m;
+  }
+
+  private isMacro(name: string): boolean {
+    return this.macro(name) !== undefined;
+  }
+
+  /** Defines (or, with undefined, undefines) a macro. */
+  private setMacro(name: string, def: MacroDef | undefined): void {
+    if (def) this.macros.set(name, def);
+    else this.macros.delete(name);
+    if (this.rec !== null) {
+      this.rec.write(name);
+      this.writeNames.push(name);
+      this.writeDefs.push(def);
+    }
+  }
+
+  private isOnce(path: string): boolean {
+    const marked = this.once.has(path);
+    if (this.rec !== null) this.rec.readOnce(path, marked);
+    return marked;
+  }
+
+  private addOnce(path: string): void {
+    this.once.add(path);
+    if (this.rec !== null) {
+      this.rec.writeOnce(path);
+      this.onceLog.push(path);
+    }
+  }
+
+  /**
+   * Enters an included file: replays a memo of it when one applies, else runs it (recording a
+   * memo when the inclusion starts in a clean state: not inside macro arguments or expansions).
+   */
+  private enterFile(path: string, src: SourceFile, dirIndex: number, line: number): void {
+    const clean = this.contexts.length === 0 && this.lookahead.length === 0 && this.parsingArgs === 0 && this.preventExpansion === 0;
+    if (clean) {
+      const memos = src.memos;
+      for (let i = 0; i < memos.length; i++) {
+        const memo = memos[i]!;
+        if (!this.applies(memo, dirIndex)) continue;
+        if (i > 0) {
+          memos.splice(i, 1);
+          memos.unshift(memo);
+        }
+        this.replay(memo, line);
+        return;
+      }
+    }
+    this.pushFile(path, src, dirIndex, line, clean);
+  }
+
+  /** Whether everything the memo's inclusion looked at is as it was. */
+  private applies(m: Memo, dirIndex: number): boolean {
+    if (m.dirIndex !== dirIndex || m.setting !== this.setting) return false;
+    if (m.avoidPasteIn !== null && m.avoidPasteIn !== this.out.avoidPasteNext) return false;
+    if (m.includeDepth >= 0 && this.stack.length + 1 + m.includeDepth >= this.opts.maxIncludeDepth) return false;
+    if (this.work + m.work > this.opts.maxOutputBytes) return false;
+    if (this.out.length + 1 + m.text.length > this.out.maxBytes) return false;
+    for (let i = 0; i < m.readNames.length; i++) if (this.macros.get(m.readNames[i]!) !== m.readDefs[i]) return false;
+    for (let i = 0; i < m.onceNames.length; i++) if (this.once.has(m.onceNames[i]!) !== m.onceMarked[i]) return false;
+    for (let i = 0; i < m.loadPaths.length; i++) {
+      let found: SourceFile | undefined;
+      try {
+        found = this.loader.load(m.loadPaths[i]!);
+      } catch {
+        return false; // a file changed into one that does not lex: run it to report that
+      }
+      if ((found?.id ?? 0) !== m.loadIds[i]) return false;
+    }
+    return true;
+  }
+
+  /** Does what running the memo's inclusion did. */
+  private replay(m: Memo, line: number): void {
+    const rec = this.rec;
+    if (rec !== null) {
+      for (let i = 0; i < m.readNames.length; i++) rec.read(m.readNames[i]!, m.readDefs[i]);
+      for (let i = 0; i < m.onceNames.length; i++) rec.readOnce(m.onceNames[i]!, m.onceMarked[i]!);
+      for (let i = 0; i < m.loadPaths.length; i++) rec.load(m.loadPaths[i]!, m.loadIds[i]!);
+      if (m.includeDepth >= 0) rec.maxIncludeAt = Math.max(rec.maxIncludeAt, this.stack.length + 1 + m.includeDepth);
+    }
+    const instBase = this.instances.length;
+    const includedFrom = this.includedFrom(this.cur, line);
+    for (const inst of m.instances) {
+      this.instances.push({ file: inst.file, includedFrom: inst.chain.length ? includedFrom.concat(inst.chain) : includedFrom });
+    }
+    for (let i = 0; i < m.notedPaths.length; i++) this.noteFile(m.notedPaths[i]!, m.notedMarks[i]!);
+    for (let i = 0; i < m.writeNames.length; i++) this.setMacro(m.writeNames[i]!, m.writeDefs[i]);
+    for (const p of m.onceAdded) this.addOnce(p);
+    this.work += m.work;
+    this.out.fileChange();
+    this.out.replay(m, instBase);
+    if (m.invInst >= 0) {
+      this.invInst = instBase + m.invInst;
+      this.invLine = m.invLine;
+      this.invCol = m.invCol;
+    }
+  }
+
+  /** The file of `f` ended: its recording becomes a memo, and counts for the one around it. */
+  private finishRecording(f: FileState): void {
+    const rec = f.rec!;
+    this.recs.pop();
+    const outer = this.recs.length ? this.recs[this.recs.length - 1]! : null;
+    this.rec = outer;
+    if (outer) outer.absorb(rec);
+    const mark = f.mark!;
+    const out = this.out;
+    const text = out.textSince(mark);
+    if (rec.uncacheable) return;
+    const s0 = mark.segment;
+    const s1 = out.segments;
+    const segOut = out.segOut.slice(s0, s1);
+    const segInst = out.segInst.slice(s0, s1);
+    for (let k = 0; k < s1 - s0; k++) {
+      segOut[k]! -= mark.offset;
+      segInst[k]! -= rec.instStart;
+      if (segInst[k]! < 0) return; // output placed at an inclusion outside this one
+    }
+    const segLine = out.segLine.slice(s0, s1);
+    const segCol = out.segCol.slice(s0, s1);
+    const segFixed = out.segFixed.slice(s0, s1);
+    const readNames: string[] = [];
+    const readDefs: (MacroDef | undefined)[] = [];
+    for (const [name, t] of rec.macros) {
+      if (t === WRITTEN) continue;
+      readNames.push(name);
+      readDefs.push(t);
+    }
+    const onceNames: string[] = [];
+    const onceMarked: boolean[] = [];
+    for (const [p, t] of rec.once) {
+      if (t === WRITTEN) continue;
+      onceNames.push(p);
+      onceMarked.push(t);
+    }
+    // the final definition of each name written, in the order first written
+    const finalDefs = new Map<string, MacroDef | undefined>();
+    for (let i = rec.writeStart; i < this.writeNames.length; i++) finalDefs.set(this.writeNames[i]!, this.writeDefs[i]);
+    const ownChain = this.instances[rec.instStart]!.includedFrom.length;
+    const printed = out.lineChanges !== mark.lineChanges;
+    const body: Omit<Memo, 'bytes'> = {
+      setting: this.setting,
+      dirIndex: f.dirIndex,
+      readNames,
+      readDefs,
+      onceNames,
+      onceMarked,
+      loadPaths: [...rec.loads.keys()],
+      loadIds: [...rec.loads.values()],
+      includeDepth: rec.maxIncludeAt > 0 ? rec.maxIncludeAt - rec.depth : -1,
+      avoidPasteIn: printed ? f.avoidPasteIn : null,
+      writeNames: [...finalDefs.keys()],
+      writeDefs: [...finalDefs.values()],
+      onceAdded: [...new Set(this.onceLog.slice(rec.onceStart))],
+      notedPaths: this.notePaths.slice(rec.noteStart),
+      notedMarks: this.noteMarks.slice(rec.noteStart),
+      instances: this.instances.slice(rec.instStart).map((i) => ({ file: i.file, chain: i.includedFrom.slice(ownChain) })),
+      text,
+      segOut,
+      segInst,
+      segLine,
+      segCol,
+      segFixed,
+      work: this.work - rec.work,
+      prev: out.prev,
+      source: out.source,
+      avoidPasteOut: out.avoidPasteNext,
+      invInst: this.invInst >= rec.instStart ? this.invInst - rec.instStart : -1,
+      invLine: this.invLine,
+      invCol: this.invCol,
+    };
+    addMemo(f.src, { ...body, bytes: memoBytes(body) });
   }
 
   // ---- token stream ----------------------------------------------------------------------
@@ -278,7 +529,7 @@ export class Engine {
       const fromMacro = ctx !== undefined;
       this.fromMacro = fromMacro;
       if (tok.kind !== Kind.Name || tok.flags & NO_EXPAND) return tok;
-      const m = this.macros.get(tok.text);
+      const m = this.macro(tok.text);
       if (m === undefined) return tok;
       // A macro is not expanded inside its own expansion, and the name stays unexpandable
       // ("painted blue") wherever it goes from here.
@@ -318,7 +569,7 @@ export class Engine {
   private lexFile(): Token {
     for (;;) {
       const f = this.cur;
-      const toks = f.src.tokens;
+      const toks = f.toks;
       if (this.inDirective) return f.pos < this.directiveEnd ? toks[f.pos++]! : EOF;
       if (this.skipping) f.pos = nextDirective(f.src, f.pos);
       if (f.pos < toks.length) return toks[f.pos++]!;
@@ -366,6 +617,7 @@ export class Engine {
   /** GCC's enter_macro_context: false when a function-like macro has no arguments. */
   private enterMacro(m: MacroDef, nameTok: Token, fromMacro: boolean): boolean {
     if (m.builtin !== null) {
+      if (this.rec !== null) this.rec.uncacheable = true;
       this.pushContext(null, [this.builtinToken(m.builtin, nameTok, fromMacro)]);
       return true;
     }
@@ -591,7 +843,7 @@ export class Engine {
   /** GCC's _cpp_handle_directive; false when the `#` line is assembler text to pass through. */
   private directive(): boolean {
     const f = this.cur;
-    const toks = f.src.tokens;
+    const toks = f.toks;
     const hashAt = f.pos - 1;
     let end = f.pos;
     while (end < toks.length && !(toks[end]!.flags & BOL)) end++;
@@ -626,7 +878,7 @@ export class Engine {
 
   private runDirective(name: string, nameTok: Token, hashAt: number, end: number): (() => void) | null {
     const f = this.cur;
-    const rest = f.src.tokens.slice(f.pos, end);
+    const rest = f.toks.slice(f.pos, end);
     switch (name) {
       case 'define': {
         let def = f.src.defines.get(hashAt);
@@ -637,18 +889,18 @@ export class Engine {
             if (e instanceof DefineError) throw this.errorTok(e.message, e.token ?? nameTok);
             throw e;
           }
-          f.src.defines.set(hashAt, def);
+          addDefine(f.src, hashAt, def);
         }
-        this.macros.set(def.name, def);
+        this.setMacro(def.name, def);
         return null;
       }
       case 'undef':
-        this.macros.delete(this.macroName(rest, nameTok, name));
+        this.setMacro(this.macroName(rest, nameTok, name), undefined);
         return null;
       case 'ifdef':
       case 'ifndef': {
         let skip = true;
-        if (!this.skipping) skip = this.macros.has(this.macroName(rest, nameTok, name)) === (name === 'ifndef');
+        if (!this.skipping) skip = this.isMacro(this.macroName(rest, nameTok, name)) === (name === 'ifndef');
         this.pushCond(name, nameTok, skip);
         return null;
       }
@@ -666,7 +918,7 @@ export class Engine {
         } else {
           this.skipping = false;
           if (name === 'elif') this.skipping = !this.evaluate(name, nameTok, rest);
-          else this.skipping = this.macros.has(this.macroName(rest, nameTok, name)) === (name === 'elifndef');
+          else this.skipping = this.isMacro(this.macroName(rest, nameTok, name)) === (name === 'elifndef');
           c.skipElses = !this.skipping;
         }
         return null;
@@ -693,7 +945,7 @@ export class Engine {
         throw this.errorTok(`#error ${spell(rest)}`.trimEnd(), nameTok);
       case 'pragma':
         // Other pragmas (and #ident) print nothing in assembler-with-cpp output.
-        if (rest.length === 1 && rest[0]!.text === 'once') this.once.add(f.path);
+        if (rest.length === 1 && rest[0]!.text === 'once') this.addOnce(f.path);
         return null;
       case 'line':
         this.lineDirective(nameTok);
@@ -747,7 +999,7 @@ export class Engine {
           this.preventExpansion--;
         }
       },
-      isDefined: (name) => this.macros.has(name) || name === '__has_include' || name === '__has_include_next',
+      isDefined: (name) => this.isMacro(name) || name === '__has_include' || name === '__has_include_next',
       hasInclude: (name, angled, next) => this.resolve(name, angled, next) !== null,
     };
     try {
@@ -770,17 +1022,18 @@ export class Engine {
     const { name, angled, tok } = header;
     if (name === '') throw this.errorTok(`empty filename in #${directive}`, tok);
     if (this.stack.length >= this.opts.maxIncludeDepth) throw this.depthError(tok);
+    if (this.rec !== null && this.stack.length > this.rec.maxIncludeAt) this.rec.maxIncludeAt = this.stack.length;
     const found = this.resolve(name, angled, directive === 'include_next');
     if (found === null) throw this.errorTok(`${name}: No such file or directory`, tok);
-    if (this.once.has(found.path)) return null;
+    if (this.isOnce(found.path)) return null;
     const guard = includeGuard(found.src);
-    if (guard !== null && this.macros.has(guard)) {
-      this.noteFile(found.path, found.src);
+    if (guard !== null && this.isMacro(guard)) {
+      this.noteFile(found.path, found.src.marks);
       return null;
     }
-    if (directive === 'import') this.once.add(found.path);
+    if (directive === 'import') this.addOnce(found.path);
     const line = nameTok.line;
-    return () => this.pushFile(found.path, found.src, found.dirIndex, line);
+    return () => this.enterFile(found.path, found.src, found.dirIndex, line);
   }
 
   private headerName(directive: string, nameTok: Token, rest: Token[]): { name: string; angled: boolean; tok: Token } {

@@ -4,9 +4,11 @@
 
 import type { Span } from '../../tree/model.js';
 import { Engine } from './engine.js';
+import { locator, type SourceMap } from './sourcemap.js';
 
 export { PreprocessError } from './error.js';
-export { clearFileCache } from './files.js';
+export { clearFileCache, fileCacheBytes, setFileCacheLimit } from './files.js';
+export { locator, sourceMapBuffers, type SourceMap } from './sourcemap.js';
 
 export interface PreprocessOptions {
   /** `-I DIR`, in order. */
@@ -36,6 +38,8 @@ export interface Preprocessed {
   text: string;
   /** Output offset -> where the token there was written (for macro output: the invocation). */
   locate(offset: number): Span;
+  /** The same as plain data (see sourcemap.ts). */
+  map: SourceMap;
   /** Every file read, the input first. */
   files: string[];
   suppressions: Suppression[];
@@ -51,25 +55,11 @@ export function preprocess(file: string, opts: PreprocessOptions = {}): Preproce
     maxOutputBytes: opts.maxOutputBytes ?? 256 * 1024 * 1024,
   });
   engine.run(file);
-  const out = engine.out;
-  const text = out.text();
-  const instances = engine.instances;
-
-  const locate = (offset: number): Span => {
-    const k = out.segmentAt(offset);
-    if (k < 0) return { file, line: 1, column: 1 };
-    const inst = instances[out.segInst[k]!]!;
-    const line = out.segLine[k]!;
-    let column = out.segCol[k]!;
-    if (!out.segFixed[k]) column += Math.max(0, Math.min(offset, text.length) - out.segOut[k]!);
-    const span: Span = { file: inst.file, line, column };
-    if (inst.includedFrom.length) span.includedFrom = inst.includedFrom;
-    return span;
-  };
-
+  const text = engine.out.text();
+  const map = engine.out.sourceMap(engine.instances);
   const suppressions: Suppression[] = [];
   for (const path of engine.filesRead) {
-    for (const m of engine.sources.get(path)!.marks) suppressions.push({ file: path, ...m });
+    for (const m of engine.marks.get(path)!) suppressions.push({ file: path, ...m });
   }
-  return { text, locate, files: engine.filesRead, suppressions };
+  return { text, locate: locator(map, file, text.length), map, files: engine.filesRead, suppressions };
 }

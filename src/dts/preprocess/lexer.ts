@@ -2,8 +2,10 @@
 // (no digraphs, no trigraphs, `//` comments, no `$` in identifiers, unterminated quotes become
 // one CPP_OTHER token up to the end of the line instead of an error).
 //
-// A file is lexed once into a flat token array (cached by the caller); BOL marks the first token
-// of each logical line, so directives are found without re-scanning the text.
+// A file is lexed once into parallel typed arrays (cached by the caller: a few bytes a token,
+// outside the garbage-collected heap); BOL marks the first token of each logical line, so
+// directives are found without re-scanning the text. Token objects are made from them only for
+// the files a run actually expands.
 
 /** Token kinds; the names follow GCC's `cpp_ttype` families. */
 export const Kind = {
@@ -60,9 +62,66 @@ export interface CommentMark {
   text: string;
 }
 
+/** A lexed file: token i is `text.slice(start[i], end[i])`, written at line[i]:col[i]. */
 export interface LexedFile {
-  tokens: Token[];
+  /** The text after line splicing. */
+  text: string;
+  count: number;
+  kind: Uint8Array;
+  flags: Uint8Array;
+  line: Int32Array;
+  col: Int32Array;
+  start: Int32Array;
+  end: Int32Array;
   marks: CommentMark[];
+}
+
+/** Token i of a lexed file as an object. */
+export function tokenAt(f: LexedFile, i: number): Token {
+  return { kind: f.kind[i]!, text: f.text.slice(f.start[i]!, f.end[i]!), flags: f.flags[i]!, line: f.line[i]!, col: f.col[i]!, argIndex: -1, source: null };
+}
+
+/** The text of token i. */
+export function tokenText(f: LexedFile, i: number): string {
+  return f.text.slice(f.start[i]!, f.end[i]!);
+}
+
+/** Whether token i is the punctuator `#` starting a line (a directive, in the base file). */
+export function isDirectiveHash(f: LexedFile, i: number): boolean {
+  return (f.flags[i]! & BOL) !== 0 && f.kind[i] === Kind.Punct && f.end[i]! - f.start[i]! === 1 && f.text.charCodeAt(f.start[i]!) === C.Hash;
+}
+
+/** Lexes text into token objects (for `-D` definitions). */
+export function lexTokens(raw: string): Token[] {
+  const f = lexFile(raw);
+  const out: Token[] = new Array(f.count);
+  for (let i = 0; i < f.count; i++) out[i] = tokenAt(f, i);
+  return out;
+}
+
+/** Growable scratch columns that lexFile() fills; each file gets exact-size copies. */
+const scratch = {
+  kind: new Uint8Array(4096),
+  flags: new Uint8Array(4096),
+  line: new Int32Array(4096),
+  col: new Int32Array(4096),
+  start: new Int32Array(4096),
+  end: new Int32Array(4096),
+};
+
+function growScratch(): void {
+  const n = scratch.kind.length * 2;
+  const grow = <T extends Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
+    const b = make(n);
+    b.set(a);
+    return b;
+  };
+  scratch.kind = grow(scratch.kind, (k) => new Uint8Array(k));
+  scratch.flags = grow(scratch.flags, (k) => new Uint8Array(k));
+  scratch.line = grow(scratch.line, (k) => new Int32Array(k));
+  scratch.col = grow(scratch.col, (k) => new Int32Array(k));
+  scratch.start = grow(scratch.start, (k) => new Int32Array(k));
+  scratch.end = grow(scratch.end, (k) => new Int32Array(k));
 }
 
 export class LexError extends Error {
@@ -156,8 +215,24 @@ function spliceLines(raw: string): { text: string; splices: number[] } {
 
 /** Lexes a whole file. Throws LexError for an unterminated block comment (an error in GCC). */
 export function lexFile(raw: string): LexedFile {
+  const { text, count, marks } = scan(raw);
+  return {
+    text,
+    count,
+    kind: scratch.kind.slice(0, count),
+    flags: scratch.flags.slice(0, count),
+    line: scratch.line.slice(0, count),
+    col: scratch.col.slice(0, count),
+    start: scratch.start.slice(0, count),
+    end: scratch.end.slice(0, count),
+    marks,
+  };
+}
+
+/** Lexes into the scratch columns; returns the spliced text and the number of tokens. */
+function scan(raw: string): { text: string; count: number; marks: CommentMark[] } {
   const { text, splices } = spliceLines(raw);
-  const tokens: Token[] = [];
+  let count = 0;
   const marks: CommentMark[] = [];
   const n = text.length;
 
@@ -181,7 +256,14 @@ export function lexFile(raw: string): LexedFile {
 
   const push = (kind: number, start: number, end: number) => {
     positionAt(start);
-    tokens.push({ kind, text: text.slice(start, end), flags, line, col, argIndex: -1, source: null });
+    if (count === scratch.kind.length) growScratch();
+    scratch.kind[count] = kind;
+    scratch.flags[count] = flags;
+    scratch.line[count] = line;
+    scratch.col[count] = col;
+    scratch.start[count] = start;
+    scratch.end[count] = end;
+    count++;
     flags = 0;
     lineTokens++;
   };
@@ -247,8 +329,12 @@ export function lexFile(raw: string): LexedFile {
       }
       push(Kind.Name, start, i);
       if (lineTokens === 2) {
-        const hash = tokens[tokens.length - 2]!;
-        headerNext = hash.text === '#' && hash.kind === Kind.Punct && INCLUDE_DIRECTIVES.has(text.slice(start, i));
+        const hash = count - 2;
+        headerNext =
+          scratch.kind[hash] === Kind.Punct &&
+          scratch.end[hash]! - scratch.start[hash]! === 1 &&
+          text.charCodeAt(scratch.start[hash]!) === C.Hash &&
+          INCLUDE_DIRECTIVES.has(text.slice(start, i));
       }
       continue;
     }
@@ -283,7 +369,7 @@ export function lexFile(raw: string): LexedFile {
     i++;
     push(Kind.Other, start, i);
   }
-  return { tokens, marks };
+  return { text, count, marks };
 }
 
 function noteComment(
@@ -371,13 +457,11 @@ function punctLength(text: string, i: number, c: number): number {
  */
 export function lexSingle(text: string): Token | null {
   if (text.length === 0 || text.indexOf('\n') >= 0) return null;
-  let lexed: LexedFile;
   try {
-    lexed = lexFile(text);
+    if (scan(text).count !== 1) return null;
   } catch {
     return null;
   }
-  const t = lexed.tokens;
-  if (t.length !== 1 || t[0]!.flags & PREV_WHITE || t[0]!.text.length !== text.length) return null;
-  return t[0]!;
+  if (scratch.flags[0]! & PREV_WHITE || scratch.end[0]! - scratch.start[0]! !== text.length) return null;
+  return { kind: scratch.kind[0]!, text, flags: scratch.flags[0]!, line: scratch.line[0]!, col: scratch.col[0]!, argIndex: -1, source: null };
 }

@@ -2,6 +2,8 @@
 // dtc lexes the same tokens as from `cpp` output, and recording where each piece came from.
 
 import { Kind, PREV_WHITE, type Token } from './lexer.js';
+import type { Memo } from './memo.js';
+import type { SourceMap } from './sourcemap.js';
 
 /** GCC's `cpp_avoid_paste`: would printing `a` and `b` adjacent lex differently? */
 export function avoidPaste(a: Token, b: Token): boolean {
@@ -66,57 +68,147 @@ export function avoidPaste(a: Token, b: Token): boolean {
 const PASTES_WITH_EQ = new Set(['=', '!', '>', '<', '+', '-', '*', '/', '%', '&', '|', '^', '>>', '<<']);
 
 /**
+ * Where the part being built is written, one byte per character (Latin-1; a string with a wider
+ * character becomes a part of its own). One buffer serves every Output: a part is copied out into
+ * a string as soon as it is finished, and preprocessing is not reentrant.
+ */
+let chunk = Buffer.allocUnsafe(1 << 16);
+
+const NEWLINES = ['', '\n', '\n\n', '\n\n\n', '\n\n\n\n', '\n\n\n\n\n', '\n\n\n\n\n\n', '\n\n\n\n\n\n\n'];
+
+/**
  * The output text plus a sorted segment table: segment k starts at output offset `segOut[k]`
  * and maps to (inst, line, col); in a flowing segment the column advances with the offset.
+ * The table's columns are typed arrays that grow by doubling; `segments` is its length.
  */
 export class Output {
-  /** Finished chunks plus the chunk being built (fewer, larger pieces join faster). */
+  /**
+   * Finished parts, each a flat string, and the length of the part being built in `chunk`
+   * (`+=` would build rope strings that are slow to read and to keep).
+   */
   private parts: string[] = [];
-  private chunk = '';
+  private chunkLength = 0;
   length = 0;
-  segOut: number[] = [];
-  segInst: number[] = [];
-  segLine: number[] = [];
-  segCol: number[] = [];
-  segFixed: boolean[] = [];
+  segments = 0;
+  segOut = new Int32Array(1024);
+  segInst = new Int32Array(1024);
+  segLine = new Int32Array(1024);
+  segCol = new Int32Array(1024);
+  segFixed = new Uint8Array(1024);
 
   // GCC's `print` state.
-  private prev: Token | null = null;
-  private source: Token | null = null;
-  private avoidPasteNext = false;
+  prev: Token | null = null;
+  source: Token | null = null;
+  avoidPasteNext = false;
   private printed = false;
   private srcInst = -1;
   private srcLine = 0;
+  /** Number of lineChange() calls (whether a region printed anything). */
+  lineChanges = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(readonly maxBytes: number) {}
 
   private write(s: string): void {
-    this.chunk += s;
-    if (this.chunk.length > 8192) {
-      this.parts.push(this.chunk);
-      this.chunk = '';
+    const n = s.length;
+    if (this.chunkLength + n > chunk.length) {
+      this.flush();
+      if (n > chunk.length) chunk = Buffer.allocUnsafe(Math.max(n, chunk.length * 2));
     }
-    this.length += s.length;
+    const buf = chunk;
+    const at = this.chunkLength;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0xff) break;
+      buf[at + i] = c;
+    }
+    if (i === n) this.chunkLength = at + n;
+    else {
+      // not Latin-1: the string becomes a part of its own
+      this.flush();
+      this.parts.push(s);
+    }
+    this.length += n;
     if (this.length > this.maxBytes) throw new OutputTooLarge(this.maxBytes);
+  }
+
+  private flush(): void {
+    if (this.chunkLength) {
+      this.parts.push(chunk.toString('latin1', 0, this.chunkLength));
+      this.chunkLength = 0;
+    }
+  }
+
+  /** Starts a region (one memoised inclusion): its text will be one string. */
+  mark(): RegionMark {
+    this.flush();
+    return { part: this.parts.length, offset: this.length, segment: this.segments, lineChanges: this.lineChanges };
+  }
+
+  /** The text written since `m`, joined into one part. */
+  textSince(m: RegionMark): string {
+    this.flush();
+    const n = this.parts.length - m.part;
+    if (n === 0) return '';
+    const s = n === 1 ? this.parts[m.part]! : this.parts.slice(m.part).join('');
+    this.parts.length = m.part;
+    this.parts.push(s);
+    return s;
+  }
+
+  /**
+   * Replays a memoised region: its text, its segments with instance numbers from `instBase`,
+   * and the print state after it.
+   */
+  replay(memo: Memo, instBase: number): void {
+    const text = memo.text;
+    if (text.length) {
+      this.flush();
+      this.parts.push(text);
+    }
+    const base = this.length;
+    this.length += text.length;
+    if (this.length > this.maxBytes) throw new OutputTooLarge(this.maxBytes);
+    const n = memo.segOut.length;
+    const at = this.segments;
+    this.reserve(n);
+    const segOut = this.segOut;
+    const segInst = this.segInst;
+    for (let k = 0; k < n; k++) {
+      segOut[at + k] = base + memo.segOut[k]!;
+      segInst[at + k] = instBase + memo.segInst[k]!;
+    }
+    this.segLine.set(memo.segLine, at);
+    this.segCol.set(memo.segCol, at);
+    this.segFixed.set(memo.segFixed, at);
+    this.segments = at + n;
+    if (memo.avoidPasteIn !== null) {
+      this.prev = memo.prev;
+      this.source = memo.source;
+      this.avoidPasteNext = memo.avoidPasteOut;
+      this.lineChanges++;
+    }
   }
 
   /** GCC's `cb_line_change` + `maybe_print_line`: a new logical source line starts. */
   lineChange(tok: Token, inst: number): void {
+    this.lineChanges++;
     if (this.printed) {
       this.write('\n');
       this.srcLine++;
       this.printed = false;
     }
     if (inst === this.srcInst && tok.line >= this.srcLine && tok.line < this.srcLine + 8) {
-      if (tok.line > this.srcLine) this.write('\n'.repeat(tok.line - this.srcLine));
+      if (tok.line > this.srcLine) this.write(NEWLINES[tok.line - this.srcLine]!);
     }
     // (GCC prints a line marker here instead; we keep only newlines.)
     this.srcInst = inst;
     this.srcLine = tok.line;
     this.prev = null;
     this.source = null;
-    // GCC indents to the token's column (one space fewer: PREV_WHITE adds one).
-    if (tok.col > 2) this.write(' '.repeat(tok.col - 2));
+    // GCC indents to the token's column here; dtc does not care, so the indentation is left out
+    // (13% of the text). A token not at column 1 has PREV_WHITE and still gets one space, so a
+    // `#` never moves to the start of a line, where dtc would read it as a line marker.
     this.printed = true;
   }
 
@@ -156,38 +248,65 @@ export class Output {
   }
 
   private addSegment(inst: number, line: number, col: number, fixed: boolean): void {
-    const k = this.segOut.length - 1;
-    if (k >= 0 && this.segInst[k] === inst && this.segLine[k] === line && this.segFixed[k] === fixed) {
+    const k = this.segments - 1;
+    if (k >= 0 && this.segInst[k] === inst && this.segLine[k] === line && this.segFixed[k] === (fixed ? 1 : 0)) {
       if (fixed ? this.segCol[k] === col : this.segCol[k]! + (this.length - this.segOut[k]!) === col) return;
     }
-    this.segOut.push(this.length);
-    this.segInst.push(inst);
-    this.segLine.push(line);
-    this.segCol.push(col);
-    this.segFixed.push(fixed);
+    if (k + 1 === this.segOut.length) this.reserve(1);
+    this.segOut[k + 1] = this.length;
+    this.segInst[k + 1] = inst;
+    this.segLine[k + 1] = line;
+    this.segCol[k + 1] = col;
+    this.segFixed[k + 1] = fixed ? 1 : 0;
+    this.segments = k + 2;
   }
 
+  /** Room for n more segments. */
+  private reserve(n: number): void {
+    const need = this.segments + n;
+    if (need <= this.segOut.length) return;
+    let size = this.segOut.length * 2;
+    while (size < need) size *= 2;
+    const grow = <T extends Int32Array | Uint8Array>(a: T, b: T): T => {
+      b.set(a.subarray(0, this.segments));
+      return b;
+    };
+    this.segOut = grow(this.segOut, new Int32Array(size));
+    this.segInst = grow(this.segInst, new Int32Array(size));
+    this.segLine = grow(this.segLine, new Int32Array(size));
+    this.segCol = grow(this.segCol, new Int32Array(size));
+    this.segFixed = grow(this.segFixed, new Uint8Array(size));
+  }
+
+  /** The whole output, as one flat string (the DTS lexer reads it a character at a time). */
   text(): string {
-    const s = this.parts.join('') + this.chunk;
-    this.parts = [];
-    this.chunk = s;
+    this.flush();
+    const s = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
+    this.parts = [s];
     return s;
   }
 
-  /** Index of the segment holding output offset `offset` (-1 before the first). */
-  segmentAt(offset: number): number {
-    let lo = 0;
-    let hi = this.segOut.length - 1;
-    let found = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.segOut[mid]! <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return found;
+  /** The segment table as a source map (the inclusions are Engine.instances). */
+  sourceMap(instances: { file: string; includedFrom: string[] }[]): SourceMap {
+    const n = this.segments;
+    return {
+      out: this.segOut.slice(0, n),
+      inst: this.segInst.slice(0, n),
+      line: this.segLine.slice(0, n),
+      col: this.segCol.slice(0, n),
+      fixed: this.segFixed.slice(0, n),
+      files: instances.map((i) => i.file),
+      chains: instances.map((i) => i.includedFrom),
+    };
   }
+}
+
+/** Where a region of the output starts (Output.mark). */
+export interface RegionMark {
+  part: number;
+  offset: number;
+  segment: number;
+  lineChanges: number;
 }
 
 export class OutputTooLarge extends Error {
