@@ -417,11 +417,13 @@ class Compiler {
   toModel(boot: number): Tree {
     const spanOf = this.o.spanOf;
     const convert = (d: DNode, parent: Node | null): Node => {
-      const n = new Node(d.name, parent, d.pos >= 0 ? spanOf(d.pos) : undefined);
+      const n = new Node(d.name, parent);
+      if (d.pos >= 0) n.spanLater(spanOf, d.pos);
       for (const l of d.labels) if (!l.deleted) n.labels.push(l.name);
       for (const p of d.props) {
         if (p.deleted) continue;
-        const prop = new Property(p.name, p.data, p.pos >= 0 ? spanOf(p.pos) : undefined);
+        const prop = new Property(p.name, p.data);
+        if (p.pos >= 0) prop.spanLater(spanOf, p.pos);
         for (const l of p.labels) if (!l.deleted) prop.labels.push(l.name);
         if (p.markers) {
           const ms: ValueMarker[] = [];

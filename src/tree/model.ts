@@ -17,19 +17,43 @@ export interface ValueMarker {
   name: string;
 }
 
+/** Computes a span when it is first read (readers that know positions cheaply, spans dearly). */
+export type SpanOf = (pos: number) => Span;
+
 export class Property {
   name: string;
   value: Uint8Array;
   labels: string[] = [];
-  span?: Span;
   /** For DTS input: the span of the cell starting at each byte offset (4-byte aligned cells). */
   cellSpans?: Map<number, Span>;
   markers?: ValueMarker[];
+  #span: Span | undefined;
+  #spanOf: SpanOf | undefined;
+  #pos = 0;
 
   constructor(name: string, value: Uint8Array = new Uint8Array(0), span?: Span) {
     this.name = name;
     this.value = value;
-    this.span = span;
+    this.#span = span;
+  }
+
+  get span(): Span | undefined {
+    if (this.#spanOf) {
+      this.#span = this.#spanOf(this.#pos);
+      this.#spanOf = undefined;
+    }
+    return this.#span;
+  }
+
+  set span(span: Span | undefined) {
+    this.#span = span;
+    this.#spanOf = undefined;
+  }
+
+  /** The span is `spanOf(pos)`, computed when first read. */
+  spanLater(spanOf: SpanOf, pos: number): void {
+    this.#spanOf = spanOf;
+    this.#pos = pos;
   }
 
   get length(): number {
@@ -83,12 +107,33 @@ export class Node {
   children: Node[] = [];
   props: Property[] = [];
   labels: string[] = [];
-  span?: Span;
+  #span: Span | undefined;
+  #spanOf: SpanOf | undefined;
+  #pos = 0;
 
   constructor(name: string, parent: Node | null = null, span?: Span) {
     this.name = name;
     this.parent = parent;
-    this.span = span;
+    this.#span = span;
+  }
+
+  get span(): Span | undefined {
+    if (this.#spanOf) {
+      this.#span = this.#spanOf(this.#pos);
+      this.#spanOf = undefined;
+    }
+    return this.#span;
+  }
+
+  set span(span: Span | undefined) {
+    this.#span = span;
+    this.#spanOf = undefined;
+  }
+
+  /** The span is `spanOf(pos)`, computed when first read. */
+  spanLater(spanOf: SpanOf, pos: number): void {
+    this.#spanOf = spanOf;
+    this.#pos = pos;
   }
 
   get path(): string {
