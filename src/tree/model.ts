@@ -1,5 +1,6 @@
 // The devicetree model: what the DTB reader and the DTS front end both build, and what the
 // engine and the checks read. It imports neither reader.
+
 /** A place in a source file (1-based line and column). DTB input has none. */
 export interface Span {
   file: string;
@@ -8,19 +9,34 @@ export interface Span {
   /** Include chain, outermost first ("board.dts:12"), when the span is inside an included file. */
   includedFrom?: string[];
 }
+
 /** A label or reference written inside a value, at a byte offset of the value. */
 export interface ValueMarker {
   offset: number;
   kind: 'label' | 'phandle' | 'path';
   name: string;
 }
+
 /** Computes a span when it is first read (readers that know positions cheaply, spans dearly). */
 export type SpanOf = (pos: number) => Span;
-/** Where a node or property was written; computed on first read when the reader defers it. */
-class Spanned {
+
+export class Property {
+  name: string;
+  value: Uint8Array;
+  labels: string[] = [];
+  /** For DTS input: the span of the cell starting at each byte offset (4-byte aligned cells). */
+  cellSpans?: Map<number, Span>;
+  markers?: ValueMarker[];
   #span: Span | undefined;
   #spanOf: SpanOf | undefined;
   #pos = 0;
+
+  constructor(name: string, value: Uint8Array = new Uint8Array(0), span?: Span) {
+    this.name = name;
+    this.value = value;
+    this.#span = span;
+  }
+
   get span(): Span | undefined {
     if (this.#spanOf) {
       this.#span = this.#spanOf(this.#pos);
@@ -28,36 +44,27 @@ class Spanned {
     }
     return this.#span;
   }
+
   set span(span: Span | undefined) {
     this.#span = span;
     this.#spanOf = undefined;
   }
+
   /** The span is `spanOf(pos)`, computed when first read. */
   spanLater(spanOf: SpanOf, pos: number): void {
     this.#spanOf = spanOf;
     this.#pos = pos;
   }
-}
-export class Property extends Spanned {
-  name: string;
-  value: Uint8Array;
-  labels: string[] = [];
-  /** For DTS input: the span of the cell starting at each byte offset (4-byte aligned cells). */
-  cellSpans?: Map<number, Span>;
-  markers?: ValueMarker[];
-  constructor(name: string, value: Uint8Array = new Uint8Array(0), span?: Span) {
-    super();
-    this.name = name;
-    this.value = value;
-    this.span = span;
-  }
+
   get length(): number {
     return this.value.length;
   }
+
   /** Number of whole 32-bit cells in the value. */
   get cellCount(): number {
     return this.value.length >> 2;
   }
+
   /** Big-endian 32-bit cell `i` (as a non-negative number), or undefined past the end. */
   u32(i = 0): number | undefined {
     const o = i * 4;
@@ -65,12 +72,14 @@ export class Property extends Spanned {
     const v = this.value;
     return ((v[o]! << 24) | (v[o + 1]! << 16) | (v[o + 2]! << 8) | v[o + 3]!) >>> 0;
   }
+
   /** All whole cells; trailing bytes that do not fill a cell are ignored. */
   cells(): number[] {
     const out: number[] = [];
     for (let i = 0; i < this.cellCount; i++) out.push(this.u32(i)!);
     return out;
   }
+
   /** The value as a NUL-terminated string (undefined when it is not one). */
   string(): string | undefined {
     const v = this.value;
@@ -78,62 +87,96 @@ export class Property extends Spanned {
     const end = v.indexOf(0);
     return new TextDecoder().decode(v.subarray(0, end));
   }
+
   /** The value as a list of NUL-terminated strings (for `compatible`). */
   strings(): string[] {
     const v = this.value;
     if (v.length === 0 || v[v.length - 1] !== 0) return [];
     return new TextDecoder().decode(v.subarray(0, v.length - 1)).split('\0');
   }
+
   /** Span of the cell at index `i` when known, else the property's span. */
   cellSpan(i: number): Span | undefined {
     return this.cellSpans?.get(i * 4) ?? this.span;
   }
 }
-export class Node extends Spanned {
+
+export class Node {
   name: string;
   parent: Node | null;
   children: Node[] = [];
   props: Property[] = [];
   labels: string[] = [];
+  #span: Span | undefined;
+  #spanOf: SpanOf | undefined;
+  #pos = 0;
+
   constructor(name: string, parent: Node | null = null, span?: Span) {
-    super();
     this.name = name;
     this.parent = parent;
-    this.span = span;
+    this.#span = span;
   }
+
+  get span(): Span | undefined {
+    if (this.#spanOf) {
+      this.#span = this.#spanOf(this.#pos);
+      this.#spanOf = undefined;
+    }
+    return this.#span;
+  }
+
+  set span(span: Span | undefined) {
+    this.#span = span;
+    this.#spanOf = undefined;
+  }
+
+  /** The span is `spanOf(pos)`, computed when first read. */
+  spanLater(spanOf: SpanOf, pos: number): void {
+    this.#spanOf = spanOf;
+    this.#pos = pos;
+  }
+
   get path(): string {
     if (!this.parent) return '/';
     const p = this.parent.path;
     return (p === '/' ? '' : p) + '/' + this.name;
   }
+
   /** Node name without the unit address. */
   get baseName(): string {
     const at = this.name.indexOf('@');
     return at < 0 ? this.name : this.name.slice(0, at);
   }
+
   get unitAddress(): string {
     const at = this.name.indexOf('@');
     return at < 0 ? '' : this.name.slice(at + 1);
   }
+
   prop(name: string): Property | undefined {
     return this.props.find((p) => p.name === name);
   }
+
   child(name: string): Node | undefined {
     return this.children.find((c) => c.name === name);
   }
+
   addChild(node: Node): Node {
     node.parent = this;
     this.children.push(node);
     return node;
   }
+
   /** `status` as the kernel reads it: absent means okay (`of_device_is_available`). */
   get status(): string {
     return this.prop('status')?.string() ?? 'okay';
   }
+
   get enabled(): boolean {
     const s = this.status;
     return s === 'okay' || s === 'ok';
   }
+
   /** This node, then every descendant, depth first in order. */
   *walk(): Generator<Node> {
     const stack: Node[] = [this];
@@ -144,11 +187,13 @@ export class Node extends Spanned {
     }
   }
 }
+
 export interface MemReserve {
   address: bigint;
   size: bigint;
   labels?: string[];
 }
+
 /** A `dtmap-disable-next-line` comment kept by the DTS front end (`text` is the comment body). */
 export interface SuppressionComment {
   file: string;
@@ -156,6 +201,7 @@ export interface SuppressionComment {
   column: number;
   text: string;
 }
+
 export class Tree {
   root: Node;
   memreserves: MemReserve[] = [];
@@ -166,15 +212,18 @@ export class Tree {
   source: string;
   private phandles?: Map<number, Node>;
   private labelIndex?: Map<string, Node>;
+
   constructor(root: Node, source: string) {
     this.root = root;
     this.source = source;
   }
+
   /** Drop cached indexes after the tree changes (overlays, merges). */
   invalidate(): void {
     this.phandles = undefined;
     this.labelIndex = undefined;
   }
+
   /** Node by phandle (`phandle`, else `linux,phandle`), as `of_find_node_by_phandle` finds it. */
   byPhandle(ph: number): Node | undefined {
     if (!this.phandles) {
@@ -186,6 +235,7 @@ export class Tree {
     }
     return this.phandles.get(ph);
   }
+
   /** Node by full path (`/soc/pcie@1000`), or undefined. */
   byPath(path: string): Node | undefined {
     if (path === '/') return this.root;
@@ -198,6 +248,7 @@ export class Tree {
     }
     return n;
   }
+
   /** Labels: from the source (DTS) or from `__symbols__` (a DTB built with `dtc -@`). */
   byLabel(label: string): Node | undefined {
     if (!this.labelIndex) {
@@ -212,11 +263,13 @@ export class Tree {
     }
     return this.labelIndex.get(label);
   }
+
   /** Whether any label is known (DTS labels or a `__symbols__` node). */
   get hasLabels(): boolean {
     this.byLabel('');
     return this.labelIndex!.size > 0;
   }
+
   /** The first label of a node, for display. */
   labelOf(node: Node): string | undefined {
     if (node.labels.length) return node.labels[0];
@@ -224,6 +277,7 @@ export class Tree {
     for (const [l, n] of this.labelIndex!) if (n === node) return l;
     return undefined;
   }
+
   /** `/aliases` entries resolved to nodes. */
   aliases(): Map<string, Node> {
     const out = new Map<string, Node>();
@@ -234,6 +288,7 @@ export class Tree {
     }
     return out;
   }
+
   /** Node by path, label (`&label` or `label`) or alias. */
   find(ref: string): Node | undefined {
     if (ref.startsWith('&')) ref = ref.slice(1);
