@@ -20,22 +20,11 @@ export interface ValueMarker {
 /** Computes a span when it is first read (readers that know positions cheaply, spans dearly). */
 export type SpanOf = (pos: number) => Span;
 
-export class Property {
-  name: string;
-  value: Uint8Array;
-  labels: string[] = [];
-  /** For DTS input: the span of the cell starting at each byte offset (4-byte aligned cells). */
-  cellSpans?: Map<number, Span>;
-  markers?: ValueMarker[];
+/** Where a node or property was written; computed on first read when the reader defers it. */
+class Spanned {
   #span: Span | undefined;
   #spanOf: SpanOf | undefined;
   #pos = 0;
-
-  constructor(name: string, value: Uint8Array = new Uint8Array(0), span?: Span) {
-    this.name = name;
-    this.value = value;
-    this.#span = span;
-  }
 
   get span(): Span | undefined {
     if (this.#spanOf) {
@@ -54,6 +43,22 @@ export class Property {
   spanLater(spanOf: SpanOf, pos: number): void {
     this.#spanOf = spanOf;
     this.#pos = pos;
+  }
+}
+
+export class Property extends Spanned {
+  name: string;
+  value: Uint8Array;
+  labels: string[] = [];
+  /** For DTS input: the span of the cell starting at each byte offset (4-byte aligned cells). */
+  cellSpans?: Map<number, Span>;
+  markers?: ValueMarker[];
+
+  constructor(name: string, value: Uint8Array = new Uint8Array(0), span?: Span) {
+    super();
+    this.name = name;
+    this.value = value;
+    this.span = span;
   }
 
   get length(): number {
@@ -101,39 +106,18 @@ export class Property {
   }
 }
 
-export class Node {
+export class Node extends Spanned {
   name: string;
   parent: Node | null;
   children: Node[] = [];
   props: Property[] = [];
   labels: string[] = [];
-  #span: Span | undefined;
-  #spanOf: SpanOf | undefined;
-  #pos = 0;
 
   constructor(name: string, parent: Node | null = null, span?: Span) {
+    super();
     this.name = name;
     this.parent = parent;
-    this.#span = span;
-  }
-
-  get span(): Span | undefined {
-    if (this.#spanOf) {
-      this.#span = this.#spanOf(this.#pos);
-      this.#spanOf = undefined;
-    }
-    return this.#span;
-  }
-
-  set span(span: Span | undefined) {
-    this.#span = span;
-    this.#spanOf = undefined;
-  }
-
-  /** The span is `spanOf(pos)`, computed when first read. */
-  spanLater(spanOf: SpanOf, pos: number): void {
-    this.#spanOf = spanOf;
-    this.#pos = pos;
+    this.span = span;
   }
 
   get path(): string {
