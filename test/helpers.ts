@@ -1,4 +1,6 @@
 // Small trees built in code for engine tests: the same model the readers build.
+import { afterEach, beforeEach } from 'vitest';
+import chalk, { type ColorSupportLevel } from 'chalk';
 import { Node, Property, Tree } from '../src/tree/model.js';
 
 export function cellsValue(cells: number[]): Uint8Array {
@@ -22,4 +24,16 @@ export function node(name: string, props: Record<string, number[] | string | tru
 
 export function tree(children: Node[]): Tree {
   return new Tree(node('', {}, children), 'test');
+}
+
+/** Colour off for every test of the calling file (chalk's level restored after each). */
+export function withoutColour(): void {
+  let level: ColorSupportLevel;
+  beforeEach(() => {
+    level = chalk.level;
+    chalk.level = 0;
+  });
+  afterEach(() => {
+    chalk.level = level;
+  });
 }

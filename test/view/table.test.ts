@@ -1,22 +1,14 @@
 // `query --all`: the whole translation table as compact ranges, pretty and JSON.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import chalk, { type ColorSupportLevel } from 'chalk';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { readDtb } from '../../src/dtb/read.js';
 import { tableFails, tableJson, tablePretty, tableRows } from '../../src/cli/commands/table.js';
-import { node, tree } from '../helpers.js';
+import { node, tree, withoutColour } from '../helpers.js';
 
 const load = (f: string) => readDtb(readFileSync(f), f);
 const VIRTIO = 'fixtures/qemu/virt-virtio-iommu.dtb';
 
-let level: ColorSupportLevel;
-beforeEach(() => {
-  level = chalk.level;
-  chalk.level = 0;
-});
-afterEach(() => {
-  chalk.level = level;
-});
+withoutColour();
 
 describe('query --all', () => {
   it('virtio-iommu, pretty: four ranges, the gap on its own line', () => {

@@ -1,24 +1,17 @@
 // The terminal picture: readable at 80 columns and without colour, gaps never scaled away.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import chalk, { type ColorSupportLevel } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import chalk from 'chalk';
 import { readFileSync } from 'node:fs';
 import { readDtb } from '../../src/dtb/read.js';
 import { buildPicture } from '../../src/view/model.js';
 import { formatText } from '../../src/view/text.js';
-import { node, tree } from '../helpers.js';
+import { node, tree, withoutColour } from '../helpers.js';
 
 const load = (f: string) => readDtb(readFileSync(f), f);
 const VIRTIO = 'fixtures/qemu/virt-virtio-iommu.dtb';
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
-let level: ColorSupportLevel;
-beforeEach(() => {
-  level = chalk.level;
-  chalk.level = 0;
-});
-afterEach(() => {
-  chalk.level = level;
-});
+withoutColour();
 
 describe('formatText', () => {
   it('virtio-iommu at 80 columns: the one-RID gap at 00:02.0 is marked and named', () => {
