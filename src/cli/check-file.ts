@@ -5,6 +5,7 @@ import { summarizeMaps, type FileReport } from '../report/model.js';
 import { relPath } from '../report/paths.js';
 import type { RuleSetting } from './config.js';
 import { InputError, loadTree } from './input.js';
+import type { PreprocessedDts } from '../dts/index.js';
 
 export interface FileCheckOptions {
   kernel: KernelForm;
@@ -17,9 +18,9 @@ export interface FileCheckOptions {
   verbose?: boolean;
 }
 
-export async function checkFile(file: string, opts: FileCheckOptions): Promise<FileReport> {
+export async function checkFile(file: string, opts: FileCheckOptions, preprocessed?: PreprocessedDts | { error: string }): Promise<FileReport> {
   try {
-    const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose });
+    const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose, preprocessed });
     const diagnostics = check(tree, { kernel: opts.kernel, rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable });
     // locations name files relative to the working directory (the .dtsi where the entry was written)
     for (const d of diagnostics) if (d.location) d.location.file = relPath(d.location.file);

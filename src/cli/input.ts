@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DtbError, isDtb, readDtb } from '../dtb/read.js';
 import type { Tree } from '../tree/model.js';
+import type { PreprocessedDts } from '../dts/index.js';
 import { isLiveTree, LiveTreeError, readLiveTree } from '../live/read.js';
 import { applyOverlay, OverlayError } from '../overlay/apply.js';
 
@@ -24,6 +25,8 @@ export interface InputOptions {
   overlays?: string[];
   /** Read a directory as a live tree (/proc/device-tree form). */
   live?: boolean;
+  /** The file already preprocessed (by the preprocessing worker), or why that failed. */
+  preprocessed?: PreprocessedDts | { error: string };
 }
 
 const MAX_INPUT = 512 * 1024 * 1024;
@@ -76,9 +79,9 @@ export async function loadTree(file: string, opts: InputOptions = {}): Promise<T
   } catch {
     /* readBytes reports it */
   }
-  const base = isDir ? liveTree(file, opts) : await fileTree(file, opts);
+  const base = opts.preprocessed ? await dtsTree(opts.preprocessed) : isDir ? liveTree(file, opts) : await fileTree(file, opts);
   for (const o of opts.overlays ?? []) {
-    const overlay = await loadTree(o, { ...opts, overlays: [] });
+    const overlay = await loadTree(o, { ...opts, overlays: [], preprocessed: undefined });
     try {
       applyOverlay(base, overlay, o);
     } catch (e) {
@@ -123,6 +126,46 @@ export function kernelIncludes(file: string): string[] {
   const m = /^(.*)\/arch\/[^/]+\/boot\/dts\//.exec(abs);
   const prefixes = m && join(m[1]!, 'scripts', 'dtc', 'include-prefixes');
   return prefixes && existsSync(prefixes) ? [prefixes] : [];
+}
+
+/**
+ * The first half of loading a DTS file, for the preprocessing worker: undefined when the file is
+ * not DTS (a directory, a DTB), which the checking side then reads as usual.
+ */
+export async function preprocessInput(file: string, opts: InputOptions): Promise<PreprocessedDts | { error: string } | undefined> {
+  if (file === '-' || /\.dtbo?$/.test(file)) return undefined;
+  let bytes: Uint8Array;
+  try {
+    if (statSync(file).isDirectory()) return undefined;
+    bytes = readBytes(file);
+  } catch {
+    return undefined; // the checking side reports it
+  }
+  if (isDtb(bytes)) return undefined;
+  const { preprocessDts } = await import('../dts/index.js');
+  const includeDirs = opts.includeDirs?.length ? opts.includeDirs : kernelIncludes(file);
+  if (opts.verbose && !opts.includeDirs?.length && includeDirs.length) process.stderr.write(`dtmap: ${file}: using the kernel include path ${includeDirs[0]}\n`);
+  try {
+    return preprocessDts(file, { includeDirs, defines: opts.defines });
+  } catch (e) {
+    const formatted = (e as { format?: () => string }).format;
+    if (typeof formatted === 'function') return { error: formatted.call(e) };
+    throw e;
+  }
+}
+
+async function dtsTree(pp: PreprocessedDts | { error: string }): Promise<Tree> {
+  if ('error' in pp) throw new InputError(pp.error);
+  const { compilePreprocessed } = await import('../dts/index.js');
+  try {
+    const { tree, suppressions } = compilePreprocessed(pp);
+    tree.suppressions = suppressions;
+    return tree;
+  } catch (e) {
+    const formatted = (e as { format?: () => string }).format;
+    if (typeof formatted === 'function') throw new InputError(formatted.call(e));
+    throw e;
+  }
 }
 
 async function loadDts(file: string, opts: InputOptions): Promise<Tree> {
