@@ -11,7 +11,7 @@ import { formatGithub } from '../report/github.js';
 import { formatGcc } from '../report/gcc.js';
 import { applyBaseline, makeBaseline, parseBaseline } from '../report/baseline.js';
 import { ridList } from '../checks/format.js';
-import { loadConfig, parseRuleOption, type RuleSetting } from './config.js';
+import { loadConfig, parseDefines, parseRuleOption, type RuleSetting } from './config.js';
 import { expandInputs } from './files.js';
 import { isLiveTree } from '../live/read.js';
 import { errorLine, InputError } from './input.js';
@@ -38,7 +38,6 @@ export interface CheckCommandOptions {
   reportUnusedDisable?: boolean;
 }
 
-const parseDefines = (list: string[]) => Object.fromEntries(list.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])));
 
 function positiveInt(text: string | undefined, option: string, fallback: number): number {
   if (text === undefined) return fallback;

@@ -21,6 +21,11 @@ export interface Config {
 
 const SETTINGS = ['off', 'info', 'warning', 'error'];
 
+/** `-D NAME[=VALUE]` options as a map (a bare NAME is "1", as cpp defines it). */
+export function parseDefines(list: string[]): Record<string, string> {
+  return Object.fromEntries(list.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])));
+}
+
 function distance(a: string, b: string): number {
   const d = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {

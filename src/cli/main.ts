@@ -5,12 +5,10 @@ import type { KernelForm } from '../map/map.js';
 import { errorLine, InputError, loadTree } from './input.js';
 import { parseIdSpec } from './rid.js';
 import { queryFails, queryJson, queryPretty, runQuery } from './query.js';
-import { loadConfig } from './config.js';
+import { loadConfig, parseDefines } from './config.js';
 import { register as registerMap } from './commands/map.js';
 import { register as registerDiff } from './commands/diff.js';
 import { register as registerCompile } from './commands/compile.js';
-
-const parseDefines = (list: string[]) => Object.fromEntries(list.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])));
 
 const VERSION = '0.1.0';
 

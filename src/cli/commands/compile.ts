@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { InputError, kernelIncludes } from '../input.js';
 import { writeAtomic } from '../output.js';
+import { parseDefines } from '../config.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -18,7 +19,7 @@ export function register(program: Command, setCode: (code: number) => void): voi
     .action(async (file: string, opts: { output: string; include: string[]; define: string[]; bootCpu?: string; symbols?: boolean }) => {
       const { compileDts } = await import('../../dts/index.js');
       const { writeDtb } = await import('../../dtb/write.js');
-      const defines = Object.fromEntries(opts.define.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])));
+      const defines = parseDefines(opts.define);
       let boot: number | undefined;
       if (opts.bootCpu !== undefined) {
         boot = Number(opts.bootCpu);
