@@ -55,3 +55,15 @@ describe('DTS errors', () => {
     expect(r.err).toBe(`${bad}:3:9: error: Reference to non-existent node or label "nolabel"; did you mean 'mylabel'?\n`);
   });
 });
+
+describe('dtmap compile', () => {
+  it('writes the same bytes as Debian dtc (-@ -b 0) for the rule fixtures', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dtmap-compile-'));
+    for (const name of ['wrap-rid', 'msi-gap-parent-warning', 'target-disabled-some', 'placeholder-layerscape']) {
+      const out = join(dir, `${name}.dtb`);
+      const r = run(['compile', `fixtures/rules/${name}.dts`, '-@', '-b', '0', '-o', out]);
+      expect(r.code).toBe(0);
+      expect(Buffer.compare(readFileSync(out), readFileSync(`fixtures/rules/${name}.dtb`))).toBe(0);
+    }
+  });
+});
