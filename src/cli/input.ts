@@ -128,6 +128,26 @@ export function kernelIncludes(file: string): string[] {
   return prefixes && existsSync(prefixes) ? [prefixes] : [];
 }
 
+/** The dtc-style line of a preprocessor or parser error, or undefined for any other error. */
+export function sourceErrorText(e: unknown): string | undefined {
+  const format = (e as { format?: () => string } | null)?.format;
+  return typeof format === 'function' ? format.call(e) : undefined;
+}
+
+/** Runs the preprocessor on a DTS file; a source error comes back as its dtc-style line. */
+async function preprocessFile(file: string, opts: InputOptions): Promise<PreprocessedDts | { error: string }> {
+  const { preprocessDts } = await import('../dts/index.js');
+  const includeDirs = opts.includeDirs?.length ? opts.includeDirs : kernelIncludes(file);
+  if (opts.verbose && !opts.includeDirs?.length && includeDirs.length) process.stderr.write(`dtmap: ${file}: using the kernel include path ${includeDirs[0]}\n`);
+  try {
+    return preprocessDts(file, { includeDirs, defines: opts.defines });
+  } catch (e) {
+    const error = sourceErrorText(e);
+    if (error === undefined) throw e;
+    return { error };
+  }
+}
+
 /**
  * The first half of loading a DTS file, for the preprocessing worker: undefined when the file is
  * not DTS (a directory, a DTB), which the checking side then reads as usual.
@@ -141,19 +161,10 @@ export async function preprocessInput(file: string, opts: InputOptions): Promise
   } catch {
     return undefined; // the checking side reports it
   }
-  if (isDtb(bytes)) return undefined;
-  const { preprocessDts } = await import('../dts/index.js');
-  const includeDirs = opts.includeDirs?.length ? opts.includeDirs : kernelIncludes(file);
-  if (opts.verbose && !opts.includeDirs?.length && includeDirs.length) process.stderr.write(`dtmap: ${file}: using the kernel include path ${includeDirs[0]}\n`);
-  try {
-    return preprocessDts(file, { includeDirs, defines: opts.defines });
-  } catch (e) {
-    const formatted = (e as { format?: () => string }).format;
-    if (typeof formatted === 'function') return { error: formatted.call(e) };
-    throw e;
-  }
+  return isDtb(bytes) ? undefined : preprocessFile(file, opts);
 }
 
+/** The second half: parse the preprocessed text into the tree, with its suppression comments. */
 async function dtsTree(pp: PreprocessedDts | { error: string }): Promise<Tree> {
   if ('error' in pp) throw new InputError(pp.error);
   const { compilePreprocessed } = await import('../dts/index.js');
@@ -162,23 +173,12 @@ async function dtsTree(pp: PreprocessedDts | { error: string }): Promise<Tree> {
     tree.suppressions = suppressions;
     return tree;
   } catch (e) {
-    const formatted = (e as { format?: () => string }).format;
-    if (typeof formatted === 'function') throw new InputError(formatted.call(e));
-    throw e;
+    const error = sourceErrorText(e);
+    if (error === undefined) throw e;
+    throw new InputError(error);
   }
 }
 
 async function loadDts(file: string, opts: InputOptions): Promise<Tree> {
-  const { compileDts } = await import('../dts/index.js');
-  const includeDirs = opts.includeDirs?.length ? opts.includeDirs : kernelIncludes(file);
-  if (opts.verbose && !opts.includeDirs?.length && includeDirs.length) process.stderr.write(`dtmap: ${file}: using the kernel include path ${includeDirs[0]}\n`);
-  try {
-    const { tree, suppressions } = compileDts(file, { includeDirs, defines: opts.defines });
-    tree.suppressions = suppressions;
-    return tree;
-  } catch (e) {
-    const formatted = (e as { format?: () => string }).format;
-    if (typeof formatted === 'function') throw new InputError(formatted.call(e));
-    throw e;
-  }
+  return dtsTree(await preprocessFile(file, opts));
 }

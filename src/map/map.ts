@@ -48,8 +48,6 @@ export interface ParsedMap {
   legacyFallback?: boolean;
 }
 
-const hex = (v: number) => '0x' + v.toString(16);
-
 /** `of_property_read_u32()` on the mask: any value of at least 4 bytes gives its first cell. */
 function readMask(node: Node, kind: MapKind): { mask: number; maskProperty: Property | undefined } {
   const maskProperty = node.prop(NAMES[kind].mask);
@@ -173,5 +171,3 @@ export function busRange(node: Node): [number, number] {
 export function isPciBridge(node: Node): boolean {
   return node.prop('device_type')?.string() === 'pci';
 }
-
-export { hex };

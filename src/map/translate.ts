@@ -19,7 +19,7 @@ export function translator(tree: Tree, node: Node, kind: MapKind, form: KernelFo
   };
 }
 
-/** IDs of a translated result run on; a convenience for callers that print ranges. */
+/** Same status, entry, target and errno: consecutive IDs with this can print as one range. */
 export function sameOutcome(a: LookupResult, b: LookupResult): boolean {
   return a.status === b.status && a.entry?.index === b.entry?.index && a.target === b.target && a.errno === b.errno;
 }

@@ -4,14 +4,13 @@ import type { Diagnostic, Severity } from '../checks/types.js';
 import type { FileReport } from './model.js';
 import { summarize } from './model.js';
 import { codeFrame } from './frame.js';
+import { hex } from '../checks/format.js';
 
 const COLOUR: Record<Severity, (s: string) => string> = {
   error: (s) => chalk.red.bold(s),
   warning: (s) => chalk.yellow(s),
   info: (s) => chalk.cyan(s),
 };
-
-const hex = (v: number) => '0x' + v.toString(16);
 
 export interface PrettyOptions {
   quiet?: boolean;

@@ -4,9 +4,7 @@ import { NAMES } from '../../map/map.js';
 import { matchRange } from '../../map/lookup.js';
 import { intersectRanges, preimage } from '../../map/coverage.js';
 import { segmentRids } from '../context.js';
-import { hex } from '../format.js';
-
-const show = ([a, b]: [number, number]) => (a === b ? hex(a) : `${hex(a)}-${hex(b)}`);
+import { idRange } from '../format.js';
 
 /** of_map_id(): first match wins, so an entry's IDs already taken by an earlier entry never reach it. */
 export const mapOverlap: Rule = {
@@ -25,7 +23,7 @@ export const mapOverlap: Rule = {
             const s = Math.max(r[0], x.range[0]);
             const t = Math.min(r[1], x.range[1]);
             if (s > t) continue;
-            hits.push(`${show([s, t])} go to entry ${x.index}`);
+            hits.push(`${idRange(s, t)} go to entry ${x.index}`);
           }
           if (hits.length) {
             const covered = coveredCount(r, earlier.map((x) => x.range));
@@ -34,7 +32,7 @@ export const mapOverlap: Rule = {
             // RIDs of the domain this entry names that an earlier entry takes first
             const taken = segmentRids(coverage, (s) => s.entry !== undefined && s.entry.index < e.index);
             const rids = intersectRanges(preimage(b.domain[0], b.domain[1], m.mask, r[0], r[1]), taken);
-            report({ node: b.node.path, property: NAMES[m.kind].map, rids, message: `entry ${e.index} (masked IDs ${show(r)}) ${how}: ${hits.slice(0, 3).join(', ')}${hits.length > 3 ? ', ...' : ''}`, entry: e.index, span: entrySpan(m, e), disabled: !b.enabled });
+            report({ node: b.node.path, property: NAMES[m.kind].map, rids, message: `entry ${e.index} (masked IDs ${idRange(r[0], r[1])}) ${how}: ${hits.slice(0, 3).join(', ')}${hits.length > 3 ? ', ...' : ''}`, entry: e.index, span: entrySpan(m, e), disabled: !b.enabled });
           }
           earlier.push({ index: e.index, range: r });
         }

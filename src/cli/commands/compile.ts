@@ -1,6 +1,6 @@
 // `dtmap compile`: DTS to DTB, byte for byte what `cpp ... | dtc -I dts -O dtb` writes.
 import type { Command } from 'commander';
-import { InputError, kernelIncludes } from '../input.js';
+import { InputError, kernelIncludes, sourceErrorText } from '../input.js';
 import { writeAtomic } from '../output.js';
 import { parseDefines } from '../config.js';
 
@@ -29,9 +29,9 @@ export function register(program: Command, setCode: (code: number) => void): voi
       try {
         tree = compileDts(file, { includeDirs: opts.include.length ? opts.include : kernelIncludes(file), defines, symbols: opts.symbols }).tree;
       } catch (e) {
-        const format = (e as { format?: () => string }).format;
-        if (typeof format === 'function') throw new InputError(format.call(e));
-        throw e;
+        const error = sourceErrorText(e);
+        if (error === undefined) throw e;
+        throw new InputError(error);
       }
       const blob = writeDtb(tree, { bootCpuidPhys: boot });
       if (opts.output === '-') process.stdout.write(blob);
