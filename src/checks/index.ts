@@ -1,7 +1,7 @@
 // The rule set and the runner. The runner knows no rule; each rule reports findings.
 import type { Tree } from '../tree/model.js';
 import type { KernelForm } from '../map/map.js';
-import { buildContext } from './context.js';
+import { buildContext, type Context } from './context.js';
 import { applySuppressions } from './suppress.js';
 import type { Diagnostic, Finding, Rule, Severity } from './types.js';
 import { mapLength } from './rules/map-length.js';
@@ -48,7 +48,12 @@ export interface CheckOptions {
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 export function check(tree: Tree, opts: CheckOptions = {}): Diagnostic[] {
-  const ctx = buildContext(tree, opts.kernel ?? 'classic');
+  return checkContext(buildContext(tree, opts.kernel ?? 'classic'), opts);
+}
+
+/** check() on a context already built (its kernel form wins over `opts.kernel`). */
+export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[] {
+  const tree = ctx.tree;
   if (!ctx.bridges.length && !tree.suppressions.length) return []; // nothing to check: most boards
   const out: Diagnostic[] = [];
   for (const rule of RULES) {

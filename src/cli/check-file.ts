@@ -1,5 +1,5 @@
 // One input file through the whole pipeline: read, check, summarise. Used inline and by workers.
-import { check } from '../checks/index.js';
+import { buildContext, checkContext } from '../checks/index.js';
 import type { KernelForm } from '../map/map.js';
 import { summarizeMaps, type FileReport } from '../report/model.js';
 import { relPath } from '../report/paths.js';
@@ -21,10 +21,11 @@ export interface FileCheckOptions {
 export async function checkFile(file: string, opts: FileCheckOptions, preprocessed?: PreprocessedDts | { error: string }): Promise<FileReport> {
   try {
     const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose, preprocessed });
-    const diagnostics = check(tree, { kernel: opts.kernel, rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable });
+    const ctx = buildContext(tree, opts.kernel); // maps parsed and covered once, for checks and summary
+    const diagnostics = checkContext(ctx, { rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable });
     // locations name files relative to the working directory (the .dtsi where the entry was written)
     for (const d of diagnostics) if (d.location) d.location.file = relPath(d.location.file);
-    return { file, error: null, maps: summarizeMaps(tree, opts.kernel), diagnostics };
+    return { file, error: null, maps: summarizeMaps(ctx), diagnostics };
   } catch (e) {
     if (e instanceof InputError) return { file, error: e.message, maps: [], diagnostics: [] };
     // A bug, not bad input: report it against the file, still one line, and keep going.

@@ -1,7 +1,7 @@
 // What a `check` run produced, per input file: the shape every format reads.
 import type { Diagnostic } from '../checks/types.js';
-import type { Tree } from '../tree/model.js';
-import { busRange, MAP_KINDS, mapNodes, NAMES, parseMap, type KernelForm } from '../map/map.js';
+import type { Context } from '../checks/context.js';
+import { MAP_KINDS, NAMES } from '../map/map.js';
 
 export interface MapSummary {
   node: string;
@@ -25,18 +25,19 @@ export interface Summary {
   infos: number;
 }
 
-export function summarizeMaps(tree: Tree, form: KernelForm): MapSummary[] {
+/** The maps of a checked tree, as the JSON report lists them (parsed once, by the checks' context). */
+export function summarizeMaps(ctx: Context): MapSummary[] {
   const out: MapSummary[] = [];
-  for (const node of mapNodes(tree))
+  for (const b of ctx.bridges)
     for (const kind of MAP_KINDS) {
-      const m = parseMap(tree, node, kind, form);
+      const m = b.maps[kind]?.parsed;
       if (!m) continue;
       out.push({
-        node: node.path,
+        node: b.node.path,
         property: NAMES[kind].map,
-        status: node.status,
+        status: b.node.status,
         mask: m.mask,
-        busRange: busRange(node),
+        busRange: b.busRange,
         entries: m.entries.map((e) => ({ ridBase: e.ridBase, phandle: e.phandle, target: e.target?.path ?? null, outBase: e.out[0] ?? null, out: e.out, length: e.length })),
       });
     }
