@@ -4,8 +4,7 @@ import type { KernelForm } from '../map/map.js';
 import { summarizeMaps, type FileReport } from '../report/model.js';
 import { relPath } from '../report/paths.js';
 import type { RuleSetting } from './config.js';
-import { InputError, loadTree } from './input.js';
-import type { PreprocessedDts } from '../dts/index.js';
+import { InputError, loadTree, type PreprocessResult } from './input.js';
 
 export interface FileCheckOptions {
   kernel: KernelForm;
@@ -18,16 +17,16 @@ export interface FileCheckOptions {
   verbose?: boolean;
 }
 
-export async function checkFile(file: string, opts: FileCheckOptions, preprocessed?: PreprocessedDts | { error: string }): Promise<FileReport> {
+export async function checkFile(file: string, opts: FileCheckOptions, preprocessed?: PreprocessResult): Promise<FileReport> {
   try {
     const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose, preprocessed });
     const ctx = buildContext(tree, opts.kernel); // maps parsed and covered once, for checks and summary
     const diagnostics = checkContext(ctx, { rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable });
     // locations name files relative to the working directory (the .dtsi where the entry was written)
     for (const d of diagnostics) if (d.location) d.location.file = relPath(d.location.file);
-    return { file, error: null, maps: summarizeMaps(ctx), diagnostics };
+    return { file, error: null, maps: summarizeMaps(ctx), diagnostics, files: tree.files };
   } catch (e) {
-    if (e instanceof InputError) return { file, error: e.message, maps: [], diagnostics: [] };
+    if (e instanceof InputError) return { file, error: e.message, maps: [], diagnostics: [], files: e.files };
     // A bug, not bad input: report it against the file, still one line, and keep going.
     return { file, error: `${file}: internal error: ${e instanceof Error ? e.message : String(e)}`, maps: [], diagnostics: [] };
   }

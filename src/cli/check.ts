@@ -15,7 +15,7 @@ import { loadConfig, parseDefines, parseRuleOption, type RuleSetting } from './c
 import { expandInputs } from './files.js';
 import { isLiveTree } from '../live/read.js';
 import { errorLine, InputError } from './input.js';
-import { writeAtomic } from './output.js';
+import { checkOutputs, writeAtomic, type Output } from './output.js';
 import { checkAll, progressBar } from './pool.js';
 
 export interface CheckCommandOptions {
@@ -26,23 +26,16 @@ export interface CheckCommandOptions {
   rule: string[];
   config?: string;
   strict?: boolean;
-  maxWarnings?: string;
+  maxWarnings?: number;
   quiet?: boolean;
   verbose?: boolean;
   output?: string;
   baseline?: string;
   writeBaseline?: string;
-  jobs?: string;
+  jobs?: number;
   overlay?: string[];
   live?: boolean;
   reportUnusedDisable?: boolean;
-}
-
-
-function positiveInt(text: string | undefined, option: string, fallback: number): number {
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text)) throw new InputError(`${option} ${text}: not a non-negative integer`);
-  return Number(text);
 }
 
 export async function runCheck(args: string[], opts: CheckCommandOptions, version: string): Promise<number> {
@@ -53,15 +46,22 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
     const [id, setting] = parseRuleOption(r);
     rules[id] = setting;
   }
-  let jobs = positiveInt(opts.jobs, '--jobs', availableParallelism());
-  const maxWarnings = opts.maxWarnings === undefined ? undefined : positiveInt(opts.maxWarnings, '--max-warnings', 0);
+  let jobs = opts.jobs ?? availableParallelism();
+  const maxWarnings = opts.maxWarnings;
   const kernel = opts.kernel ?? config.kernel ?? 'classic';
   const files = expandInputs(args, { isLiveTree: opts.live ? () => true : isLiveTree });
   // A DTB takes about a millisecond to check: worker threads (start-up, a second JIT warm-up)
   // cost more than they save, so DTB-only runs stay on one thread unless --jobs says otherwise.
   if (opts.jobs === undefined && files.every((f) => /\.dtbo?$/.test(f))) jobs = 1;
+  // No output may replace an input: the files given are checked now, what they read after the run.
+  const outputs: Output[] = [];
+  if (opts.output) outputs.push({ option: '-o', file: opts.output });
+  if (opts.writeBaseline) outputs.push({ option: '--write-baseline', file: opts.writeBaseline });
+  const given = [...files, ...(opts.overlay ?? []), ...(config.source ? [config.source] : []), ...(opts.baseline ? [opts.baseline] : [])];
+  checkOutputs(outputs, given);
   const fileOpts = { kernel, rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live, reportUnusedDisable: opts.reportUnusedDisable, verbose: opts.verbose };
   let reports = await checkAll(files, jobs, fileOpts, progressBar(files.length));
+  checkOutputs(outputs, [...given, ...reports.flatMap((r) => r.files ?? [])]);
 
   const notes: string[] = [];
   if (opts.writeBaseline) {

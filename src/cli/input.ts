@@ -10,7 +10,17 @@ import { applyOverlay, OverlayError } from '../overlay/apply.js';
 /** A bad input or bad usage: one line on stderr, exit code 2. */
 export class InputError extends Error {
   override name = 'InputError';
+  constructor(
+    message: string,
+    /** The files read before the error, when it happened while reading an input. */
+    readonly files?: string[],
+  ) {
+    super(message);
+  }
 }
+
+/** A DTS file after the preprocessor (see preprocessDts()), or its error and the files it read. */
+export type PreprocessResult = PreprocessedDts | { error: string; files: string[] };
 
 /** The stderr line for an input error: source errors keep dtc's `file:line:col: error: ...` form. */
 export function errorLine(message: string): string {
@@ -26,7 +36,7 @@ export interface InputOptions {
   /** Read a directory as a live tree (/proc/device-tree form). */
   live?: boolean;
   /** The file already preprocessed (by the preprocessing worker), or why that failed. */
-  preprocessed?: PreprocessedDts | { error: string };
+  preprocessed?: PreprocessResult;
 }
 
 const MAX_INPUT = 512 * 1024 * 1024;
@@ -81,11 +91,13 @@ export async function loadTree(file: string, opts: InputOptions = {}): Promise<T
   }
   const base = opts.preprocessed ? await dtsTree(opts.preprocessed) : isDir ? liveTree(file, opts) : await fileTree(file, opts);
   for (const o of opts.overlays ?? []) {
-    const overlay = await loadTree(o, { ...opts, overlays: [], preprocessed: undefined });
     try {
+      const overlay = await loadTree(o, { ...opts, overlays: [], preprocessed: undefined });
+      base.files.push(...overlay.files);
       applyOverlay(base, overlay, o);
     } catch (e) {
-      if (e instanceof OverlayError) throw new InputError(e.message);
+      if (e instanceof OverlayError) throw new InputError(e.message, base.files);
+      if (e instanceof InputError) throw new InputError(e.message, [...base.files, ...(e.files ?? [o])]);
       throw e;
     }
   }
@@ -134,8 +146,13 @@ export function sourceErrorText(e: unknown): string | undefined {
   return typeof format === 'function' ? format.call(e) : undefined;
 }
 
+/** The files a preprocessor or parser error read before it (PreprocessError, DtsError). */
+function filesBefore(e: unknown): string[] {
+  return (e as { files?: string[] }).files ?? [];
+}
+
 /** Runs the preprocessor on a DTS file; a source error comes back as its dtc-style line. */
-async function preprocessFile(file: string, opts: InputOptions): Promise<PreprocessedDts | { error: string }> {
+async function preprocessFile(file: string, opts: InputOptions): Promise<PreprocessResult> {
   const { preprocessDts } = await import('../dts/index.js');
   const includeDirs = opts.includeDirs?.length ? opts.includeDirs : kernelIncludes(file);
   if (opts.verbose && !opts.includeDirs?.length && includeDirs.length) process.stderr.write(`dtmap: ${file}: using the kernel include path ${includeDirs[0]}\n`);
@@ -144,7 +161,7 @@ async function preprocessFile(file: string, opts: InputOptions): Promise<Preproc
   } catch (e) {
     const error = sourceErrorText(e);
     if (error === undefined) throw e;
-    return { error };
+    return { error, files: filesBefore(e) };
   }
 }
 
@@ -152,7 +169,7 @@ async function preprocessFile(file: string, opts: InputOptions): Promise<Preproc
  * The first half of loading a DTS file, for the preprocessing worker: undefined when the file is
  * not DTS (a directory, a DTB), which the checking side then reads as usual.
  */
-export async function preprocessInput(file: string, opts: InputOptions): Promise<PreprocessedDts | { error: string } | undefined> {
+export async function preprocessInput(file: string, opts: InputOptions): Promise<PreprocessResult | undefined> {
   if (file === '-' || /\.dtbo?$/.test(file)) return undefined;
   let bytes: Uint8Array;
   try {
@@ -165,17 +182,18 @@ export async function preprocessInput(file: string, opts: InputOptions): Promise
 }
 
 /** The second half: parse the preprocessed text into the tree, with its suppression comments. */
-async function dtsTree(pp: PreprocessedDts | { error: string }): Promise<Tree> {
-  if ('error' in pp) throw new InputError(pp.error);
+async function dtsTree(pp: PreprocessResult): Promise<Tree> {
+  if ('error' in pp) throw new InputError(pp.error, pp.files);
   const { compilePreprocessed } = await import('../dts/index.js');
   try {
-    const { tree, suppressions } = compilePreprocessed(pp);
+    const { tree, files, suppressions } = compilePreprocessed(pp);
     tree.suppressions = suppressions;
+    tree.files = files;
     return tree;
   } catch (e) {
     const error = sourceErrorText(e);
     if (error === undefined) throw e;
-    throw new InputError(error);
+    throw new InputError(error, filesBefore(e));
   }
 }
 

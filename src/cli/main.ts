@@ -9,6 +9,7 @@ import { loadConfig, parseDefines } from './config.js';
 import { register as registerMap } from './commands/map.js';
 import { register as registerDiff } from './commands/diff.js';
 import { register as registerCompile } from './commands/compile.js';
+import { integerArg } from './options.js';
 
 const VERSION = '0.1.0';
 
@@ -51,12 +52,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--rule <rule=severity>', 'set a rule to off|info|warning|error (repeatable)', collect, [])
     .option('--config <file>', 'configuration file (default: .dtmaprc.json or package.json "dtmap", found upwards)')
     .option('--strict', 'warnings fail the run too')
-    .option('--max-warnings <n>', 'fail when there are more than N warnings')
+    .option('--max-warnings <n>', 'fail when there are more than N warnings', integerArg(0))
     .option('-q, --quiet', 'report errors only')
     .option('-v, --verbose', 'also list every map entry')
     .option('--baseline <file>', 'report only findings not recorded in this baseline')
     .option('--write-baseline <file>', "record this run's findings as a baseline")
-    .option('-j, --jobs <n>', 'files checked in parallel (default: all cores)')
+    .option('-j, --jobs <n>', 'files checked in parallel, 1 to 256 (default: all cores)', integerArg(1, 256))
     .option('-I, --include <dir>', 'include directory for DTS input (repeatable)', collect, [])
     .option('-D, --define <name[=value]>', 'preprocessor define for DTS input (repeatable)', collect, [])
     .option('--overlay <file>', 'apply an overlay (.dtbo/.dtso) to every input first, as fdtoverlay does (repeatable)', collect, [])

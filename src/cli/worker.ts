@@ -2,13 +2,13 @@
 // or, in a pipeline, checks each file as its preprocessed text arrives on a port.
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { checkFile, type FileCheckOptions } from './check-file.js';
-import type { PreprocessedDts } from '../dts/index.js';
+import type { PreprocessResult } from './input.js';
 
 let queue = Promise.resolve();
 parentPort!.on('message', (msg: { indices: number[]; files: string[]; opts: FileCheckOptions; port?: MessagePort }) => {
   if (msg.port) {
     const { files, opts } = msg;
-    msg.port.on('message', (m: { index: number; pp: PreprocessedDts | { error: string } | undefined }) => {
+    msg.port.on('message', (m: { index: number; pp: PreprocessResult | undefined }) => {
       queue = queue.then(async () => parentPort!.postMessage({ index: m.index, report: await checkFile(files[m.index]!, opts, m.pp) }));
     });
     return;

@@ -9,6 +9,8 @@ export class DtsError extends Error {
   readonly includedFrom?: string[];
   /** dtc's prefix for this kind of error ("Error", "Lexical error", "ERROR (check_name)", ...). */
   readonly kind: string;
+  /** Every file read before the error, the input first (set by compilePreprocessed()). */
+  files: string[] = [];
 
   constructor(file: string, line: number, column: number, message: string, kind = 'Error', includedFrom?: string[]) {
     super(message);

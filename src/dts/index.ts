@@ -7,6 +7,7 @@ import type { Tree } from '../tree/model.js';
 import { locator, preprocess, sourceMapBuffers } from './preprocess/index.js';
 import type { SourceMap, Suppression } from './preprocess/index.js';
 import { parseDts } from './parse.js';
+import { DtsError } from './errors.js';
 
 export { parseDts, DtsError } from './parse.js';
 export type { ParseDtsOptions, IncludedText } from './parse.js';
@@ -85,7 +86,7 @@ export function compilePreprocessed(pp: PreprocessedDts, opts: Pick<ReadDtsOptio
     }
     return undefined;
   };
-  const tree = parseDts(pp.text, locator(pp.map, file, pp.text.length), {
+  const parse = () => parseDts(pp.text, locator(pp.map, file, pp.text.length), {
     file,
     symbols: opts.symbols,
     readInclude: (name, from) => {
@@ -101,5 +102,10 @@ export function compilePreprocessed(pp: PreprocessedDts, opts: Pick<ReadDtsOptio
       return new Uint8Array(fs.readFileSync(p));
     },
   });
-  return { tree, files, suppressions: pp.suppressions };
+  try {
+    return { tree: parse(), files, suppressions: pp.suppressions };
+  } catch (e) {
+    if (e instanceof DtsError) e.files = files;
+    throw e;
+  }
 }

@@ -17,6 +17,8 @@ export interface FileReport {
   error: string | null;
   maps: MapSummary[];
   diagnostics: Diagnostic[];
+  /** Every file read for this report: the input, its includes, the overlays (not in any format). */
+  files?: string[];
 }
 
 export interface Summary {

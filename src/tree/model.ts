@@ -194,12 +194,15 @@ export class Tree {
   bootCpuidPhys = 0;
   /** Where the tree was read from (a file name, or "-" for stdin). */
   source: string;
+  /** Every file read to build the tree, `source` first (DTS: its includes; applied overlays). */
+  files: string[];
   private phandles?: Map<number, Node>;
   private labelIndex?: Map<string, Node>;
 
   constructor(root: Node, source: string) {
     this.root = root;
     this.source = source;
+    this.files = [source];
   }
 
   /** Drop cached indexes after the tree changes (overlays, merges). */

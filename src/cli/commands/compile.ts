@@ -1,7 +1,8 @@
 // `dtmap compile`: DTS to DTB, byte for byte what `cpp ... | dtc -I dts -O dtb` writes.
 import type { Command } from 'commander';
 import { InputError, kernelIncludes, sourceErrorText } from '../input.js';
-import { writeAtomic } from '../output.js';
+import { checkOutputs, writeAtomic } from '../output.js';
+import { integerArg } from '../options.js';
 import { parseDefines } from '../config.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -14,28 +15,26 @@ export function register(program: Command, setCode: (code: number) => void): voi
     .requiredOption('-o, --output <file>', 'DTB to write (atomically); - for stdout')
     .option('-I, --include <dir>', 'include directory (repeatable)', collect, [])
     .option('-D, --define <name[=value]>', 'preprocessor define (repeatable)', collect, [])
-    .option('-b, --boot-cpu <n>', "boot_cpuid_phys for the header (default: the first /cpus child's reg, as dtc guesses)")
+    .option('-b, --boot-cpu <n>', "boot_cpuid_phys for the header (default: the first /cpus child's reg, as dtc guesses)", integerArg(0, 0xffffffff))
     .option('-@, --symbols', 'add __symbols__ (like dtc -@)')
-    .action(async (file: string, opts: { output: string; include: string[]; define: string[]; bootCpu?: string; symbols?: boolean }) => {
+    .action(async (file: string, opts: { output: string; include: string[]; define: string[]; bootCpu?: number; symbols?: boolean }) => {
       const { compileDts } = await import('../../dts/index.js');
       const { writeDtb } = await import('../../dtb/write.js');
       const defines = parseDefines(opts.define);
-      let boot: number | undefined;
-      if (opts.bootCpu !== undefined) {
-        boot = Number(opts.bootCpu);
-        if (!/^(0x[0-9a-f]+|\d+)$/i.test(opts.bootCpu) || boot > 0xffffffff) throw new InputError(`-b ${opts.bootCpu}: not a 32-bit number`);
-      }
-      let tree;
+      let compiled;
       try {
-        tree = compileDts(file, { includeDirs: opts.include.length ? opts.include : kernelIncludes(file), defines, symbols: opts.symbols }).tree;
+        compiled = compileDts(file, { includeDirs: opts.include.length ? opts.include : kernelIncludes(file), defines, symbols: opts.symbols });
       } catch (e) {
         const error = sourceErrorText(e);
         if (error === undefined) throw e;
         throw new InputError(error);
       }
-      const blob = writeDtb(tree, { bootCpuidPhys: boot });
+      const blob = writeDtb(compiled.tree, { bootCpuidPhys: opts.bootCpu });
       if (opts.output === '-') process.stdout.write(blob);
-      else writeAtomic(opts.output, blob);
+      else {
+        checkOutputs([{ option: '-o', file: opts.output }], compiled.files);
+        writeAtomic(opts.output, blob);
+      }
       setCode(0);
     });
 }

@@ -1,12 +1,13 @@
 // `dtmap map`: a picture of each host bridge's RID space (text, SVG or HTML). Commander wiring
 // only; the writers live in src/view and load when the command runs.
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import chalk from 'chalk';
 import type { Node, Tree } from '../../tree/model.js';
 import { mapNodes, type KernelForm } from '../../map/map.js';
 import { InputError } from '../input.js';
 import { selectNodes } from '../query.js';
-import { writeAtomic } from '../output.js';
+import { checkOutputs, writeAtomic } from '../output.js';
+import { integerArg } from '../options.js';
 
 /** Reads a DTB or DTS file into a tree (the CLI's loadTree); throws InputError on bad input. */
 export type Load = (file: string) => Promise<Tree>;
@@ -30,14 +31,6 @@ export function mapNode(tree: Tree, ref: string | undefined): Node | undefined {
   return node;
 }
 
-export function positiveInt(min: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\d+$/.test(v) || n < min) throw new InvalidArgumentError(`expected a whole number of at least ${min}`);
-    return n;
-  };
-}
-
 export interface MapOptions {
   node?: string;
   kernel?: KernelForm;
@@ -47,6 +40,11 @@ export interface MapOptions {
 }
 
 export async function runMap(tree: Tree, opts: MapOptions): Promise<number> {
+  if (opts.output) {
+    const { loadConfig } = await import('../config.js');
+    const config = loadConfig(undefined).source; // its include paths and defines read the tree
+    checkOutputs([{ option: '-o', file: opts.output }], [...tree.files, ...(config ? [config] : [])]);
+  }
   const only = mapNode(tree, opts.node);
   const { buildPicture } = await import('../../view/model.js');
   const picture = buildPicture(tree, await kernelForm(opts.kernel), only);
@@ -76,7 +74,7 @@ export function register(program: Command, load: Load, setCode: SetCode): void {
     .option('--node <path|label>', 'only this node (default: every node with a map)')
     .addOption(kernelOption())
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'svg', 'html']).default('text'))
-    .option('--width <columns>', 'text width in columns', positiveInt(31), 80)
+    .option('--width <columns>', 'text width in columns, 31 to 1000', integerArg(31, 1000), 80)
     .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')
     .action(async (file: string, opts: MapOptions) => {
       setCode(await runMap(await load(file), opts));

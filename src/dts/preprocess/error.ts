@@ -13,6 +13,9 @@ export class PreprocessError extends Error {
     super(message);
   }
 
+  /** Every file read before the error, the input first (set by preprocess()). */
+  files: string[] = [];
+
   /** `file:line:col: error: message`, the one line editors and problem matchers parse. */
   format(): string {
     return `${this.file}:${this.line}:${this.column}: error: ${this.message}`;

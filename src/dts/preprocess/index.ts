@@ -6,6 +6,8 @@ import type { Span } from '../../tree/model.js';
 import { Engine } from './engine.js';
 import { locator, type SourceMap } from './sourcemap.js';
 
+import { PreprocessError } from './error.js';
+
 export { PreprocessError } from './error.js';
 export { clearFileCache, fileCacheBytes, setFileCacheLimit } from './files.js';
 export { locator, sourceMapBuffers, type SourceMap } from './sourcemap.js';
@@ -54,7 +56,12 @@ export function preprocess(file: string, opts: PreprocessOptions = {}): Preproce
     maxExpansionDepth: opts.maxExpansionDepth ?? 1000,
     maxOutputBytes: opts.maxOutputBytes ?? 256 * 1024 * 1024,
   });
-  engine.run(file);
+  try {
+    engine.run(file);
+  } catch (e) {
+    if (e instanceof PreprocessError) e.files = [...engine.filesRead];
+    throw e;
+  }
   const text = engine.out.text();
   const map = engine.out.sourceMap(engine.instances);
   const suppressions: Suppression[] = [];
