@@ -55,8 +55,8 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   if (opts.jobs === undefined && files.every((f) => /\.dtbo?$/.test(f))) jobs = 1;
   // No output may replace an input: the files given are checked now, what they read after the run.
   const outputs: Output[] = [];
-  if (opts.output) outputs.push({ option: '-o', file: opts.output });
   if (opts.writeBaseline) outputs.push({ option: '--write-baseline', file: opts.writeBaseline });
+  if (opts.output) outputs.push({ option: '-o', file: opts.output });
   const given = [...files, ...(opts.overlay ?? []), ...(config.source ? [config.source] : []), ...(opts.baseline ? [opts.baseline] : [])];
   checkOutputs(outputs, given);
   const fileOpts = { kernel, rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live, reportUnusedDisable: opts.reportUnusedDisable, verbose: opts.verbose };

@@ -35,14 +35,16 @@ function identity(path: string): string | undefined {
  * Throws when an output is one of the inputs, by device and inode (so a hard link or a symlink
  * to an input counts), or lies inside an input directory (a live tree). `inputs` are the files
  * given and every file they read (includes, overlays, the configuration, the baseline). An
- * output that does not exist yet is fine.
+ * output that does not exist yet is fine; two outputs on one file are not.
  */
 export function checkOutputs(outputs: Output[], inputs: Iterable<string>): void {
   const written = new Map<string, Output>();
   const folders = new Map<string, Output>(); // the output's folder and every folder above it
   for (const out of outputs) {
-    const id = identity(out.file);
-    if (id) written.set(id, out);
+    const id = identity(out.file) ?? resolve(out.file);
+    const twice = written.get(id);
+    if (twice) throw new InputError(`${out.option} ${out.file} is also the ${twice.option} file; nothing written`);
+    written.set(id, out);
     for (let dir = resolve(dirname(out.file)); ; dir = dirname(dir)) {
       const d = identity(dir);
       if (d && !folders.has(d)) folders.set(d, out);

@@ -85,6 +85,13 @@ describe('an output that is also an input: one line, exit 2, nothing written', (
       expect(snapshot()).toEqual(before);
     });
 
+  it('-o and --write-baseline on one file', () => {
+    const r = run('check', 'a.dtb', '--write-baseline', 'same.json', '-o', 'same.json');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('dtmap: error: -o same.json is also the --write-baseline file; nothing written\n');
+    expect(readdirSync(dir)).not.toContain('same.json');
+  });
+
   it('.dtmaprc.json found upwards is an input too', () => {
     const r = spawnSync(process.execPath, [BIN, 'check', '../a.dtb', '-o', '.dtmaprc.json'], { encoding: 'utf8', cwd: join(dir, 'rc') });
     expect(r.status).toBe(2);
