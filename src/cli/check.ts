@@ -1,6 +1,5 @@
 // `dtmap check`: inputs -> per-file reports -> baseline -> format -> exit code.
 import { availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { RULES } from '../checks/index.js';
 import type { KernelForm } from '../map/map.js';
 import type { FileReport } from '../report/model.js';
@@ -9,12 +8,14 @@ import { formatPretty } from '../report/pretty.js';
 import { formatSarif } from '../report/sarif.js';
 import { formatGithub } from '../report/github.js';
 import { formatGcc } from '../report/gcc.js';
-import { applyBaseline, makeBaseline, parseBaseline } from '../report/baseline.js';
+import { applyBaseline, makeBaseline } from '../report/baseline.js';
+import { loadBaseline } from './baseline.js';
+import { warnOnStderr } from './schema.js';
 import { ridList } from '../checks/format.js';
 import { loadConfig, parseDefines, parseRuleOption, type RuleSetting } from './config.js';
 import { expandInputs } from './files.js';
 import { isLiveTree } from '../live/read.js';
-import { errorLine, InputError } from './input.js';
+import { errorLine } from './input.js';
 import { checkOutputs, writeAtomic, type Output } from './output.js';
 import { checkAll, progressBar } from './pool.js';
 
@@ -40,7 +41,9 @@ export interface CheckCommandOptions {
 
 export async function runCheck(args: string[], opts: CheckCommandOptions, version: string): Promise<number> {
   const started = Date.now();
+  // configuration and baseline are checked whole before anything runs or is written
   const config = loadConfig(opts.config);
+  const baseline = opts.baseline ? loadBaseline(opts.baseline, warnOnStderr) : undefined;
   const rules: Record<string, RuleSetting> = { ...config.rules };
   for (const r of opts.rule) {
     const [id, setting] = parseRuleOption(r);
@@ -70,19 +73,7 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
     notes.push(`baseline: wrote ${n} finding${n === 1 ? '' : 's'} to ${opts.writeBaseline}`);
   }
   let baselineInfo: { suppressed: number; stale: unknown[] } | undefined;
-  if (opts.baseline) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(opts.baseline, 'utf8'));
-    } catch (e) {
-      throw new InputError(`${opts.baseline}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    }
-    let baseline;
-    try {
-      baseline = parseBaseline(raw, opts.baseline);
-    } catch (e) {
-      throw new InputError((e as Error).message);
-    }
+  if (opts.baseline && baseline) {
     const result = applyBaseline(reports, baseline, opts.baseline);
     reports = result.files;
     baselineInfo = { suppressed: result.suppressed, stale: result.stale };

@@ -1,12 +1,13 @@
 // Rule severities, include paths, defines and the kernel form from `.dtmaprc.json`, a
 // `"dtmap"` key in package.json (the first found walking up from the working directory), or
 // `--config FILE`; command-line options win over the file.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { RULES } from '../checks/index.js';
 import type { Severity } from '../checks/types.js';
 import type { KernelForm } from '../map/map.js';
 import { InputError } from './input.js';
+import { arrayOf, checkFile, didYouMean, fail, member, object, oneOf, readJsonFile, recordOf, show, string, warnOnStderr, type Warn } from './schema.js';
 
 export type RuleSetting = Severity | 'off';
 
@@ -19,42 +20,17 @@ export interface Config {
   source?: string;
 }
 
-const SETTINGS = ['off', 'info', 'warning', 'error'];
+const SETTINGS = ['off', 'info', 'warning', 'error'] as const;
 
 /** `-D NAME[=VALUE]` options as a map (a bare NAME is "1", as cpp defines it). */
 export function parseDefines(list: string[]): Record<string, string> {
   return Object.fromEntries(list.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])));
 }
 
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const t = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = t;
-    }
-  }
-  return d[b.length]!;
-}
-
-/** "did you mean X?" for the nearest of `choices`, when it is near enough. */
-export function suggest(word: string, choices: readonly string[]): string {
-  let best = '';
-  let score = Infinity;
-  for (const c of choices) {
-    const s = distance(word, c);
-    if (s < score) [best, score] = [c, s];
-  }
-  return score <= Math.max(2, word.length / 3) ? `; did you mean "${best}"?` : `; known: ${choices.join(', ')}`;
-}
-
-export function checkRuleSetting(rule: string, value: unknown, where: string): RuleSetting {
+function checkRuleSetting(rule: string, value: unknown, where: string): RuleSetting {
   const ids = RULES.map((r) => r.id);
-  if (!ids.includes(rule)) throw new InputError(`${where}: unknown rule "${rule}"${suggest(rule, ids)}`);
-  if (typeof value !== 'string' || !SETTINGS.includes(value)) throw new InputError(`${where}: bad severity ${JSON.stringify(value)} for ${rule}${typeof value === 'string' ? suggest(value, SETTINGS) : `; use one of ${SETTINGS.join(', ')}`}`);
+  if (!ids.includes(rule)) throw new InputError(`${where}: unknown rule ${show(rule)}${didYouMean(rule, ids)}`);
+  if (typeof value !== 'string' || !(SETTINGS as readonly string[]).includes(value)) throw new InputError(`${where}: bad severity ${JSON.stringify(value)} for ${rule}${typeof value === 'string' ? didYouMean(value, SETTINGS) : `; use one of ${SETTINGS.join(', ')}`}`);
   return value as RuleSetting;
 }
 
@@ -66,51 +42,52 @@ export function parseRuleOption(text: string): [string, RuleSetting] {
   return [rule, checkRuleSetting(rule, text.slice(eq + 1), `--rule ${text}`)];
 }
 
-function parseConfig(raw: unknown, source: string): Config {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${source}: the configuration must be a JSON object`);
-  const known = ['rules', 'include', 'define', 'kernel', '$schema'];
-  const o = raw as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!known.includes(k)) throw new InputError(`${source}: unknown key "${k}"${suggest(k, known)}`);
-  const config: Config = { rules: {}, include: [], define: {}, source };
-  if (o.rules !== undefined) {
-    if (typeof o.rules !== 'object' || o.rules === null) throw new InputError(`${source}: "rules" must be an object of RULE: severity`);
-    for (const [rule, v] of Object.entries(o.rules)) config.rules[rule] = checkRuleSetting(rule, v, source);
-  }
+const macroName = (name: string, at: string, expected: string): void => {
+  if (!/^[A-Za-z_]\w*(\([^)]*\))?$/.test(name)) fail(at, expected);
+};
+
+/** The configuration's schema (`.dtmaprc.json`, the `"dtmap"` key of package.json, `--config`). */
+const configSchema = object(
+  {
+    $schema: string,
+    rules: recordOf(oneOf(SETTINGS), 'expected an object of RULE: off|info|warning|error', { names: RULES.map((r) => r.id), noun: 'rule' }),
+    include: arrayOf(string, 'expected a list of folders'),
+    // {"NAME": "VALUE"} or ["NAME=VALUE", "NAME"], as -D takes them
+    define: (v: unknown, at: string, warn: Warn): Record<string, string> => {
+      if (Array.isArray(v)) {
+        const list = arrayOf(string, '')(v, at, warn);
+        list.forEach((d, i) => macroName(d.split('=')[0]!, `${at}[${i}]`, 'expected NAME[=VALUE], NAME a macro name'));
+        return parseDefines(list);
+      }
+      const values = recordOf((x, where) => (typeof x === 'string' || Number.isFinite(x) ? String(x) : fail(where, 'expected a string or a number')), 'expected an object of NAME: VALUE or a list of NAME=VALUE')(v, at, warn);
+      for (const k of Object.keys(values)) macroName(k, member(at, k), 'expected a macro name, NAME or NAME(args)');
+      return values;
+    },
+    kernel: oneOf(['classic', 'mainline'] as const),
+  },
+  'expected a JSON object with rules, include, define, kernel',
+);
+
+/** Checks the whole configuration first, then builds it: a bad file applies nothing. */
+function parseConfig(raw: unknown, source: string, at = '', warn: (line: string) => void = warnOnStderr): Config {
+  const o = checkFile(source, raw, configSchema, (where, message) => warn(`${source}: ${where ? `${where}: ` : ''}${message}`), at);
   const base = dirname(source);
-  if (o.include !== undefined) {
-    if (!Array.isArray(o.include) || o.include.some((x) => typeof x !== 'string')) throw new InputError(`${source}: "include" must be a list of folders`);
-    config.include = (o.include as string[]).map((d) => resolve(base, d));
-  }
-  if (o.define !== undefined) {
-    const d = o.define;
-    if (Array.isArray(d)) for (const x of d) config.define[String(x).split('=')[0]!] = String(x).includes('=') ? String(x).slice(String(x).indexOf('=') + 1) : '1';
-    else if (typeof d === 'object' && d !== null) for (const [k, v] of Object.entries(d)) config.define[k] = String(v);
-    else throw new InputError(`${source}: "define" must be an object or a list of NAME=VALUE`);
-  }
-  if (o.kernel !== undefined) {
-    if (o.kernel !== 'classic' && o.kernel !== 'mainline') throw new InputError(`${source}: "kernel" must be "classic" or "mainline"`);
-    config.kernel = o.kernel;
-  }
-  return config;
+  return { rules: o.rules ?? {}, include: (o.include ?? []).map((d) => resolve(base, d)), define: o.define ?? {}, kernel: o.kernel, source };
 }
 
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new InputError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-}
-
-export function loadConfig(explicit: string | undefined, cwd = process.cwd()): Config {
-  if (explicit) return parseConfig(readJson(explicit), resolve(explicit));
+/**
+ * The configuration: `--config FILE`, else the first `.dtmaprc.json` or package.json with a
+ * `"dtmap"` key walking up from `cwd`. Warnings (unknown keys) go to `warn`.
+ */
+export function loadConfig(explicit: string | undefined, cwd = process.cwd(), warn?: (line: string) => void): Config {
+  if (explicit) return parseConfig(readJsonFile(explicit), resolve(explicit), '', warn);
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     const rc = join(dir, '.dtmaprc.json');
-    if (existsSync(rc)) return parseConfig(readJson(rc), rc);
+    if (existsSync(rc)) return parseConfig(readJsonFile(rc), rc, '', warn);
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
-      const p = readJson(pkg) as Record<string, unknown>;
-      if (p && typeof p === 'object' && 'dtmap' in p) return parseConfig(p.dtmap, pkg);
+      const p = readJsonFile(pkg);
+      if (p && typeof p === 'object' && !Array.isArray(p) && Object.hasOwn(p, 'dtmap')) return parseConfig((p as { dtmap: unknown }).dtmap, pkg, 'dtmap', warn);
     }
     if (dirname(dir) === dir) return { rules: {}, include: [], define: {} };
   }

@@ -65,9 +65,3 @@ export function applyBaseline(files: FileReport[], baseline: Baseline, baselineF
   const stale = [...pending.values()].flat().filter((e) => checked.has(e.file));
   return { files: out, suppressed, stale };
 }
-
-export function parseBaseline(raw: unknown, source: string): Baseline {
-  const b = raw as Baseline;
-  if (!b || typeof b !== 'object' || b.version !== 1 || !Array.isArray(b.findings)) throw new Error(`${source}: not a dtmap baseline (want {"version": 1, "findings": [...]})`);
-  return b;
-}
