@@ -17,7 +17,7 @@
 # Missing tools (dtc, cpp, flex, bison, cc, xz) are installed with apt-get when running as root.
 #
 # Every step is skipped when its result is already there, so a rerun only builds what is missing
-# (a board whose .dtb exists is not compiled again). About 1 GB of disk for all three arches.
+# (a board whose .dtb exists is not compiled again). About 170 MB of disk for all three arches.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
