@@ -26,7 +26,7 @@ arches=()
 while (($#)); do
   case $1 in
     --dest) dest=${2:?--dest needs a directory}; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     arm64|arm|riscv) arches+=("$1"); shift ;;
     *) echo "kernel-corpus.sh: unknown argument '$1' (ARCH is arm64, arm or riscv)" >&2; exit 2 ;;
   esac
