@@ -1,13 +1,14 @@
 // npm run bench [-- CORPUS_DIR]: dtmap against the reference tools, measured in the same run.
 //  1. `dtmap check` over every arm64 DTB of the kernel corpus vs `dtc -I dtb -O dts` over the same files.
 //  2. `dtmap query` wall time vs `node -e 0` (start-up cost).
-// Medians of several runs; the corpus comes from ../shared/scripts/kernel-corpus.sh.
+// Medians of several runs. CORPUS_DIR defaults to $DTMAP_CORPUS, else corpus/ (scripts/kernel-corpus.sh builds it).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { corpusDir } from '../scripts/corpus-dir.mjs';
 
-const corpus = process.argv[2] ?? process.env.DTMAP_CORPUS ?? '/work/corpus';
+const corpus = process.argv[2] ?? corpusDir();
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const dtbDir = join(corpus, 'dtb', 'arm64');
 const bin = 'bin/dtmap.cjs';
@@ -40,7 +41,7 @@ function time(fn) {
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
 
 if (!existsSync(dtbDir)) {
-  console.error(`bench: ${dtbDir} not found; build the corpus with ../shared/scripts/kernel-corpus.sh ${corpus} arm64`);
+  console.error(`bench: ${dtbDir} not found; build the corpus with scripts/kernel-corpus.sh --dest ${corpus} arm64`);
   process.exit(2);
 }
 const dtbs = files(dtbDir, '.dtb');

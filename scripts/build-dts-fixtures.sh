@@ -7,11 +7,13 @@
 #   fixtures/dts/cpp/board.dts -> board.dtb     (cpp with the kernel's flags | dtc)
 # dtc is Debian 12's 1.6.1 (`DTC=...` to override). Fixtures whose first line says `dtc 1.7`
 # need the 1.7 grammar and are built with the kernel's bundled dtc 1.7.0 (`DTC17=...`, default:
-# the one kernel-corpus.sh builds under /work/corpus/tools).
+# the one scripts/kernel-corpus.sh builds, CORPUS/tools/dtc-kernel, CORPUS being $DTMAP_CORPUS or
+# corpus/ at the top of the repository).
 set -euo pipefail
-cd "$(dirname "$0")/../fixtures/dts"
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo/fixtures/dts"
 DTC=${DTC:-dtc}
-DTC17=${DTC17:-/work/corpus/tools/dtc-kernel}
+DTC17=${DTC17:-${DTMAP_CORPUS:-$repo/corpus}/tools/dtc-kernel}
 "$DTC" --version | grep -q 'DTC 1.6.1' || echo "warning: $("$DTC" --version) is not dtc 1.6.1" >&2
 
 for f in *.dts; do

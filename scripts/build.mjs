@@ -4,7 +4,7 @@
 // ~1.4x for the same code as split ESM chunks).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { renameSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 
 rmSync('dist', { recursive: true, force: true });
 // commander loads child_process (and with it net, dgram and streams) at start-up only for
@@ -28,7 +28,7 @@ await build({
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   plugins: [lazyChildProcess],
-  define: { 'import.meta.url': '__dtmapModuleUrl' },
+  define: { 'import.meta.url': '__dtmapModuleUrl', __DTMAP_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   banner: { js: "const __dtmapModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 // V8 code cache for the CLI (bin/dtmap.cjs uses it): compiled while running one query.

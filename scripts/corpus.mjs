@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// npm run corpus -- DIR [ARCH...] [--jobs N] [--time-dtc] [--show N] [--filter SUBSTR]
+// npm run corpus -- [DIR] [ARCH...] [--jobs N] [--time-dtc] [--show N] [--filter SUBSTR]
 //
-// Compiles every board .dts of a kernel corpus built by kernel-corpus.sh (DIR/linux: sources,
+// Compiles every board .dts of a kernel corpus built by scripts/kernel-corpus.sh (DIR, default
+// $DTMAP_CORPUS, else corpus/ at the top of the repository; DIR/linux: sources,
 // DIR/dtb/ARCH: the blobs that cpp + dtc made, DIR/dtb/compiler-of.txt: boards built by the
 // kernel's dtc 1.7) with dtmap's own preprocessor and DTS parser, writes the blob with `-b 0`
 // like the kernel, and compares it byte for byte with the reference. On a mismatch it names the
@@ -17,6 +18,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { corpusDir } from './corpus-dir.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const libUrl = process.env.DTMAP_LIB
@@ -34,20 +36,18 @@ async function main() {
     else if (a === '--show') opt.show = Number(args[++i]);
     else if (a === '--filter') opt.filter = args[++i];
     else if (a === '-h' || a === '--help') {
-      console.log('usage: npm run corpus -- DIR [ARCH...] [--jobs N] [--time-dtc] [--show N] [--filter SUBSTR]');
+      console.log('usage: npm run corpus -- [DIR] [ARCH...] [--jobs N] [--time-dtc] [--show N] [--filter SUBSTR]');
       return;
     } else positional.push(a);
   }
-  const [dir, ...archList] = positional;
-  if (!dir) {
-    console.error('usage: npm run corpus -- DIR [ARCH...] (DIR as built by kernel-corpus.sh)');
-    process.exit(2);
-  }
+  // DIR is optional: a first argument that is not a directory is an ARCH.
+  const dir = positional.length && existsSync(positional[0]) && statSync(positional[0]).isDirectory() ? positional.shift() : corpusDir();
+  const archList = positional;
   const root = path.resolve(dir);
   const linux = path.join(root, 'linux');
   const prefixes = path.join(linux, 'scripts/dtc/include-prefixes');
   if (!existsSync(prefixes)) {
-    console.error(`${linux}: no kernel tree (expected scripts/dtc/include-prefixes)`);
+    console.error(`${linux}: no kernel tree (expected scripts/dtc/include-prefixes); build it with scripts/kernel-corpus.sh`);
     process.exit(2);
   }
   const arches = archList.length ? archList : ['arm64'];

@@ -3,11 +3,12 @@
 // device trees. Not a unit test: it needs `cpp` and a Linux tree.
 //
 // Usage:
-//   npx esbuild src/dts/preprocess/index.ts --bundle --platform=node --format=esm --outfile=/tmp/pp.mjs
-//   node scripts/cpp-diff.mjs [--linux DIR] [--bundle /tmp/pp.mjs] [--show N] [--ext .dts,.dtsi,.h] [DIR_OR_FILE ...]
+//   node scripts/cpp-diff.mjs [--linux DIR] [--bundle PP.mjs] [--show N] [--ext .dts,.dtsi,.h] [DIR_OR_FILE ...]
+// Without --bundle, src/dts/preprocess/index.ts is bundled with esbuild into a temporary folder
+// (removed once loaded).
 //
-// Default inputs: every .dts under <linux>/arch/{arm64,arm,riscv}/boot/dts (linux defaults to
-// /work/corpus/linux). Both sides use the kernel's flags:
+// Default inputs: every .dts under <linux>/arch/{arm64,arm,riscv}/boot/dts (linux defaults to the
+// corpus's kernel tree, CORPUS/linux: see scripts/corpus-dir.mjs). Both sides use the kernel's flags:
 //   cpp -nostdinc -I <linux>/scripts/dtc/include-prefixes -undef -D__DTS__ -x assembler-with-cpp
 // Comparison: cpp's line markers (`# N "file" ...`) are dropped, then both outputs are split into
 // whitespace-separated words and the word sequences must be equal. That is stricter than "dtc lexes
@@ -16,11 +17,14 @@
 
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { corpusDir } from './corpus-dir.mjs';
 
 const args = process.argv.slice(2);
-let linux = '/work/corpus/linux';
-let bundle = '/tmp/pp.mjs';
+let linux = path.join(corpusDir(), 'linux');
+let bundle = null;
 let show = 10;
 let exts = ['.dts'];
 const inputs = [];
@@ -33,7 +37,20 @@ for (let i = 0; i < args.length; i++) {
 }
 if (inputs.length === 0) for (const arch of ['arm64', 'arm', 'riscv']) inputs.push(path.join(linux, 'arch', arch, 'boot/dts'));
 
-const { preprocess } = await import(path.resolve(bundle));
+async function loadPreprocess() {
+  if (bundle) return (await import(path.resolve(bundle))).preprocess;
+  const { build } = await import('esbuild');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtmap-cpp-diff-'));
+  try {
+    const outfile = path.join(dir, 'pp.mjs');
+    const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), '../src/dts/preprocess/index.ts');
+    await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'warning' });
+    return (await import(outfile)).preprocess;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+const preprocess = await loadPreprocess();
 const prefixes = path.join(linux, 'scripts/dtc/include-prefixes');
 
 function collect(p, out) {

@@ -1,5 +1,9 @@
-// Small trees built in code for engine tests: the same model the readers build.
-import { afterEach, beforeEach } from 'vitest';
+// Small trees built in code for engine tests: the same model the readers build; and the tests'
+// temporary folders.
+import { afterEach, beforeEach, onTestFinished } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import chalk, { type ColorSupportLevel } from 'chalk';
 import { Node, Property, Tree } from '../src/tree/model.js';
 
@@ -36,4 +40,14 @@ export function withoutColour(): void {
   afterEach(() => {
     chalk.level = level;
   });
+}
+
+/**
+ * A new folder in the system temp dir for the calling test, removed when that test ends
+ * (pass or fail), so `npm test` leaves nothing behind. Call it inside `it()`.
+ */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

@@ -130,7 +130,7 @@ function dtb(bytes: Uint8Array, file: string): Tree {
 }
 
 /**
- * The kernel's include path (decisions.md): with no -I, a file under `arch/<arch>/boot/dts/` of a
+ * The kernel's include path (README: DTS input): with no -I, a file under `arch/<arch>/boot/dts/` of a
  * kernel tree gets that tree's `scripts/dtc/include-prefixes`, as the kernel's build passes it.
  */
 export function kernelIncludes(file: string): string[] {

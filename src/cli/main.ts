@@ -1,4 +1,5 @@
 // The dtmap command line: commander wiring only; the work is in the library modules.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import chalk from 'chalk';
 import type { KernelForm } from '../map/map.js';
@@ -11,7 +12,12 @@ import { register as registerDiff } from './commands/diff.js';
 import { register as registerCompile } from './commands/compile.js';
 import { integerArg } from './options.js';
 
-const VERSION = '0.1.0';
+declare const __DTMAP_VERSION__: string | undefined;
+/** package.json's version: scripts/build.mjs writes it into the bundle; from src (tests) it is read. */
+const VERSION =
+  typeof __DTMAP_VERSION__ === 'string'
+    ? __DTMAP_VERSION__
+    : (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function setColour(argv: string[]): void {
   const noColour = argv.includes('--no-color') || (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '');

@@ -45,7 +45,7 @@ const decoder = new TextDecoder('latin1');
 const ROOT_PROPERTIES = ['compatible', '#address-cells', '#size-cells', 'model', 'name'];
 
 /**
- * Whether `dir` is a live tree (decisions.md): its top level holds property files
+ * Whether `dir` is a live tree: its top level holds property files
  * (`compatible`, `#address-cells`, ...) and no `*.dts` / `*.dtb` (nor `.dtsi`, `.dtbo`).
  */
 export function isLiveTree(dir: string): boolean {

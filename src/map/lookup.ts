@@ -1,4 +1,5 @@
-// One ID through a map: a mirror of of_map_id() (drivers/of/base.c) in its two forms.
+// One ID through a map: a mirror of of_map_id() (drivers/of/base.c) in its two forms, step by
+// step as docs/semantics.md describes them.
 import type { Node } from '../tree/model.js';
 import { NAMES, type Errno, type MapEntry, type ParsedMap, type WalkError } from './map.js';
 

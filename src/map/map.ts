@@ -1,4 +1,5 @@
-// Reading an `iommu-map` / `msi-map` property into entries, as each kernel form parses it.
+// Reading an `iommu-map` / `msi-map` property into entries, as each kernel form parses it
+// (docs/semantics.md: the classic lookup, the mainline lookup).
 // Pure functions of the tree: no I/O, no printing.
 import type { Node, Property, Tree } from '../tree/model.js';
 

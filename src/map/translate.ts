@@ -1,4 +1,5 @@
-// What one RID becomes on a host bridge: its IOMMU specifier and its MSI domain and DeviceID.
+// What one RID becomes on a host bridge: its IOMMU specifier and its MSI domain and DeviceID
+// (docs/semantics.md: what the device gets).
 import type { Node, Tree } from '../tree/model.js';
 import { lookup, type LookupResult } from './lookup.js';
 import { parseMap, type KernelForm, type MapKind } from './map.js';

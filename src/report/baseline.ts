@@ -23,7 +23,7 @@ function key(file: string, d: Pick<Diagnostic, 'node' | 'property' | 'rule' | 'r
   return JSON.stringify([file, d.node, d.property ?? null, d.rule, d.rids]);
 }
 
-/** `file` relative to the baseline's folder, as decisions.md asks. */
+/** `file` relative to the baseline's folder, so a baseline moves with its tree. */
 function baselinePath(input: string, baselineFile: string): string {
   return slash(relative(dirname(resolve(baselineFile)), resolve(input)));
 }

@@ -1,4 +1,4 @@
-// The JSON contract of `dtmap check --format json` (decisions.md: "version": 1).
+// The JSON contract of `dtmap check --format json` (README: JSON; "version": 1).
 import type { FileReport } from './model.js';
 import { summarize } from './model.js';
 

@@ -21,7 +21,7 @@ export function markOf(kind: RunKind, map: MapKind): string {
 
 export const ID_NAME: Record<MapKind, string> = { iommu: 'StreamID', msi: 'DeviceID' };
 
-/** What a gap means for each map (semantics.md: what a gap does to the device). */
+/** What a gap means for each map (docs/semantics.md: what the device gets). */
 export const GAP_EFFECT: Record<MapKind, string> = {
   iommu: 'the kernel bypasses the IOMMU (untranslated DMA)',
   msi: 'no MSI domain from the map (MSI fails unless the bridge has its own msi-parent)',

@@ -1,5 +1,5 @@
 // Every rule on the hand-written fixtures of fixtures/rules/, compiled by Debian's dtc. The
-// expected findings in expected.json were derived by hand from semantics.md and decisions.md,
+// expected findings in expected.json were derived by hand from docs/semantics.md and the rule pages,
 // independently of the checks' code.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';

@@ -1,8 +1,8 @@
 // CI features of `dtmap check`: machine formats, -o, rule control, config files, baselines, batches.
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.js';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync, copyFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, readdirSync, copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
@@ -15,7 +15,7 @@ const run = (args: string[], cwd = process.cwd()) => {
 const VIRTIO = resolve('fixtures/qemu/virt-virtio-iommu.dtb');
 const MSI_GAP = resolve('fixtures/rules/msi-gap-error.dtb');
 const ODD = resolve('fixtures/rules/map-length-odd.dtb');
-const tmp = () => mkdtempSync(join(tmpdir(), 'dtmap-ci-'));
+const tmp = () => tempDir('dtmap-ci-');
 
 describe('formats', () => {
   it('SARIF validates against the official 2.1.0 schema, every result with a location', () => {

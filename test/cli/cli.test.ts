@@ -1,8 +1,8 @@
 // The bundled CLI, run as users run it, on the QEMU DTBs.
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.js';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const run = (...args: string[]) => {
@@ -38,7 +38,7 @@ describe('dtmap check', () => {
   });
 
   it('unreadable input: one line naming the file, exit 2, others still checked', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dtmap-'));
+    const dir = tempDir('dtmap-');
     const bad = join(dir, 'bad.dtb');
     writeFileSync(bad, readFileSync(VIRTIO).subarray(0, 1000));
     const r = run('check', bad, VIRTIO);
@@ -87,7 +87,7 @@ describe('dtmap query', () => {
 
 describe('malformed DTBs through the CLI', () => {
   it('truncations at every 1/16th and byte flips: exit 2, one line per bad file, never a stack trace', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dtmap-fuzz-'));
+    const dir = tempDir('dtmap-fuzz-');
     const good = readFileSync('fixtures/qemu/virt-smmuv3-its.dtb');
     const used = good.readUInt32BE(12) + good.readUInt32BE(32);
     const files: string[] = [];

@@ -1,8 +1,8 @@
 // Inputs beyond a plain file: overlays, live trees (/proc/device-tree form) and stdin.
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.js';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readDtb } from '../../src/dtb/read.js';
 import { writeLiveTree } from '../live/write.js';
@@ -29,7 +29,7 @@ describe('inputs', () => {
   });
 
   it('a live tree directory checks like its DTB', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dtmap-live-'));
+    const dir = tempDir('dtmap-live-');
     const dtb = 'fixtures/qemu/virt-virtio-iommu.dtb';
     writeLiveTree(readDtb(readFileSync(dtb)), join(dir, 'device-tree'));
     const live = JSON.parse(run(['check', '--format', 'json', join(dir, 'device-tree')]).out).files[0];
@@ -47,7 +47,7 @@ describe('inputs', () => {
 
 describe('DTS errors', () => {
   it('one dtc-like line file:line:col: error: message, exit 2; unresolved labels suggest near matches', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dtmap-dts-'));
+    const dir = tempDir('dtmap-dts-');
     const bad = join(dir, 'bad.dts');
     writeFileSync(bad, '/dts-v1/;\n/ {\n\tfoo = <&nolabel>;\n\tmylabel: n {};\n};\n');
     const r = run(['check', bad]);
@@ -58,7 +58,7 @@ describe('DTS errors', () => {
 
 describe('dtmap compile', () => {
   it('writes the same bytes as Debian dtc (-@ -b 0) for the rule fixtures', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dtmap-compile-'));
+    const dir = tempDir('dtmap-compile-');
     for (const name of ['wrap-rid', 'msi-gap-parent-warning', 'target-disabled-some', 'placeholder-layerscape']) {
       const out = join(dir, `${name}.dtb`);
       const r = run(['compile', `fixtures/rules/${name}.dts`, '-@', '-b', '0', '-o', out]);

@@ -1,7 +1,7 @@
 // readDts: the built-in preprocessor, then the parser, as `cpp | dtc` (fixtures/dts/cpp).
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../helpers.js';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DtsError, PreprocessError, compileDts, readDts } from '../../src/dts/index.js';
 import { writeDtb } from '../../src/dtb/write.js';
@@ -28,7 +28,7 @@ describe('readDts', () => {
   });
 
   it('reports an undefined macro where it was used', () => {
-    const tmp = mkdtempSync(path.join(tmpdir(), 'dtmap-dts-'));
+    const tmp = tempDir('dtmap-dts-');
     const file = path.join(tmp, 'bad.dts');
     writeFileSync(file, '/dts-v1/;\n\n/ {\n\tinterrupts = <GIC_SPI 1 4>;\n};\n');
     expect(() => readDts(file)).toThrow(DtsError);
@@ -40,7 +40,7 @@ describe('readDts', () => {
   });
 
   it('lets preprocessor errors through as PreprocessError', () => {
-    const tmp = mkdtempSync(path.join(tmpdir(), 'dtmap-dts-'));
+    const tmp = tempDir('dtmap-dts-');
     const file = path.join(tmp, 'bad.dts');
     writeFileSync(file, '/dts-v1/;\n#include <missing.h>\n/ { };\n');
     expect(() => readDts(file)).toThrow(PreprocessError);

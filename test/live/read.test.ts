@@ -224,7 +224,7 @@ describe('bounds: LiveTreeError naming the path', () => {
   });
 });
 
-describe('isLiveTree (decisions.md: property files at the top, no *.dts / *.dtb)', () => {
+describe('isLiveTree (property files at the top, no *.dts / *.dtb)', () => {
   it('true for a written live tree', () => {
     const dir = fresh();
     writeLiveTree(readDtb(blob('fixtures/qemu/virt-gicv2.dtb')), dir, { kernelNames: true });

@@ -1,9 +1,9 @@
 // The map and diff commands as commander wires them (the lead adds them to main.ts), in process.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { tempDir } from '../helpers.js';
 import chalk, { type ColorSupportLevel } from 'chalk';
 import { Command, CommanderError } from 'commander';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTree, InputError } from '../../src/cli/input.js';
 import { register as registerMap } from '../../src/cli/commands/map.js';
@@ -54,7 +54,7 @@ describe('dtmap map', () => {
 
   it('-o writes atomically (no temporary file left) and without colour', async () => {
     chalk.level = 1;
-    const dir = mkdtempSync(join(tmpdir(), 'dtmap-map-'));
+    const dir = tempDir('dtmap-map-');
     writeFileSync(join(dir, 'old.txt'), 'old');
     for (const [format, name] of [['svg', 'm.svg'], ['html', 'm.html'], ['text', 'old.txt']]) {
       expect(await run('map', '--format', format!, '-o', join(dir, name!), VIRTIO)).toBe(0);

@@ -1,9 +1,9 @@
 // The SVG and HTML pictures rendered by headless Chromium: the one-RID gap of the QEMU
 // virtio-iommu DTB shows its colour where RID 0x10 falls. Skipped when Chromium is absent
 // (CI installs Debian's `chromium` for it). The PNG decoder is tested without Chromium.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -81,6 +81,7 @@ describe.skipIf(!chromium)('rendered in headless Chromium', () => {
   const tree = readDtb(readFileSync(VIRTIO), VIRTIO);
   const picture = buildPicture(tree, 'classic');
   const dir = mkdtempSync(join(tmpdir(), 'dtmap-render-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const check = (file: string, ...args: string[]) => spawnSync(process.execPath, ['scripts/render-check.mjs', file, ...args], { encoding: 'utf8', timeout: 120_000 });
 
   it.each([
