@@ -3,6 +3,7 @@
 import type { Node, Span, Tree } from '../tree/model.js';
 import { busRange, isPciBridge, MAP_KINDS, mapNodes, parseMap, type KernelForm, type MapEntry, type MapKind, type ParsedMap } from '../map/map.js';
 import { coverage, mergeRanges, type Coverage } from '../map/coverage.js';
+import { enumerate } from '../map/topology.js';
 
 export interface Bridge {
   node: Node;
@@ -50,14 +51,22 @@ export function entrySpan(m: ParsedMap, e: MapEntry | undefined): Span | undefin
   return e ? m.property.cellSpan(e.cell) : m.property.span;
 }
 
-/** PCI devices the tree describes under a bridge: RID from the first `reg` cell. */
-export function describedDevices(bridge: Node): Array<{ node: Node; rid: number; endpoint: boolean }> {
-  const out: Array<{ node: Node; rid: number; endpoint: boolean }> = [];
-  for (const n of bridge.walk()) {
-    if (n === bridge) continue;
-    const reg = n.prop('reg')?.u32(0);
-    if (reg === undefined || n.prop('reg')!.cellCount < 3) continue;
-    out.push({ node: n, rid: (reg >>> 8) & 0xffff, endpoint: !isPciBridge(n) });
-  }
+/** A PCI device the tree describes under a bridge, at the RID Linux gives it. */
+export interface Described {
+  node: Node;
+  rid: number;
+  /** Not a PCI-PCI bridge. */
+  endpoint: boolean;
+  /** The node and every node up to the host bridge are enabled. */
+  enabled: boolean;
+  /** The RID its `reg` names, when Linux numbers its bus differently. */
+  written: number;
+}
+
+/** PCI devices the tree describes under a bridge that Linux enumerates, at the RIDs Linux gives
+ *  them (src/map/topology.ts: bus numbers depth first, disabled root ports take none). */
+export function describedDevices(bridge: Node): Described[] {
+  const out: Described[] = [];
+  for (const f of enumerate(bridge)) if (f.rid !== undefined) out.push({ node: f.node, rid: f.rid, endpoint: !f.bridge, enabled: f.enabled, written: f.written });
   return out;
 }

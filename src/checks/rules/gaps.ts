@@ -1,13 +1,12 @@
 // Shared by the two gap rules: the RIDs of bus-range that no entry matches (of_map_id() bypass).
 import type { Bridge } from '../context.js';
-import { describedDevices } from '../context.js';
+import { describedDevices, type Described } from '../context.js';
 import { mergeRanges } from '../../map/coverage.js';
 import type { MapKind } from '../../map/map.js';
-import type { Node } from '../../tree/model.js';
 
 export interface Gap {
   rids: Array<[number, number]>;
-  devices: Array<{ node: Node; rid: number; endpoint: boolean }>;
+  devices: Described[];
   total: number;
 }
 
