@@ -76,7 +76,7 @@ describe('formatText', () => {
     const lines = out.split('\n');
     expect(lines).toContain('  iommu-map  |AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx|');
     expect(lines).toContain('  msi-map    |CCCCCCCCCCCCCCCC!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!|');
-    expect(lines).toContain('  devices   ^               ^               ^');
+    expect(lines).toContain('  devices     ^               ^               ^');
     expect(out).toContain('  !  msi-map gap: 01:00.0-03:1f.7 (768 RIDs)');
     expect(out).toContain('  x  iommu-map untranslated: 02:00.0-03:1f.7 (512 RIDs)');
     expect(out).toContain('described here: 02:00.0 eth@0');
