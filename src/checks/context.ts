@@ -4,6 +4,7 @@ import type { Node, Span, Tree } from '../tree/model.js';
 import { busRange, isPciBridge, MAP_KINDS, mapNodes, parseMap, type KernelForm, type MapEntry, type MapKind, type ParsedMap } from '../map/map.js';
 import { coverage, mergeRanges, type Coverage } from '../map/coverage.js';
 import { enumerate } from '../map/topology.js';
+import { bdf } from './format.js';
 
 export interface Bridge {
   node: Node;
@@ -69,4 +70,19 @@ export function describedDevices(bridge: Node): Described[] {
   const out: Described[] = [];
   for (const f of enumerate(bridge)) if (f.rid !== undefined) out.push({ node: f.node, rid: f.rid, endpoint: !f.bridge, enabled: f.enabled, written: f.written });
   return out;
+}
+
+/** "/soc/pcie@0/pci@2,0/ethernet@0,0 (02:00.0)", and when Linux numbers the device's bus other
+ *  than its `reg` says, both BDFs and why (the disabled root ports that take no bus number). */
+export function deviceLabel(d: Described, bridge: Node): string {
+  if (d.written === d.rid) return `${d.node.path} (${bdf(d.rid)})`;
+  const skipped = enumerate(bridge).filter((f) => f.absent === 'disabled root port').map((f) => f.node.name);
+  const why = skipped.length ? `, and the disabled root port${skipped.length > 1 ? 's' : ''} ${skipped.join(', ')} take${skipped.length > 1 ? '' : 's'} no bus number` : '';
+  return `${d.node.path} (${bdf(d.rid)}: its reg names ${bdf(d.written)}, but Linux numbers buses depth first${why})`;
+}
+
+/** A list of described devices for a message: up to four, then "and N more". */
+export function deviceList(devices: Described[], bridge: Node): string {
+  const shown = devices.slice(0, 4).map((d) => deviceLabel(d, bridge)).join(', ');
+  return devices.length > 4 ? `${shown} and ${devices.length - 4} more` : shown;
 }
