@@ -86,3 +86,11 @@ export function deviceList(devices: Described[], bridge: Node): string {
   const shown = devices.slice(0, 4).map((d) => deviceLabel(d, bridge)).join(', ');
   return devices.length > 4 ? `${shown} and ${devices.length - 4} more` : shown;
 }
+
+/** The host bridge's own default MSI domain, what a device falls back to when msi-map gives it
+ *  none (pci_host_bridge_of_msi_domain(): `msi-parent` on the bridge node only): the phandle,
+ *  and its node (undefined when it dangles; the kernel then prints "could not find phandle"). */
+export function msiParent(tree: Tree, bridge: Node): { phandle: number; target: Node | undefined } | undefined {
+  const phandle = bridge.prop('msi-parent')?.u32(0);
+  return phandle === undefined ? undefined : { phandle, target: tree.byPhandle(phandle) };
+}

@@ -1,6 +1,6 @@
 import type { Rule } from '../types.js';
 import { gapOf } from './gaps.js';
-import { deviceList } from '../context.js';
+import { deviceList, msiParent } from '../context.js';
 import { count, ridList } from '../format.js';
 
 /** __of_msi_map_id() / of_msi_xlate(): a bypassed RID stops the walk with no domain; the device
@@ -15,8 +15,7 @@ export const msiMapGap: Rule = {
       const gap = gapOf(b, 'msi');
       if (!gap) continue;
       const a = b.maps.msi!;
-      const parentPhandle = b.node.prop('msi-parent')?.u32(0);
-      const fallback = parentPhandle !== undefined ? ctx.tree.byPhandle(parentPhandle) : undefined;
+      const fallback = msiParent(ctx.tree, b.node)?.target;
       const head = `${count(gap.total, 'RID')} of bus-range not in msi-map: ${ridList(gap.rids)}`;
       if (!fallback) {
         report({ node: b.node.path, property: 'msi-map', message: `${head}: devices there get no MSI domain, so MSI/MSI-X allocation fails (the bridge has no msi-parent to fall back to)`, rids: gap.rids, span: a.parsed.property.span, disabled: !b.enabled });
