@@ -1,0 +1,100 @@
+// The cases of issue 9 (sections 1 and 2) as fixtures in fixtures/context/, built by
+// scripts/build-fixtures.sh fixtures/context: the exact findings (rule, severity, node, RIDs) of
+// each, on both kernel forms, and what the messages must say. The RID lists are derived here
+// from the maps' text, one ID at a time, independently of the engine's interval code.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { readDtb } from '../../src/dtb/read.js';
+import { check, type Diagnostic } from '../../src/checks/index.js';
+
+const load = (name: string) => readDtb(readFileSync(`fixtures/context/${name}.dtb`), `${name}.dtb`);
+const run = (name: string, kernel: 'classic' | 'mainline' = 'classic') => check(load(name), { kernel });
+const key = (d: Pick<Diagnostic, 'rule' | 'severity' | 'node' | 'rids'>) => `${d.rule} ${d.severity} ${d.node} ${JSON.stringify(d.rids)}`;
+
+/** Merged inclusive ranges of the IDs in 0..last for which `pred` holds. */
+function ranges(pred: (rid: number) => boolean, last = 0xffff): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let r = 0; r <= last; r++) {
+    if (!pred(r)) continue;
+    const prev = out[out.length - 1];
+    if (prev && prev[1] === r - 1) prev[1] = r;
+    else out.push([r, r]);
+  }
+  return out;
+}
+
+type Want = Array<Pick<Diagnostic, 'rule' | 'severity' | 'node' | 'rids'>>;
+
+// i.MX95: iommu-map reads RID & 0x1ff and covers 0x0 and 0x100-0x106; msi-map reads the whole RID.
+const imxIommu = (r: number) => (r & 0x1ff) === 0 || ((r & 0x1ff) >= 0x100 && (r & 0x1ff) <= 0x106);
+const imxMsi = (r: number) => r === 0 || (r >= 0x100 && r <= 0x106);
+
+const cases: Record<string, Want> = {
+  'sm8550-before': [
+    { rule: 'msi-map-gap', severity: 'error', node: '/soc@0/pcie@1c00000', rids: ranges((r) => r !== 0 && r !== 0x100) },
+    { rule: 'map-consistency', severity: 'warning', node: '/soc@0/pcie@1c00000', rids: [[0, 0], [0x100, 0x100]] },
+    { rule: 'iommu-map-gap', severity: 'info', node: '/soc@0/pcie@1c00000', rids: ranges((r) => r !== 0 && r !== 0x100) },
+  ],
+  'sm8550-after': [
+    { rule: 'msi-map-gap', severity: 'error', node: '/soc@0/pcie@1c00000', rids: ranges((r) => r !== 0 && r !== 0x100) },
+    { rule: 'iommu-map-gap', severity: 'info', node: '/soc@0/pcie@1c00000', rids: ranges((r) => r !== 0 && r !== 0x100) },
+  ],
+  'imx95-pcie0': [
+    { rule: 'msi-map-gap', severity: 'error', node: '/soc/pcie@4c300000', rids: ranges((r) => !imxMsi(r)) },
+    // RIDs one map translates whose two masked IDs differ (r & 0x1ff != r)
+    { rule: 'map-consistency', severity: 'warning', node: '/soc/pcie@4c300000', rids: ranges((r) => (imxIommu(r) || imxMsi(r)) && (r & 0x1ff) !== r) },
+    { rule: 'iommu-map-gap', severity: 'info', node: '/soc/pcie@4c300000', rids: ranges((r) => !imxIommu(r)) },
+  ],
+  'apple-t8103-j457-broken': [
+    { rule: 'map-target', severity: 'warning', node: '/soc/pcie@690000000', rids: [[0x200, 0x2ff]] },
+    { rule: 'iommu-map-gap', severity: 'info', node: '/soc/pcie@690000000', rids: [[0, 0xff]] },
+  ],
+  'apple-t8103-j457-fixed': [{ rule: 'iommu-map-gap', severity: 'info', node: '/soc/pcie@690000000', rids: [[0, 0xff], [0x300, 0x3ff]] }],
+  'firecracker-gicv2': [{ rule: 'map-phandle', severity: 'error', node: '/pci@70000000', rids: [[0, 0xff]] }],
+};
+
+describe.each(Object.keys(cases))('%s', (name) => {
+  for (const kernel of ['classic', 'mainline'] as const)
+    it(`${kernel}: exactly the expected findings`, () => {
+      expect(run(name, kernel).map(key).sort()).toEqual(cases[name]!.map(key).sort());
+    });
+
+  it('DTS input gives the DTB findings', async () => {
+    const { readDts } = await import('../../src/dts/index.js');
+    const fromDts = check(readDts(`fixtures/context/${name}.dts`)).map(({ span: _s, location: _l, ...d }) => d);
+    expect(fromDts).toEqual(run(name));
+  });
+});
+
+describe('what the messages say', () => {
+  const one = (name: string, rule: string) => run(name).find((d) => d.rule === rule)!.message;
+
+  it('sm8550 before the fix: both RIDs with their IDs, no relation', () => {
+    const m = one('sm8550-before', 'map-consistency');
+    expect(m).toContain('follow no one relation');
+    expect(m).toContain('00:00.0 DeviceID 0x1401 / StreamID 0x1400 (+0x1)');
+    expect(m).toContain('01:00.0 DeviceID 0x1400 / StreamID 0x1401 (-0x1)');
+  });
+
+  it('i.MX95: the masks, the bits they differ in, and what one RID becomes in each map', () => {
+    const m = one('imx95-pcie0', 'map-consistency');
+    expect(m).toContain('iommu-map-mask 0x1ff and no msi-map-mask (0xffffffff) differ in bits 0xfe00');
+    expect(m).toContain('02:00.0 reaches iommu-map as 0x0 (StreamID 0x10) but msi-map as 0x200 (a gap: no entry)');
+    expect(run('imx95-pcie0').find((d) => d.rule === 'map-consistency')!.property).toBe('iommu-map-mask');
+    // the RID the kernel complained about is in the msi-map gap
+    const gap = run('imx95-pcie0').find((d) => d.rule === 'msi-map-gap')!;
+    expect(gap.rids.some(([a, b]) => a <= 0x300 && 0x300 <= b)).toBe(true);
+  });
+
+  it('t8103-j457: the NIC at the BDF Linux gives it, the one its reg names, and why', () => {
+    const m = one('apple-t8103-j457-broken', 'map-target');
+    expect(m).toContain('target /soc/iommu@682008000 is disabled');
+    expect(m).toContain('/soc/pcie@690000000/pci@2,0/ethernet@0,0 (02:00.0: its reg names 03:00.0, but Linux numbers buses depth first, and the disabled root port pci@1,0 takes no bus number)');
+  });
+
+  it('Firecracker on GICv2: one error that says every device loses MSI, with the kernel line', () => {
+    const all = run('firecracker-gicv2');
+    expect(all.filter((d) => d.severity === 'error')).toHaveLength(1);
+    expect(all[0]!.message).toContain('the fallback msi-parent <0x3> matches no node either (the kernel prints "OF: /pci@70000000: could not find phandle 3"): MSI/MSI-X allocation fails for every device there');
+  });
+});
