@@ -98,3 +98,34 @@ describe('what the messages say', () => {
     expect(all[0]!.message).toContain('the fallback msi-parent <0x3> matches no node either (the kernel prints "OF: /pci@70000000: could not find phandle 3"): MSI/MSI-X allocation fails for every device there');
   });
 });
+
+describe('map-consistency on small trees', async () => {
+  const { node, tree } = await import('../helpers.js');
+  const smmu = node('smmu', { phandle: [1], '#iommu-cells': [1] });
+  const its = node('its', { phandle: [2], 'msi-controller': true });
+  const notIommu = node('dma', { phandle: [3] });
+  const bridge = (props: Record<string, number[]>) => tree([smmu, its, notIommu, node('pcie@0', { device_type: 'pci', 'bus-range': [0, 0xff], ...props })]);
+  const consistency = (props: Record<string, number[]>) => check(bridge(props)).filter((d) => d.rule === 'map-consistency');
+
+  it('quiet when a map is absent, or the iommu-map reaches no IOMMU', () => {
+    expect(consistency({ 'msi-map': [0, 2, 0x1400, 0x10000] })).toEqual([]);
+    expect(consistency({ 'msi-map': [0, 2, 0x1400, 0x10000], 'iommu-map': [0, 3, 0, 0x10000] })).toEqual([]);
+  });
+
+  it('quiet when every RID follows one constant offset, even one that is not 0', () => {
+    expect(consistency({ 'msi-map': [0, 2, 0x5980, 0x100, 0x100, 2, 0x5a80, 0x100], 'iommu-map': [0, 1, 0x1c00, 0x100, 0x100, 1, 0x1d00, 0x100] })).toEqual([]);
+  });
+
+  it('a majority offset is the relation: the RIDs that break it are reported', () => {
+    // 0x0-0xfeff: DeviceID = StreamID + 0x10; bus ff: + 0x20
+    const [d] = consistency({ 'msi-map': [0, 2, 0x10, 0xff00, 0xff00, 2, 0xff20, 0x100], 'iommu-map': [0, 1, 0, 0x10000] });
+    expect(d).toMatchObject({ severity: 'warning', rids: [[0xff00, 0xffff]] });
+    expect(d!.message).toContain("256 RIDs break the bridge's relation DeviceID = StreamID +0x10 that most of its RIDs follow");
+  });
+
+  it('the same mask on both maps is no mask finding; masks that differ only above the RID bits are none either', () => {
+    expect(consistency({ 'msi-map': [0, 2, 0, 0x100], 'msi-map-mask': [0xff00], 'iommu-map': [0, 1, 0, 0x100], 'iommu-map-mask': [0xff00] })).toEqual([]);
+    // iommu-map-mask 0xffff differs from no mask only in bits 16-31, which no RID has
+    expect(consistency({ 'msi-map': [0, 2, 0, 1], 'iommu-map': [0, 1, 0, 1], 'iommu-map-mask': [0xffff] })).toEqual([]);
+  });
+});
