@@ -129,3 +129,37 @@ describe('map-consistency on small trees', async () => {
     expect(consistency({ 'msi-map': [0, 2, 0, 1], 'iommu-map': [0, 1, 0, 1], 'iommu-map-mask': [0xffff] })).toEqual([]);
   });
 });
+
+describe('query and map show the BDF each described device gets', () => {
+  it('query: the device line, and device in JSON with the RID its reg names', async () => {
+    const { runQuery, queryPretty, queryJson } = await import('../../src/cli/query.js');
+    const chalk = (await import('chalk')).default;
+    const level = chalk.level;
+    chalk.level = 0;
+    try {
+      const tree = load('apple-t8103-j457-broken');
+      const rows = runQuery(tree, [{ first: 0x200, last: 0x200, text: '02:00.0' }], { map: 'iommu', kernel: 'classic' });
+      const text = queryPretty(tree, rows);
+      expect(text).toContain('  device       02:00.0 /soc/pcie@690000000/pci@2,0/ethernet@0,0 (its reg names 03:00.0; Linux numbers buses depth first)');
+      expect(text).toContain('StreamID 0x1 (target disabled: no IOMMU)');
+      expect(JSON.parse(queryJson(tree, rows))[0].device).toEqual({ node: '/soc/pcie@690000000/pci@2,0/ethernet@0,0', regRid: 0x300 });
+      expect(JSON.parse(queryJson(tree, runQuery(tree, [{ first: 0x300, last: 0x300, text: '03:00.0' }], { map: 'iommu', kernel: 'classic' })))[0].device).toBeNull();
+    } finally {
+      chalk.level = level;
+    }
+  });
+
+  it('map: the legend names the renumbered device with its reg BDF', async () => {
+    const { buildPicture } = await import('../../src/view/model.js');
+    const { formatText } = await import('../../src/view/text.js');
+    const chalk = (await import('chalk')).default;
+    const level = chalk.level;
+    chalk.level = 0;
+    try {
+      const out = formatText(buildPicture(load('apple-t8103-j457-broken'), 'classic'), { width: 200 });
+      expect(out).toContain('described here: 02:00.0 ethernet@0,0 (reg 03:00.0)');
+    } finally {
+      chalk.level = level;
+    }
+  });
+});

@@ -80,12 +80,25 @@ function outcome(r: LookupResult, name: string): string {
   return `error -${r.errno}`;
 }
 
-/** The mask finding: RIDs that one map translates and the two maps see as different IDs. */
-function maskFinding(b: Bridge, im: ParsedMap, mm: ParsedMap, translated: Array<[number, number]>) {
+/**
+ * The mask finding: RIDs that the two maps read as different IDs (`rid & mask` differs), where
+ * one map translates the RID and the other has no entry for it: one map's mask folds the RID onto
+ * an ID it covers, the other map reads the RID whole and misses it (i.MX95 pcie0: 03:00.0 reaches
+ * iommu-map as 0x100, StreamID 0x11, and is a gap in msi-map). RIDs that both maps translate are
+ * not reported here: a mask that folds a device's functions (0xfff8) or a whole controller (0)
+ * onto one StreamID while msi-map keeps their DeviceIDs apart is a deliberate choice.
+ */
+function maskFinding(b: Bridge, im: ParsedMap, mm: ParsedMap, iommu: Segment[], msi: Segment[]) {
   const [lo, hi] = b.domain;
   const differ = (im.mask ^ mm.mask) >>> 0;
-  const rids = intersectRanges(preimage(lo, hi, differ, 1, 0xffffffff), translated);
+  const apart = preimage(lo, hi, differ, 1, 0xffffffff);
+  const ranges = (list: Segment[], status: Segment['status']) => mergeRanges(list.filter((s) => s.status === status).map((s) => [s.first, s.last]));
+  const only = (a: Segment[], b: Segment[]) => intersectRanges(ranges(a, 'translated'), ranges(b, 'bypass'));
+  const sidOnly = intersectRanges(apart, only(iommu, msi));
+  const didOnly = intersectRanges(apart, only(msi, iommu));
+  const rids = mergeRanges([...sidOnly, ...didOnly]);
   if (!rids.length) return undefined;
+  const gets = !didOnly.length ? 'a StreamID but no DeviceID' : !sidOnly.length ? 'a DeviceID but no StreamID' : 'one of the two IDs but not the other';
   const shown = (m: ParsedMap) => (m.maskProperty ? `${NAMES[m.kind].mask} ${hex(m.mask)}` : `no ${NAMES[m.kind].mask} (${hex(m.mask)})`);
   const within = hi <= 0xffff ? 0xffff : 0xffffffff;
   const r = rids[0]![0];
@@ -94,7 +107,8 @@ function maskFinding(b: Bridge, im: ParsedMap, mm: ParsedMap, translated: Array<
   const example = `${ridRange([r, r])} reaches iommu-map as ${hex(si.masked)} (${outcome(si, 'StreamID')}) but msi-map as ${hex(sm.masked)} (${outcome(sm, 'DeviceID')})`;
   const property = mm.maskProperty ? NAMES.msi.mask : NAMES.iommu.mask;
   const span = (mm.maskProperty ?? im.maskProperty)?.span;
-  return { property, span, rids, message: `${shown(im)} and ${shown(mm)} differ in bits ${hex(differ & within)}: the two maps see one RID as different IDs, so its StreamID and DeviceID cannot follow one relation (${count(rids.reduce((n, [x, y]) => n + y - x + 1, 0), 'RID')}: ${ridList(rids)}); e.g. ${example}` };
+  const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
+  return { property, span, rids, message: `${shown(im)} and ${shown(mm)} differ in bits ${hex(differ & within)}: one map folds ${count(total, 'RID')} onto IDs it translates while the other reads them whole and has no entry for them, so they get ${gets} (${ridList(rids)}); e.g. ${example}` };
 }
 
 /** On most Arm SoCs a RID's ITS DeviceID is derived like its SMMU StreamID: equal, or a constant
@@ -119,7 +133,7 @@ export const mapConsistency: Rule = {
       const mm = msi.parsed;
       const differ = (im.mask ^ mm.mask) >>> 0;
       if (differ) {
-        const f = maskFinding(b, im, mm, mergeRanges([...ti, ...tm].map((s) => [s.first, s.last])));
+        const f = maskFinding(b, im, mm, iommu.coverage.segments, msi.coverage.segments);
         if (f) report({ node: b.node.path, property: f.property, message: f.message, rids: f.rids, span: f.span, disabled: !b.enabled });
       }
       // The relation is judged on the RIDs both maps read as the same ID.
