@@ -27,7 +27,8 @@ export interface PciFunction {
   parent: PciFunction | undefined;
 }
 
-/** devfn from a PCI child node's first `reg` cell (bits 15..8), or undefined for other nodes. */
+/** A PCI child node's first `reg` cell (bus, device, function in bits 23..8), or undefined for a
+ *  node whose `reg` is no PCI address (fewer than 3 cells). */
 function regOf(n: Node): number | undefined {
   const reg = n.prop('reg');
   if (!reg || reg.cellCount < 3) return undefined;

@@ -149,7 +149,7 @@ export const mapConsistency: Rule = {
       const known = [...relation.values()].filter((v): v is number => v !== undefined);
       const head = known.length
         ? `${count(rids.reduce((n, [x, y]) => n + y - x + 1, 0), 'RID')} break the bridge's relation DeviceID = StreamID ${known.map(signed).join(' / ')} that most of its RIDs follow`
-        : `msi-map DeviceIDs and iommu-map StreamIDs follow no one relation (equal, or a constant offset)`;
+        : `msi-map DeviceIDs and iommu-map StreamIDs follow no single relation (neither equal nor a constant offset apart)`;
       report({ node: b.node.path, property: 'msi-map', message: `${head}: ${examples.join(', ')}${broken.length > 3 ? ` and ${broken.length - 3} more` : ''}; one of the two maps is likely wrong (${ridList(rids)})`, rids, span: mm.property.span, disabled: !b.enabled });
     }
   },
