@@ -147,8 +147,9 @@ export const mapConsistency: Rule = {
         return `${ridRange([p.first, p.last])} DeviceID ${hex(did)} / StreamID ${hex(sid)} (${signed(p.offset)})`;
       });
       const known = [...relation.values()].filter((v): v is number => v !== undefined);
+      const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
       const head = known.length
-        ? `${count(rids.reduce((n, [x, y]) => n + y - x + 1, 0), 'RID')} break the bridge's relation DeviceID = StreamID ${known.map(signed).join(' / ')} that most of its RIDs follow`
+        ? `${count(total, 'RID')} ${total === 1 ? 'breaks' : 'break'} the bridge's relation DeviceID = StreamID ${known.map(signed).join(' / ')} that most of its RIDs follow`
         : `msi-map DeviceIDs and iommu-map StreamIDs follow no single relation (neither equal nor a constant offset apart)`;
       report({ node: b.node.path, property: 'msi-map', message: `${head}: ${examples.join(', ')}${broken.length > 3 ? ` and ${broken.length - 3} more` : ''}; one of the two maps is likely wrong (${ridList(rids)})`, rids, span: mm.property.span, disabled: !b.enabled });
     }
