@@ -101,7 +101,11 @@ function maskFinding(b: Bridge, im: ParsedMap, mm: ParsedMap, iommu: Segment[], 
   const gets = !didOnly.length ? 'a StreamID but no DeviceID' : !sidOnly.length ? 'a DeviceID but no StreamID' : 'one of the two IDs but not the other';
   const shown = (m: ParsedMap) => (m.maskProperty ? `${NAMES[m.kind].mask} ${hex(m.mask)}` : `no ${NAMES[m.kind].mask} (${hex(m.mask)})`);
   const within = hi <= 0xffff ? 0xffff : 0xffffffff;
-  const r = rids[0]![0];
+  // The example: the first RID behind the root bus when there is one (a function behind a port,
+  // rather than a slot of the root bus that single-port controllers never fill).
+  const root = b.pci ? (b.busRange[0] << 8) | 0xff : -1;
+  const behind = rids.find(([, y]) => y > root);
+  const r = behind ? Math.max(behind[0], root + 1) : rids[0]![0];
   const si = lookup(im, r);
   const sm = lookup(mm, r);
   const example = `${ridRange([r, r])} reaches iommu-map as ${hex(si.masked)} (${outcome(si, 'StreamID')}) but msi-map as ${hex(sm.masked)} (${outcome(sm, 'DeviceID')})`;
