@@ -163,3 +163,34 @@ describe('query and map show the BDF each described device gets', () => {
     }
   });
 });
+
+describe('the gap rules count described devices at the RIDs Linux gives them', async () => {
+  const { node, tree } = await import('../helpers.js');
+  const port = (name: string, reg: number, props: Record<string, number[] | string>, children: ReturnType<typeof node>[] = []) =>
+    node(name, { device_type: 'pci', reg: [reg, 0, 0, 0, 0], ...props }, children);
+  // iommu-map covers bus 2 only; the NIC is written at 02:00.0 behind the second port, but the
+  // first port is disabled, so Linux numbers the second port's bus 01: a gap.
+  const t = (firstPort: 'okay' | 'disabled', nicStatus = 'okay') =>
+    tree([
+      node('smmu', { phandle: [1], '#iommu-cells': [1] }),
+      node('pcie@0', { device_type: 'pci', 'bus-range': [0, 2], 'iommu-map': [0x200, 1, 0, 0x100] }, [
+        port('pci@0,0', 0x0, { status: firstPort }),
+        port('pci@1,0', 0x800, {}, [node('nic@0,0', { reg: [0x20000, 0, 0, 0, 0], status: nicStatus })]),
+      ]),
+    ]);
+  const gap = (x: ReturnType<typeof t>) => check(x).find((d) => d.rule === 'iommu-map-gap')!;
+
+  it('both ports enabled: the NIC is 02:00.0, covered; the gap has only the root ports (info)', () => {
+    expect(gap(t('okay')).severity).toBe('info');
+  });
+
+  it('first port disabled: the NIC is 01:00.0, in the gap (warning, with both BDFs)', () => {
+    const d = gap(t('disabled'));
+    expect(d.severity).toBe('warning');
+    expect(d.message).toContain('/pcie@0/pci@1,0/nic@0,0 (01:00.0: its reg names 02:00.0, but Linux numbers buses depth first, and the disabled root port pci@0,0 takes no bus number)');
+  });
+
+  it('a disabled NIC in the gap does not raise the severity (it gets no driver)', () => {
+    expect(gap(t('disabled', 'disabled')).severity).toBe('info');
+  });
+});
