@@ -59,6 +59,13 @@ describe.each(Object.keys(cases))('%s', (name) => {
       expect(run(name, kernel).map(key).sort()).toEqual(cases[name]!.map(key).sort());
     });
 
+  it('the committed DTB is its DTS compiled as build-fixtures.sh does (-@ -b 0)', async () => {
+    const { readDts } = await import('../../src/dts/index.js');
+    const { writeDtb } = await import('../../src/dtb/write.js');
+    const bytes = writeDtb(readDts(`fixtures/context/${name}.dts`, { symbols: true }), { bootCpuidPhys: 0 });
+    expect(Buffer.compare(Buffer.from(bytes), readFileSync(`fixtures/context/${name}.dtb`))).toBe(0);
+  });
+
   it('DTS input gives the DTB findings', async () => {
     const { readDts } = await import('../../src/dts/index.js');
     const fromDts = check(readDts(`fixtures/context/${name}.dts`)).map(({ span: _s, location: _l, ...d }) => d);
