@@ -3,6 +3,8 @@
 import type { Node, Span, Tree } from '../tree/model.js';
 import { busRange, isPciBridge, MAP_KINDS, mapNodes, parseMap, type KernelForm, type MapEntry, type MapKind, type ParsedMap } from '../map/map.js';
 import { coverage, mergeRanges, type Coverage } from '../map/coverage.js';
+import { enumerate } from '../map/topology.js';
+import { bdf } from './format.js';
 
 export interface Bridge {
   node: Node;
@@ -50,14 +52,45 @@ export function entrySpan(m: ParsedMap, e: MapEntry | undefined): Span | undefin
   return e ? m.property.cellSpan(e.cell) : m.property.span;
 }
 
-/** PCI devices the tree describes under a bridge: RID from the first `reg` cell. */
-export function describedDevices(bridge: Node): Array<{ node: Node; rid: number; endpoint: boolean }> {
-  const out: Array<{ node: Node; rid: number; endpoint: boolean }> = [];
-  for (const n of bridge.walk()) {
-    if (n === bridge) continue;
-    const reg = n.prop('reg')?.u32(0);
-    if (reg === undefined || n.prop('reg')!.cellCount < 3) continue;
-    out.push({ node: n, rid: (reg >>> 8) & 0xffff, endpoint: !isPciBridge(n) });
-  }
+/** A PCI device the tree describes under a bridge, at the RID Linux gives it. */
+export interface Described {
+  node: Node;
+  rid: number;
+  /** Not a PCI-PCI bridge. */
+  endpoint: boolean;
+  /** The node and every node up to the host bridge are enabled. */
+  enabled: boolean;
+  /** The RID its `reg` names, when Linux numbers its bus differently. */
+  written: number;
+}
+
+/** PCI devices the tree describes under a bridge that Linux enumerates, at the RIDs Linux gives
+ *  them (src/map/topology.ts: bus numbers depth first, disabled root ports take none). */
+export function describedDevices(bridge: Node): Described[] {
+  const out: Described[] = [];
+  for (const f of enumerate(bridge)) if (f.rid !== undefined) out.push({ node: f.node, rid: f.rid, endpoint: !f.bridge, enabled: f.enabled, written: f.written });
   return out;
+}
+
+/** "/soc/pcie@0/pci@2,0/ethernet@0,0 (02:00.0)", and when Linux numbers the device's bus other
+ *  than its `reg` says, both BDFs and why (the disabled root ports that take no bus number). */
+export function deviceLabel(d: Described, bridge: Node): string {
+  if (d.written === d.rid) return `${d.node.path} (${bdf(d.rid)})`;
+  const skipped = enumerate(bridge).filter((f) => f.absent === 'disabled root port').map((f) => f.node.name);
+  const why = skipped.length ? `, and the disabled root port${skipped.length > 1 ? 's' : ''} ${skipped.join(', ')} take${skipped.length > 1 ? '' : 's'} no bus number` : '';
+  return `${d.node.path} (${bdf(d.rid)}: its reg names ${bdf(d.written)}, but Linux numbers buses depth first${why})`;
+}
+
+/** A list of described devices for a message: up to four, then "and N more". */
+export function deviceList(devices: Described[], bridge: Node): string {
+  const shown = devices.slice(0, 4).map((d) => deviceLabel(d, bridge)).join(', ');
+  return devices.length > 4 ? `${shown} and ${devices.length - 4} more` : shown;
+}
+
+/** The host bridge's own default MSI domain, what a device falls back to when msi-map gives it
+ *  none (pci_host_bridge_of_msi_domain(): `msi-parent` on the bridge node only): the phandle,
+ *  and its node (undefined when it dangles; the kernel then prints "could not find phandle"). */
+export function msiParent(tree: Tree, bridge: Node): { phandle: number; target: Node | undefined } | undefined {
+  const phandle = bridge.prop('msi-parent')?.u32(0);
+  return phandle === undefined ? undefined : { phandle, target: tree.byPhandle(phandle) };
 }

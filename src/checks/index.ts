@@ -17,6 +17,7 @@ import { iommuMapGap } from './rules/iommu-map-gap.js';
 import { msiMapGap } from './rules/msi-map-gap.js';
 import { mapAlias } from './rules/map-alias.js';
 import { mapPortability } from './rules/map-portability.js';
+import { mapConsistency } from './rules/map-consistency.js';
 
 export * from './types.js';
 export { buildContext, type Bridge, type Context } from './context.js';
@@ -35,6 +36,7 @@ export const RULES: readonly Rule[] = [
   msiMapGap,
   mapAlias,
   mapPortability,
+  mapConsistency,
 ];
 
 export interface CheckOptions {

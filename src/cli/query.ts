@@ -1,7 +1,8 @@
 // `dtmap query`: what each RID becomes, per host bridge.
 import chalk from 'chalk';
 import type { Node, Tree } from '../tree/model.js';
-import { mapNodes, type KernelForm, type MapKind } from '../map/map.js';
+import { isPciBridge, mapNodes, type KernelForm, type MapKind } from '../map/map.js';
+import { describedDevices, type Described } from '../checks/context.js';
 import { translator, sameOutcome } from '../map/translate.js';
 import type { LookupResult } from '../map/lookup.js';
 import { bdf, hex } from '../checks/format.js';
@@ -35,6 +36,8 @@ export interface QueryRow {
   node: Node;
   rid: number;
   results: Partial<Record<MapKind, LookupResult>>;
+  /** The described PCI device Linux puts at this RID (src/map/topology.ts), if any. */
+  device: Described | undefined;
 }
 
 export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRow[] {
@@ -43,10 +46,11 @@ export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRo
   for (const spec of ids)
     for (const node of selectNodes(tree, opts.node, spec.domain)) {
       const lookups = kinds.map((k) => [k, translator(tree, node, k, opts.kernel)] as const);
+      const devices = new Map(isPciBridge(node) ? describedDevices(node).map((d) => [d.rid, d] as const) : []);
       for (let rid = spec.first; rid <= spec.last; rid++) {
         const results: QueryRow['results'] = {};
         for (const [k, look] of lookups) results[k] = look(rid);
-        rows.push({ node, rid, results });
+        rows.push({ node, rid, results, device: devices.get(rid) });
       }
     }
   return rows;
@@ -59,12 +63,17 @@ export function queryFails(rows: QueryRow[]): boolean {
 
 export function queryJson(tree: Tree, rows: QueryRow[]): string {
   const json = rows.map((r) => {
-    const o: Record<string, unknown> = { node: r.node.path, rid: r.rid };
+    const o: Record<string, unknown> = { node: r.node.path, rid: r.rid, device: r.device ? { node: r.device.node.path, regRid: r.device.written } : null };
     for (const [k, v] of Object.entries(r.results))
       o[k] = { status: v.status, mask: v.mask, masked: v.masked, target: v.target?.path ?? null, targetLabel: v.target ? (tree.labelOf(v.target) ?? null) : null, id: v.id ?? null, ids: v.ids, entry: v.entry?.index ?? null, errno: v.errno, log: v.log };
     return o;
   });
   return JSON.stringify(json, null, 2) + '\n';
+}
+
+/** "02:00.0 /soc/.../ethernet@0,0", with the BDF its reg names when Linux numbers it otherwise. */
+export function deviceText(d: Described): string {
+  return `${bdf(d.rid)} ${d.node.path}${d.written !== d.rid ? chalk.yellow(` (its reg names ${bdf(d.written)}; Linux numbers buses depth first)`) : ''}${d.enabled ? '' : chalk.dim(' (disabled)')}`;
 }
 
 const ridText = (rid: number) => (rid <= 0xffff ? `${bdf(rid)} (${hex(rid)})` : hex(rid));
@@ -78,7 +87,8 @@ function describe(tree: Tree, kind: MapKind, first: LookupResult, last: LookupRe
       return chalk.dim(`no ${kind}-map: ID passes unchanged (${kind === 'iommu' ? 'no IOMMU from this map' : 'default MSI domain'})`);
     case 'translated': {
       const label = tree.labelOf(first.target!);
-      return `${chalk.green('->')} ${first.target!.path}${label ? chalk.dim(` (${label})`) : ''} ${name} ${chalk.bold(idText)} ${chalk.dim(`[entry ${first.entry!.index}, masked ${hex(first.masked)}]`)}`;
+      const off = first.target!.enabled ? '' : chalk.yellow(` (target disabled: ${kind === 'iommu' ? 'no IOMMU' : 'no MSI domain'})`);
+      return `${chalk.green('->')} ${first.target!.path}${label ? chalk.dim(` (${label})`) : ''} ${name} ${chalk.bold(idText)}${off} ${chalk.dim(`[entry ${first.entry!.index}, masked ${hex(first.masked)}]`)}`;
     }
     case 'bypass': {
       const effect = kind === 'iommu' ? 'no IOMMU: untranslated DMA' : 'no MSI domain from the map';
@@ -99,6 +109,7 @@ export function queryPretty(tree: Tree, rows: QueryRow[]): string {
     const a = rows[i]!;
     const b = rows[j]!;
     lines.push(`${chalk.bold(a.node.path)}  RID ${a === b ? ridText(a.rid) : `${ridText(a.rid)} - ${ridText(b.rid)}`}`);
+    for (const r of rows.slice(i, j + 1)) if (r.device) lines.push(`  ${'device'.padEnd(11)}  ${deviceText(r.device)}`);
     for (const k of Object.keys(a.results) as MapKind[]) lines.push(`  ${(k + '-map').padEnd(11)}  ${describe(tree, k, a.results[k]!, b.results[k]!)}`);
     i = j + 1;
   }

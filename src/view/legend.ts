@@ -131,17 +131,22 @@ export function legend(b: BridgeView): LegendItem[] {
     }
   }
   if (b.devices.length) {
-    const shown = b.devices.slice(0, 6).map((d) => `${bdf(d.rid)} ${d.node.name}`);
+    const shown = b.devices.slice(0, 6).map(deviceName);
     items.push({ mark: '^', kind: 'device', map: undefined, target: undefined, title: `described PCI devices: ${shown.join(', ')}${b.devices.length > 6 ? ` and ${b.devices.length - 6} more` : ''}`, lines: [] });
   }
   return items;
+}
+
+/** "02:00.0 ethernet@0,0 (reg 03:00.0)": the BDF Linux gives the device, and its reg's when that differs. */
+function deviceName(d: BridgeView['devices'][number]): string {
+  return `${bdf(d.rid)} ${d.node.name}${d.written !== d.rid ? ` (reg ${bdf(d.written)})` : ''}`;
 }
 
 /** "described here: 00:02.0 virtio_iommu@2,0" for devices inside the ranges. */
 function devicesIn(b: BridgeView, ranges: Array<[number, number]>): string[] {
   const inside = b.devices.filter((d) => ranges.some(([x, y]) => x <= d.rid && d.rid <= y));
   if (!inside.length) return [];
-  const shown = inside.slice(0, 4).map((d) => `${bdf(d.rid)} ${d.node.name}`);
+  const shown = inside.slice(0, 4).map(deviceName);
   return [`described here: ${shown.join(', ')}${inside.length > 4 ? ` and ${inside.length - 4} more` : ''}`];
 }
 

@@ -46,8 +46,11 @@ export interface MapRow {
 
 export interface Device {
   node: Node;
+  /** The RID Linux gives the device (src/map/topology.ts). */
   rid: number;
   endpoint: boolean;
+  /** The RID its `reg` names. */
+  written: number;
 }
 
 export interface BridgeView {

@@ -66,14 +66,17 @@ describe('formatText', () => {
       node('smmu', { phandle: [1], '#iommu-cells': [1] }),
       node('off', { phandle: [2], '#iommu-cells': [1], status: 'disabled' }),
       node('its', { phandle: [3], 'msi-controller': true }),
-      node('pcie@0', { device_type: 'pci', 'bus-range': [0, 3], 'iommu-map': [0, 1, 0, 0x200, 0x200, 2, 0x200, 0x200], 'msi-map': [0, 3, 0, 0x100] }, [node('eth@0', { reg: [0x20000, 0, 0, 0, 0] })]),
+      node('pcie@0', { device_type: 'pci', 'bus-range': [0, 3], 'iommu-map': [0, 1, 0, 0x200, 0x200, 2, 0x200, 0x200], 'msi-map': [0, 3, 0, 0x100] }, [
+        // Linux numbers the buses: root port 00:00.0 gets bus 01, the bridge behind it bus 02
+        node('pci@0', { device_type: 'pci', reg: [0, 0, 0, 0, 0] }, [node('pci@0', { device_type: 'pci', reg: [0x10000, 0, 0, 0, 0] }, [node('eth@0', { reg: [0x20000, 0, 0, 0, 0] })])]),
+      ]),
       node('pcie@1', { device_type: 'pci', 'msi-map': [0, 3, 0] }),
     ]);
     const out = formatText(buildPicture(t, 'classic'));
     const lines = out.split('\n');
     expect(lines).toContain('  iommu-map  |AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx|');
     expect(lines).toContain('  msi-map    |CCCCCCCCCCCCCCCC!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!|');
-    expect(lines).toContain('  devices                                     ^');
+    expect(lines).toContain('  devices     ^               ^               ^');
     expect(out).toContain('  !  msi-map gap: 01:00.0-03:1f.7 (768 RIDs)');
     expect(out).toContain('  x  iommu-map untranslated: 02:00.0-03:1f.7 (512 RIDs)');
     expect(out).toContain('described here: 02:00.0 eth@0');

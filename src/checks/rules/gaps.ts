@@ -1,13 +1,12 @@
 // Shared by the two gap rules: the RIDs of bus-range that no entry matches (of_map_id() bypass).
 import type { Bridge } from '../context.js';
-import { describedDevices } from '../context.js';
+import { describedDevices, type Described } from '../context.js';
 import { mergeRanges } from '../../map/coverage.js';
 import type { MapKind } from '../../map/map.js';
-import type { Node } from '../../tree/model.js';
 
 export interface Gap {
   rids: Array<[number, number]>;
-  devices: Array<{ node: Node; rid: number; endpoint: boolean }>;
+  devices: Described[];
   total: number;
 }
 
@@ -17,7 +16,9 @@ export function gapOf(b: Bridge, kind: MapKind): Gap | undefined {
   const rids = mergeRanges(a.coverage.segments.filter((s) => s.status === 'bypass').map((s) => [s.first, s.last]));
   if (!rids.length) return undefined;
   const inGap = (rid: number) => rids.some(([x, y]) => rid >= x && rid <= y);
-  const devices = describedDevices(b.node).filter((d) => inGap(d.rid));
+  // Enabled devices only: a disabled one is enumerated but gets no driver (pci_bus_add_device()),
+  // so it neither does DMA nor asks for MSIs.
+  const devices = describedDevices(b.node).filter((d) => d.enabled && inGap(d.rid));
   const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
   return { rids, devices, total };
 }

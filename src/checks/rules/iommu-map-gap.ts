@@ -1,5 +1,6 @@
 import type { Rule } from '../types.js';
 import { gapOf } from './gaps.js';
+import { deviceList } from '../context.js';
 import { bdf, count, ridList } from '../format.js';
 
 /** of_iommu_configure(): a RID (or DMA alias) that of_map_id() bypasses leaves the device with no
@@ -19,7 +20,7 @@ export const iommuMapGap: Rule = {
       if (ownFunction.length && gap.total === ownFunction.length)
         message = `RID ${ownFunction.map((d) => bdf(d.rid)).join(', ')} is left out of iommu-map on purpose: it is the IOMMU's own function (${ownFunction.map((d) => d.node.path).join(', ')}), which does not translate its own DMA`;
       else if (ownFunction.length) message += ` (${ownFunction.map((d) => bdf(d.rid)).join(', ')} is the IOMMU's own function)`;
-      if (endpoints.length) message += `; described devices in the gap: ${endpoints.slice(0, 4).map((d) => `${d.node.path} (${bdf(d.rid)})`).join(', ')}${endpoints.length > 4 ? ', ...' : ''}`;
+      if (endpoints.length) message += `; described devices in the gap: ${deviceList(endpoints, b.node)}`;
       report({ node: b.node.path, property: 'iommu-map', message, severity: endpoints.length ? 'warning' : 'info', rids: gap.rids, span: m.property.span, disabled: !b.enabled });
     }
   },

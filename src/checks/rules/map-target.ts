@@ -1,10 +1,13 @@
 import type { Rule } from '../types.js';
 import { NAMES } from '../../map/map.js';
-import { segmentRids } from '../context.js';
+import { describedDevices, deviceList, segmentRids } from '../context.js';
 import type { Node } from '../../tree/model.js';
 
 /** A target that is no provider of the map's kind gets nothing from the kernel; a disabled one
- *  is refused too (of_iommu_xlate(): not available, -ENODEV), so the device has no IOMMU. */
+ *  is refused too (of_iommu_xlate(): not available, -ENODEV), so the device has no IOMMU.
+ *  A disabled target is a warning when the whole map is inert, or when a described, enabled
+ *  endpoint reaches it at the RID Linux gives it (Apple t8103-j457: the NIC behind port02 on
+ *  bus 02, because the disabled port01 takes no bus number, lands on port01's disabled DART). */
 export const mapTarget: Rule = {
   id: 'map-target',
   severity: 'error',
@@ -26,15 +29,20 @@ export const mapTarget: Rule = {
         }
         const disabled = targets.filter((t) => !t.enabled);
         const all = disabled.length > 0 && disabled.length === targets.length;
+        // Described, enabled endpoints at the RIDs Linux gives them (src/map/topology.ts)
+        const endpoints = b.pci ? describedDevices(b.node).filter((d) => d.endpoint && d.enabled) : [];
         for (const t of disabled) {
           const index = firstEntry.get(t)!;
           const effect = m.kind === 'iommu' ? 'devices mapped to it get no IOMMU' : 'devices mapped to it get no MSI domain';
+          const rids = reaching(t);
+          const hit = endpoints.filter((d) => rids.some(([x, y]) => d.rid >= x && d.rid <= y));
+          const there = hit.length ? `; described devices reaching it: ${deviceList(hit, b.node)}` : '';
           report({
             node: b.node.path,
             property: name,
-            message: `entry ${index}: target ${t.path} is disabled (status "${t.status}"): ${effect}${all ? `; every target of this ${name} is disabled, so the whole map is inert` : ''}`,
-            severity: all && b.enabled ? 'warning' : 'info',
-            rids: reaching(t),
+            message: `entry ${index}: target ${t.path} is disabled (status "${t.status}"): ${effect}${all ? `; every target of this ${name} is disabled, so the whole map is inert` : ''}${there}`,
+            severity: (all || hit.length) && b.enabled ? 'warning' : 'info',
+            rids,
             entry: index,
             span: m.property.cellSpan(m.entries[index]!.cell + 1),
             disabled: !b.enabled,
