@@ -1,0 +1,131 @@
+// Reads a boot's console and compares, per PCI function and map, what the kernel did with what
+// dtmap predicts. Pure functions: run.mjs does the I/O.
+
+const hex8 = (n) => (n >>> 0).toString(16).padStart(8, '0');
+const PROPERTY = { iommu: 'iommu-map', msi: 'msi-map' };
+
+/** The console between init's markers: dmesg lines (timestamps cut) and /sys/bus/pci/devices. */
+export function parseConsole(text) {
+  const lines = text.split(/\r?\n/);
+  const dmesg = [];
+  const devices = new Map();
+  let inDmesg = false;
+  let complete = false;
+  for (const raw of lines) {
+    const line = raw.replace(/^\[\s*\d+\.\d+\] /, '');
+    if (raw.startsWith('@@dmesg')) inDmesg = true;
+    else if (raw.startsWith('@@end')) complete = true;
+    else if (raw.startsWith('@@dev ')) {
+      inDmesg = false;
+      const m = /^@@dev [0-9a-f]{4}:(\S+) group=(\S*) msi=(\d+) driver=(\S*)/.exec(raw);
+      if (m) devices.set(m[1], { group: m[2] || null, msi: Number(m[3]), driver: m[4] || null });
+    } else if (inDmesg) dmesg.push(line);
+  }
+  return { dmesg, devices, complete };
+}
+
+/** The lines of_map_id() (drivers/of/base.c) prints: translations (pr_debug), bypasses, errors. */
+function mapLines(dmesg, node) {
+  const esc = node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const debug = new RegExp(`^OF: ${esc}: (iommu-map|msi-map), using mask [0-9a-f]{8}, id-base: [0-9a-f]{8}, out-base: [0-9a-f]{8}, length: [0-9a-f]{8}, id: ([0-9a-f]{8}) -> [0-9a-f]{8}$`);
+  const bypass = new RegExp(`^OF: ${esc}: no (iommu-map|msi-map) translation for id 0x([0-9a-f]+) on `);
+  const error = new RegExp(`^OF: ${esc}: (Error: Bad|Invalid) `);
+  const out = [];
+  for (const line of dmesg) {
+    let m;
+    if ((m = debug.exec(line))) out.push({ line, kind: 'translated', property: m[1], id: parseInt(m[2], 16) });
+    else if ((m = bypass.exec(line))) out.push({ line, kind: 'bypass', property: m[1], id: parseInt(m[2], 16) });
+    else if (error.test(line)) out.push({ line, kind: 'error', property: /(iommu-map|msi-map)/.exec(line)?.[1] ?? null, id: null });
+  }
+  return out;
+}
+
+/** The pr_debug line of_map_id() prints for a translation, from dtmap's result and entry. */
+export function expectedLines(result, entries, property, node, rid) {
+  if (result.status === 'translated') {
+    const e = entries[result.entry];
+    return [`OF: ${node}: ${property}, using mask ${hex8(result.mask)}, id-base: ${hex8(e.ridBase)}, out-base: ${hex8(e.outBase)}, length: ${hex8(e.length)}, id: ${hex8(rid)} -> ${hex8(result.id)}`];
+  }
+  return result.log ? [result.log] : [];
+}
+
+const short = (line) => (/Bad \S+ length/.test(line) ? 'Bad length' : /ignores id-base/.test(line) ? 'mask ignores id-base' : line);
+
+function dtmapCell(result) {
+  if (result.status === 'translated') return `0x${result.id.toString(16)}`;
+  if (result.status === 'error') return result.errno;
+  if (result.status === 'no-map') return 'absent';
+  return result.status;
+}
+
+/**
+ * One row per device: both maps compared (log lines, iommu group, MSI count).
+ * `targets`: {iommu, msi}, the node paths of QEMU's SMMUv3 and ITS.
+ */
+export function compare(devices, query, maps, kernel, targets) {
+  const node = query[0].node;
+  const lines = mapLines(kernel.dmesg, node);
+  const explained = new Set();
+  const usedStreamIds = new Set();
+  const rows = [];
+  // devices are listed in the order their drivers bind, which is the order SMMUv3 sees them
+  for (const dev of devices) {
+    const q = query.find((r) => r.rid === dev.rid);
+    const k = kernel.devices.get(dev.bdf);
+    const row = { bdf: dev.bdf, rid: dev.rid, why: [] };
+    if (!k) {
+      row.why.push('the kernel did not enumerate this device');
+    }
+    for (const which of ['iommu', 'msi']) {
+      const property = PROPERTY[which];
+      const result = q[which];
+      const entries = maps.find((m) => m.node === node && m.property === property)?.entries ?? [];
+      // iommu-map is read only when a driver binds (of_dma_configure() from really_probe());
+      // msi-map for every function as it is added (pci_set_msi_domain() in pci_device_add())
+      const readByKernel = which === 'msi' || dev.driver;
+      const expected = readByKernel ? expectedLines(result, entries, property, node, dev.rid) : [];
+      const own = lines.filter((l) => l.property === property && l.id === dev.rid);
+      const errorsSeen = expected.filter((e) => lines.some((l) => l.kind === 'error' && l.line === e));
+      const cell = { dtmap: dtmapCell(result) + (readByKernel ? '' : ' (not read)'), kernel: '-' };
+      if (own.length) cell.kernel = [...new Set(own.map((l) => (l.kind === 'bypass' ? 'bypass' : `0x${parseInt(l.line.split(' -> ')[1], 16).toString(16)}`)))].join(',');
+      else if (errorsSeen.length) cell.kernel = short(errorsSeen[0]);
+      for (const l of own) {
+        if (expected.includes(l.line)) explained.add(l.line);
+        else row.why.push(`${property}: kernel printed "${l.line}", dtmap expects ${expected.length ? `"${expected.join('" / "')}"` : 'no line'}`);
+      }
+      for (const e of expected) {
+        if (!lines.some((l) => l.line === e)) row.why.push(`${property}: dtmap expects "${e}", the kernel did not print it`);
+        else explained.add(e);
+      }
+      row[which] = cell;
+    }
+    // what the maps leave to the device: an IOMMU group, MSIs
+    const sid = q.iommu.status === 'translated' && q.iommu.target === targets.iommu ? q.iommu.id : null;
+    // arm_smmu_insert_master() refuses a StreamID another device already holds ("stream %u
+    // already in tree", -EINVAL): the later device gets no IOMMU
+    const wantGroup = dev.driver && sid !== null && !usedStreamIds.has(sid);
+    if (wantGroup) usedStreamIds.add(sid);
+    const wantMsi = dev.msi && q.msi.status === 'translated' && q.msi.target === targets.msi;
+    if (k) {
+      const hasGroup = k.group !== null;
+      row.group = `${wantGroup ? 'yes' : 'no'}/${hasGroup ? 'yes' : 'no'}`;
+      row.msis = `${wantMsi ? 'yes' : 'no'}/${k.msi}`;
+      if (wantGroup !== hasGroup) row.why.push(`iommu group: dtmap predicts ${wantGroup ? 'one' : 'none'}, the kernel ${hasGroup ? `put it in group ${k.group}` : 'gave none'}`);
+      if (wantMsi !== k.msi > 0) row.why.push(`MSI: dtmap predicts ${wantMsi ? 'MSIs' : 'none'}, the kernel allocated ${k.msi}`);
+      if (dev.driver && k.driver === null) row.why.push('no driver bound');
+    } else {
+      row.group = row.msis = '-';
+    }
+    row.agree = row.why.length === 0;
+    rows.push(row);
+  }
+  const bdfs = new Set(devices.map((d) => d.bdf));
+  for (const bdf of kernel.devices.keys()) {
+    if (!bdfs.has(bdf)) rows.push({ bdf, rid: -1, iommu: { dtmap: '-', kernel: '-' }, msi: { dtmap: '-', kernel: '-' }, group: '-', msis: '-', agree: false, why: ['a device the test does not know'] });
+  }
+  const unexplained = lines.filter((l) => !explained.has(l.line));
+  if (unexplained.length) {
+    rows.push({ bdf: '-', rid: -1, iommu: { dtmap: '-', kernel: '-' }, msi: { dtmap: '-', kernel: '-' }, group: '-', msis: '-', agree: false, why: unexplained.map((l) => `kernel line no prediction explains: "${l.line}"`) });
+  }
+  return rows;
+}
