@@ -58,35 +58,69 @@ function dtmapCell(result) {
   return result.status;
 }
 
+const pow2ceil = (n) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+
+/**
+ * The vectors a device gets from the ITS on DeviceID `devId`. The first device to use a
+ * DeviceID sizes its ITT: its_pci_msi_prepare() asks for roundup_pow_of_two(nvec) events (at
+ * least 32 for DeviceID 0); a later device on the same DeviceID reuses that ITT ("Reusing ITT for
+ * devID", its_msi_prepare()) and gets vectors only while events are free. virtio-pci then retries
+ * with 2 vectors, then INTx (vp_find_vqs()).
+ */
+function msiVectors(itts, devId, dev) {
+  let itt = itts.get(devId);
+  if (!itt) itts.set(devId, (itt = { size: devId === 0 ? 32 : pow2ceil(dev.vectors), used: 0 }));
+  for (const n of dev.virtio && dev.vectors > 2 ? [dev.vectors, 2] : [dev.vectors]) {
+    if (itt.used + n <= itt.size) {
+      itt.used += n;
+      return n;
+    }
+  }
+  return 0;
+}
+
 /**
  * One row per device: both maps compared (log lines, iommu group, MSI count).
- * `targets`: {iommu, msi}, the node paths of QEMU's SMMUv3 and ITS.
+ * `targets`: {iommu, msi}, the node paths of QEMU's SMMUv3 and ITS; `msiLookup(rid)`: dtmap's
+ * msi-map lookup filtered to the ITS.
  */
-export function compare(devices, query, maps, kernel, targets) {
+export function compare(devices, query, maps, kernel, targets, msiLookup) {
   const node = query[0].node;
   const lines = mapLines(kernel.dmesg, node);
   const explained = new Set();
   const usedStreamIds = new Set();
+  const itts = new Map();
+  const result = (dev) => query.find((r) => r.rid === dev.rid);
+  // pci_set_msi_domain(): the domain of the first msi-map entry that matches (of_msi_map_get_device_domain()),
+  // else the domain of the function's bus: on the root bus the host bridge's own (msi-parent; QEMU
+  // writes none), on a bus below a bridge the bridge's domain (pci_set_bus_msi_domain())
+  const domain = (dev) => {
+    const q = result(dev).msi;
+    if (q.status === 'translated' && q.target === targets.msi) return targets.msi;
+    return dev.parent ? domain(devices.find((d) => d.bdf === dev.parent)) : null;
+  };
   const rows = [];
-  // devices are listed in the order their drivers bind, which is the order SMMUv3 sees them
+  // devices are listed in the order their drivers bind, which is the order SMMUv3 and the ITS see them
   for (const dev of devices) {
-    const q = query.find((r) => r.rid === dev.rid);
+    const q = result(dev);
     const k = kernel.devices.get(dev.bdf);
     const row = { bdf: dev.bdf, rid: dev.rid, why: [] };
-    if (!k) {
-      row.why.push('the kernel did not enumerate this device');
-    }
+    if (!k) row.why.push('the kernel did not enumerate this device');
+    const msiDomain = domain(dev);
+    const allocates = msiDomain !== null && dev.vectors > 0;
+    const filtered = allocates ? msiLookup(dev.rid) : null;
     for (const which of ['iommu', 'msi']) {
       const property = PROPERTY[which];
-      const result = q[which];
       const entries = maps.find((m) => m.node === node && m.property === property)?.entries ?? [];
       // iommu-map is read only when a driver binds (of_dma_configure() from really_probe());
-      // msi-map for every function as it is added (pci_set_msi_domain() in pci_device_add())
+      // msi-map for every function as it is added (pci_set_msi_domain() in pci_device_add()),
+      // and again, filtered to the ITS, when vectors are allocated
       const readByKernel = which === 'msi' || dev.driver;
-      const expected = readByKernel ? expectedLines(result, entries, property, node, dev.rid) : [];
+      const expected = readByKernel ? expectedLines(q[which], entries, property, node, dev.rid) : [];
+      if (which === 'msi' && filtered) expected.push(...expectedLines(filtered, entries, property, node, dev.rid).filter((l) => !expected.includes(l)));
       const own = lines.filter((l) => l.property === property && l.id === dev.rid);
       const errorsSeen = expected.filter((e) => lines.some((l) => l.kind === 'error' && l.line === e));
-      const cell = { dtmap: dtmapCell(result) + (readByKernel ? '' : ' (not read)'), kernel: '-' };
+      const cell = { dtmap: dtmapCell(q[which]) + (readByKernel ? '' : ' (not read)'), kernel: '-' };
       if (own.length) cell.kernel = [...new Set(own.map((l) => (l.kind === 'bypass' ? 'bypass' : `0x${parseInt(l.line.split(' -> ')[1], 16).toString(16)}`)))].join(',');
       else if (errorsSeen.length) cell.kernel = short(errorsSeen[0]);
       for (const l of own) {
@@ -105,13 +139,16 @@ export function compare(devices, query, maps, kernel, targets) {
     // already in tree", -EINVAL): the later device gets no IOMMU
     const wantGroup = dev.driver && sid !== null && !usedStreamIds.has(sid);
     if (wantGroup) usedStreamIds.add(sid);
-    const wantMsi = dev.msi && q.msi.status === 'translated' && q.msi.target === targets.msi;
+    // the DeviceID is the filtered lookup's output; on a bypass or an error it stays the RID (__of_msi_map_id())
+    const deviceId = filtered ? (filtered.status === 'translated' ? filtered.id : dev.rid) : null;
+    const wantMsi = allocates ? msiVectors(itts, deviceId, dev) : 0;
+    if (wantMsi && deviceId !== (q.msi.status === 'translated' ? q.msi.id : null)) row.msiNote = `inherits ${dev.parent}'s MSI domain, DeviceID 0x${deviceId.toString(16)}`;
     if (k) {
       const hasGroup = k.group !== null;
       row.group = `${wantGroup ? 'yes' : 'no'}/${hasGroup ? 'yes' : 'no'}`;
-      row.msis = `${wantMsi ? 'yes' : 'no'}/${k.msi}`;
+      row.msis = `${wantMsi}/${k.msi}`;
       if (wantGroup !== hasGroup) row.why.push(`iommu group: dtmap predicts ${wantGroup ? 'one' : 'none'}, the kernel ${hasGroup ? `put it in group ${k.group}` : 'gave none'}`);
-      if (wantMsi !== k.msi > 0) row.why.push(`MSI: dtmap predicts ${wantMsi ? 'MSIs' : 'none'}, the kernel allocated ${k.msi}`);
+      if (wantMsi !== k.msi) row.why.push(`MSI: dtmap predicts ${wantMsi} vectors, the kernel allocated ${k.msi}`);
       if (dev.driver && k.driver === null) row.why.push('no driver bound');
     } else {
       row.group = row.msis = '-';

@@ -6,16 +6,19 @@
  * The PCI functions QEMU is given, in the order Linux binds their drivers: pcieport is built in
  * and binds during boot, virtio-pci binds when init loads it, in bus order.
  * `driver`: a driver binds (only then is iommu-map read: of_dma_configure() runs from
- * really_probe()); `msi`: the function has an MSI or MSI-X capability.
+ * really_probe()); `vectors`: the MSI/MSI-X vectors its driver gets on a DeviceID of its own
+ * (virtio-net: config + rx + tx; virtio-keyboard: QEMU's 2-entry MSI-X table, so config + one
+ * shared vector; the root port: one MSI); `virtio`: the driver falls back to 2 vectors, then to
+ * INTx, when the first allocation fails (vp_find_vqs()); `parent`: the bridge above it.
  */
 export const DEVICES = [
-  { bdf: '00:00.0', rid: 0x000, kind: 'host bridge', qemu: null, driver: false, msi: false },
-  { bdf: '00:05.0', rid: 0x028, kind: 'root port', qemu: 'pcie-root-port,id=rp1,addr=5.0,chassis=1', driver: true, msi: true },
-  { bdf: '00:02.0', rid: 0x010, kind: 'endpoint (virtio-net)', qemu: 'virtio-net-pci,addr=2.0,romfile=', driver: true, msi: true },
-  { bdf: '00:03.0', rid: 0x018, kind: 'endpoint (virtio-keyboard)', qemu: 'virtio-keyboard-pci,addr=3.0', driver: true, msi: true },
-  { bdf: '00:04.0', rid: 0x020, kind: 'multifunction .0 (virtio-net)', qemu: 'virtio-net-pci,addr=4.0,multifunction=on,romfile=', driver: true, msi: true },
-  { bdf: '00:04.1', rid: 0x021, kind: 'multifunction .1 (virtio-net)', qemu: 'virtio-net-pci,addr=4.1,romfile=', driver: true, msi: true },
-  { bdf: '01:00.0', rid: 0x100, kind: 'behind the root port (virtio-net)', qemu: 'virtio-net-pci,bus=rp1,addr=0.0,romfile=', driver: true, msi: true },
+  { bdf: '00:00.0', rid: 0x000, kind: 'host bridge', qemu: null, driver: false, vectors: 0, virtio: false },
+  { bdf: '00:05.0', rid: 0x028, kind: 'root port', qemu: 'pcie-root-port,id=rp1,addr=5.0,chassis=1', driver: true, vectors: 1, virtio: false },
+  { bdf: '00:02.0', rid: 0x010, kind: 'endpoint (virtio-net)', qemu: 'virtio-net-pci,addr=2.0,romfile=', driver: true, vectors: 3, virtio: true },
+  { bdf: '00:03.0', rid: 0x018, kind: 'endpoint (virtio-keyboard)', qemu: 'virtio-keyboard-pci,addr=3.0', driver: true, vectors: 2, virtio: true },
+  { bdf: '00:04.0', rid: 0x020, kind: 'multifunction .0 (virtio-net)', qemu: 'virtio-net-pci,addr=4.0,multifunction=on,romfile=', driver: true, vectors: 3, virtio: true },
+  { bdf: '00:04.1', rid: 0x021, kind: 'multifunction .1 (virtio-net)', qemu: 'virtio-net-pci,addr=4.1,romfile=', driver: true, vectors: 3, virtio: true },
+  { bdf: '01:00.0', rid: 0x100, kind: 'behind the root port (virtio-net)', qemu: 'virtio-net-pci,bus=rp1,addr=0.0,romfile=', driver: true, vectors: 3, virtio: true, parent: '00:05.0' },
 ];
 
 /** Kernel modules init loads (with their dependencies, from each module's .modinfo). */
