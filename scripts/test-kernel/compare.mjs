@@ -58,6 +58,21 @@ function dtmapCell(result) {
   return result.status;
 }
 
+/**
+ * dtmap's lookup of msi-map filtered to the ITS, the one its_pci_msi_prepare() makes through
+ * of_msi_map_id() when it allocates vectors (query shows the unfiltered one that picks the
+ * domain). `lib` is dtmap's library (dist/index.js), `bytes` the DTB.
+ */
+export function filteredMsiLookup(lib, bytes, name, bridge, itsPath) {
+  const tree = lib.readDtb(new Uint8Array(bytes), name);
+  const map = lib.parseMap(tree, tree.byPath(bridge), 'msi', 'classic');
+  const its = tree.byPath(itsPath);
+  return (rid) => {
+    const r = lib.lookup(map, rid, its);
+    return { status: r.status, mask: r.mask, id: r.id, entry: r.entry ? map.entries.indexOf(r.entry) : null, errno: r.errno, log: r.log };
+  };
+}
+
 const pow2ceil = (n) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
 /**

@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { buildInitramfs, setup, SkipError } from './setup.mjs';
 import { DEVICES, MODULES, VARIANTS } from './variants.mjs';
-import { compare, parseConsole } from './compare.mjs';
+import { compare, filteredMsiLookup, parseConsole } from './compare.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const lib = await import(pathToFileURL(join(repo, 'dist', 'index.js')).href);
@@ -115,20 +115,6 @@ function variantDts(base, props) {
   return base.slice(0, start) + body + props.map((p) => `\n\t\t${p}`).join('') + base.slice(end);
 }
 
-/**
- * dtmap's lookup of msi-map filtered to the ITS, the one its_pci_msi_prepare() makes through
- * of_msi_map_id() when it allocates vectors (query shows the unfiltered one that picks the domain).
- */
-function filteredMsiLookup(dtb, bridge, itsPath) {
-  const tree = lib.readDtb(new Uint8Array(readFileSync(dtb)), dtb);
-  const map = lib.parseMap(tree, tree.byPath(bridge), 'msi', 'classic');
-  const its = tree.byPath(itsPath);
-  return (rid) => {
-    const r = lib.lookup(map, rid, its);
-    return { status: r.status, mask: r.mask, id: r.id, entry: r.entry ? map.entries.indexOf(r.entry) : null, errno: r.errno, log: r.log };
-  };
-}
-
 function boot(prepared, initrd, dtb, consoleFile) {
   return new Promise((resolveBoot) => {
     const started = Date.now();
@@ -169,7 +155,7 @@ async function main() {
     prepared = setup(cache, t0 + 10 * 60_000, log);
   } catch (err) {
     if (!(err instanceof SkipError)) throw err;
-    console.log(`skipped: test:kernel could not get its packages within 10 minutes (${err.message})`);
+    console.log(`skipped: test:kernel needs qemu-system-arm and the arm64 linux-image and busybox-static packages, which could not be had within 10 minutes (${err.message})`);
     return 0;
   }
   for (const opt of ['CONFIG_DYNAMIC_DEBUG', 'CONFIG_ARM_SMMU_V3', 'CONFIG_ARM_GIC_V3_ITS', 'CONFIG_PCI_HOST_GENERIC', 'CONFIG_PCIEPORTBUS']) {
@@ -197,7 +183,7 @@ async function main() {
     dtmap(['compile', dts, '-o', dtb]);
     const checked = JSON.parse(dtmap(['check', '--format', 'json', dtb]));
     const query = JSON.parse(dtmap(['query', '--node', bridge, '--format', 'json', dtb, ...rids]));
-    return { dir, dtb, checked, query, msiLookup: filteredMsiLookup(dtb, bridge, targets.msi) };
+    return { dir, dtb, checked, query, msiLookup: filteredMsiLookup(lib, readFileSync(dtb), dtb, bridge, targets.msi) };
   };
   const prepared2 = variants.map((v) => ({ variant: v, ...prepare(v) }));
 
