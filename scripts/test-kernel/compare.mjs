@@ -65,12 +65,21 @@ function dtmapCell(result) {
  */
 export function filteredMsiLookup(lib, bytes, name, bridge, itsPath) {
   const tree = lib.readDtb(new Uint8Array(bytes), name);
-  const map = lib.parseMap(tree, tree.byPath(bridge), 'msi', 'classic');
+  const node = tree.byPath(bridge);
+  const map = lib.parseMap(tree, node, 'msi', 'classic');
   const its = tree.byPath(itsPath);
-  return (rid) => {
+  const lookup = (rid) => {
     const r = lib.lookup(map, rid, its);
     return { status: r.status, mask: r.mask, id: r.id, entry: r.entry ? map.entries.indexOf(r.entry) : null, errno: r.errno, log: r.log };
   };
+  // the host bridge's default MSI domain: its own msi-parent (pci_host_bridge_of_msi_domain()).
+  // Linux 6.1's of_msi_get_domain() takes the PCI MSI domain from a msi-parent only when its
+  // target has no #msi-cells ("single msi-parent property"); the phandle-with-args form is read
+  // for platform MSI alone
+  const parent = node.prop('msi-parent');
+  const target = parent && parent.length >= 4 ? tree.byPhandle(parent.u32(0)) : undefined;
+  lookup.hostDefault = target && !target.prop('#msi-cells') ? target.path : null;
+  return lookup;
 }
 
 const pow2ceil = (n) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
@@ -107,12 +116,13 @@ export function compare(devices, query, maps, kernel, targets, msiLookup) {
   const itts = new Map();
   const result = (dev) => query.find((r) => r.rid === dev.rid);
   // pci_set_msi_domain(): the domain of the first msi-map entry that matches (of_msi_map_get_device_domain()),
-  // else the domain of the function's bus: on the root bus the host bridge's own (msi-parent; QEMU
-  // writes none), on a bus below a bridge the bridge's domain (pci_set_bus_msi_domain())
+  // else the domain of the function's bus: on the root bus the host bridge's own (its msi-parent;
+  // QEMU writes none), on a bus below a bridge the bridge's domain (pci_set_bus_msi_domain())
+  const hostDefault = msiLookup.hostDefault === targets.msi ? targets.msi : null;
   const domain = (dev) => {
     const q = result(dev).msi;
     if (q.status === 'translated' && q.target === targets.msi) return targets.msi;
-    return dev.parent ? domain(devices.find((d) => d.bdf === dev.parent)) : null;
+    return dev.parent ? domain(devices.find((d) => d.bdf === dev.parent)) : hostDefault;
   };
   const rows = [];
   // devices are listed in the order their drivers bind, which is the order SMMUv3 and the ITS see them
@@ -157,7 +167,9 @@ export function compare(devices, query, maps, kernel, targets, msiLookup) {
     // the DeviceID is the filtered lookup's output; on a bypass or an error it stays the RID (__of_msi_map_id())
     const deviceId = filtered ? (filtered.status === 'translated' ? filtered.id : dev.rid) : null;
     const wantMsi = allocates ? msiVectors(itts, deviceId, dev) : 0;
-    if (wantMsi && deviceId !== (q.msi.status === 'translated' ? q.msi.id : null)) row.msiNote = `inherits ${dev.parent}'s MSI domain, DeviceID 0x${deviceId.toString(16)}`;
+    if (allocates && deviceId !== (q.msi.status === 'translated' ? q.msi.id : null)) {
+      row.msiNote = `${dev.parent ? `inherits ${dev.parent}'s` : "the host bridge's msi-parent"} MSI domain, DeviceID 0x${deviceId.toString(16)}`;
+    }
     if (k) {
       const hasGroup = k.group !== null;
       row.group = `${wantGroup ? 'yes' : 'no'}/${hasGroup ? 'yes' : 'no'}`;

@@ -103,14 +103,15 @@ function labelPath(dts, label) {
 }
 
 /** The variant's DTS: QEMU's tree with the host bridge's maps replaced by `props`. */
-function variantDts(base, props) {
+function variantDts(base, { props, dropMsiCells }) {
+  if (dropMsiCells) base = base.replace(/(\bits: its@[0-9a-f]+ \{[^}]*?)\n\s*#msi-cells = <[^>]*>;/, '$1');
   const start = base.search(/\bpcie@[0-9a-f]+ \{/);
   if (start < 0) throw new Error("QEMU's DTB has no pcie@ node");
   const end = base.indexOf('\n\t};', start);
   const body = base
     .slice(start, end)
     .split('\n')
-    .filter((l) => !/^\s*(iommu-map|msi-map|iommu-map-mask|msi-map-mask)\b/.test(l))
+    .filter((l) => !/^\s*(iommu-map|msi-map|iommu-map-mask|msi-map-mask|msi-parent)\b/.test(l))
     .join('\n');
   return base.slice(0, start) + body + props.map((p) => `\n\t\t${p}`).join('') + base.slice(end);
 }
@@ -179,7 +180,7 @@ async function main() {
     mkdirSync(dir, { recursive: true });
     const dts = join(dir, `${v.name}.dts`);
     const dtb = join(dir, `${v.name}.dtb`);
-    writeFileSync(dts, variantDts(base, v.props));
+    writeFileSync(dts, variantDts(base, v));
     dtmap(['compile', dts, '-o', dtb]);
     const checked = JSON.parse(dtmap(['check', '--format', 'json', dtb]));
     const query = JSON.parse(dtmap(['query', '--node', bridge, '--format', 'json', dtb, ...rids]));

@@ -1,5 +1,7 @@
 // The map variants `npm run test:kernel` boots, and the PCI devices it boots them with.
-// Each variant replaces only the host bridge's maps in QEMU's own DTB; `&smmu` and `&its` are
+// Each variant replaces only the host bridge's maps in QEMU's own DTB (three add an msi-parent
+// to the bridge; `dropMsiCells` also drops the ITS's #msi-cells, which Linux 6.1 needs absent to
+// take a PCI MSI domain from an msi-parent); `&smmu` and `&its` are
 // the labels run.mjs gives QEMU's SMMUv3 and ITS nodes, 0xdead is a phandle no node has.
 
 /**
@@ -112,6 +114,23 @@ export const VARIANTS = [
     name: 'wrong-target',
     what: 'msi-map reaching the SMMU, iommu-map reaching the ITS',
     props: ['iommu-map = <0x0 &its 0x0 0x10000>;', 'msi-map = <0x0 &smmu 0x0 0x10000>;'],
+  },
+  {
+    name: 'gap-msi-parent',
+    what: "msi-map covers devices 0-3 only; the bridge's msi-parent is the fallback for the rest",
+    props: ['iommu-map = <0x0 &smmu 0x0 0x10000>;', 'msi-map = <0x0 &its 0x0 0x20>;', 'msi-parent = <&its>;'],
+  },
+  {
+    name: 'msi-parent-no-cells',
+    what: 'the same, with #msi-cells dropped from the ITS: now the msi-parent fallback applies',
+    props: ['iommu-map = <0x0 &smmu 0x0 0x10000>;', 'msi-map = <0x0 &its 0x0 0x20>;', 'msi-parent = <&its>;'],
+    dropMsiCells: true,
+  },
+  {
+    name: 'fallback-collision',
+    what: 'fallback DeviceID = RID 0x20 for 00:04.0 (in the gap) is also the one the map gives 01:00.0',
+    props: ['iommu-map = <0x0 &smmu 0x0 0x10000>;', 'msi-map = <0x0 &its 0x0 0x20>, <0x28 &its 0x28 0x1>, <0x100 &its 0x20 0x1>;', 'msi-parent = <&its>;'],
+    dropMsiCells: true,
   },
   {
     name: 'absent',
