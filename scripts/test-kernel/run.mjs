@@ -159,9 +159,9 @@ async function main() {
     console.log(`skipped: test:kernel needs qemu-system-arm and the arm64 linux-image and busybox-static packages, which could not be had within 10 minutes (${err.message})`);
     return 0;
   }
-  for (const opt of ['CONFIG_DYNAMIC_DEBUG', 'CONFIG_ARM_SMMU_V3', 'CONFIG_ARM_GIC_V3_ITS', 'CONFIG_PCI_HOST_GENERIC', 'CONFIG_PCIEPORTBUS']) {
-    if (!new RegExp(`^${opt}=y$`, 'm').test(prepared.config)) {
-      console.log(`skipped: ${prepared.imageDeb} is not built with ${opt}=y`);
+  for (const option of ['CONFIG_DYNAMIC_DEBUG', 'CONFIG_ARM_SMMU_V3', 'CONFIG_ARM_GIC_V3_ITS', 'CONFIG_PCI_HOST_GENERIC', 'CONFIG_PCIEPORTBUS']) {
+    if (!new RegExp(`^${option}=y$`, 'm').test(prepared.config)) {
+      console.log(`skipped: ${prepared.imageDeb} is not built with ${option}=y`);
       return 0;
     }
   }
@@ -186,9 +186,9 @@ async function main() {
     const query = JSON.parse(dtmap(['query', '--node', bridge, '--format', 'json', dtb, ...rids]));
     return { dir, dtb, checked, query, msiLookup: filteredMsiLookup(lib, readFileSync(dtb), dtb, bridge, targets.msi) };
   };
-  const prepared2 = variants.map((v) => ({ variant: v, ...prepare(v) }));
+  const planned = variants.map((v) => ({ variant: v, ...prepare(v) }));
 
-  const results = await pool(prepared2, jobs, async (p) => {
+  const results = await pool(planned, jobs, async (p) => {
     const r = await boot(prepared, initrd, p.dtb, join(p.dir, 'console.log'));
     log(`${p.variant.name}: ${r.error ?? 'booted'} in ${r.seconds.toFixed(1)} s`);
     if (r.error) return { ...p, seconds: r.seconds, error: r.error, rows: [] };

@@ -38,21 +38,28 @@ interface Row {
   msis: string;
   group: string;
   msi: { dtmap: string; kernel: string };
+  msiNote?: string;
+}
+
+/** The comparison of one recorded variant: rows for its console text (changed or as recorded). */
+async function recordedVariant(name: string): Promise<{ recorded: string; rows: (console: string) => Row[] }> {
+  const dtb = join(dir, `${name}.dtb`);
+  dtmap(['compile', join(FIX, `${name}.dts`), '-o', dtb]);
+  const maps = JSON.parse(dtmap(['check', '--format', 'json', dtb])).files[0].maps;
+  const rids = DEVICES.map((d: { rid: number }) => String(d.rid));
+  const query = JSON.parse(dtmap(['query', '--node', BRIDGE, '--format', 'json', dtb, ...rids]));
+  const lib = await import(pathToFileURL(resolve('dist/index.js')).href);
+  const lookup = filteredMsiLookup(lib, readFileSync(dtb), dtb, BRIDGE, TARGETS.msi);
+  const recorded = readFileSync(join(FIX, `${name}.console.txt`), 'utf8');
+  return { recorded, rows: (text) => compare(DEVICES, query, maps, parseConsole(text), TARGETS, lookup) };
 }
 
 describe('kernel comparison on a recorded boot (gap variant)', () => {
+  let recorded = '';
   let rows: (console: string) => Row[];
   beforeAll(async () => {
-    const dtb = join(dir, 'gap.dtb');
-    dtmap(['compile', join(FIX, 'gap.dts'), '-o', dtb]);
-    const maps = JSON.parse(dtmap(['check', '--format', 'json', dtb])).files[0].maps;
-    const rids = DEVICES.map((d: { rid: number }) => String(d.rid));
-    const query = JSON.parse(dtmap(['query', '--node', BRIDGE, '--format', 'json', dtb, ...rids]));
-    const lib = await import(pathToFileURL(resolve('dist/index.js')).href);
-    const lookup = filteredMsiLookup(lib, readFileSync(dtb), dtb, BRIDGE, TARGETS.msi);
-    rows = (text) => compare(DEVICES, query, maps, parseConsole(text), TARGETS, lookup);
+    ({ recorded, rows } = await recordedVariant('gap'));
   });
-  const recorded = readFileSync(join(FIX, 'gap.console.txt'), 'utf8');
 
   it('agrees with the kernel for every device', () => {
     const result = rows(recorded);
@@ -67,6 +74,7 @@ describe('kernel comparison on a recorded boot (gap variant)', () => {
     // 01:00.0 is in the msi-map gap but inherits the root port's ITS domain with DeviceID = RID
     expect(byBdf.get('01:00.0')!.msi).toEqual({ dtmap: 'bypass', kernel: 'bypass' });
     expect(byBdf.get('01:00.0')!.msis).toBe('3/3');
+    expect(byBdf.get('01:00.0')!.msiNote).toBe("inherits 00:05.0's MSI domain, DeviceID 0x100");
   });
 
   it('reports a kernel line that dtmap does not predict', () => {
@@ -87,6 +95,28 @@ describe('kernel comparison on a recorded boot (gap variant)', () => {
   it('reports a device that did not come up', () => {
     const changed = recorded.replace(/^@@dev 0000:01:00\.0 [^\n]*\n/m, '');
     expect(rows(changed).find((r) => r.bdf === '01:00.0')!.why).toContain('the kernel did not enumerate this device');
+  });
+});
+
+describe('kernel comparison on recorded boots: StreamID and DeviceID sharing', () => {
+  it('fold-functions: the second function loses its StreamID (SMMUv3) and its vectors (shared ITT)', async () => {
+    const { recorded, rows } = await recordedVariant('fold-functions');
+    const result = rows(recorded);
+    expect(result.filter((r) => !r.agree)).toEqual([]);
+    const byBdf = new Map(result.map((r) => [r.bdf, r]));
+    expect([byBdf.get('00:04.0')!.group, byBdf.get('00:04.0')!.msis]).toEqual(['yes/yes', '3/3']);
+    expect([byBdf.get('00:04.1')!.group, byBdf.get('00:04.1')!.msis]).toEqual(['no/no', '0/0']);
+    expect(recorded).toMatch(/virtio-pci 0000:00:04\.1: stream 32 already in tree from dev 0000:00:04\.0/);
+  });
+
+  it("fallback-collision: a gap device's fallback DeviceID takes the ITT another device maps to", async () => {
+    const { recorded, rows } = await recordedVariant('fallback-collision');
+    const result = rows(recorded);
+    expect(result.filter((r) => !r.agree)).toEqual([]);
+    const byBdf = new Map(result.map((r) => [r.bdf, r]));
+    expect(byBdf.get('00:04.0')!.msis).toBe('3/3');
+    expect(byBdf.get('00:04.0')!.msiNote).toBe("the host bridge's msi-parent MSI domain, DeviceID 0x20");
+    expect(byBdf.get('01:00.0')!.msis).toBe('0/0');
   });
 });
 
