@@ -15,6 +15,8 @@ export interface Config {
   include: string[];
   define: Record<string, string>;
   kernel?: KernelForm;
+  /** Boards (files, folders or globs, absolute) the language server checks a `.dtsi` through. */
+  boards?: string[];
   /** Where the config came from, for messages. */
   source?: string;
 }
@@ -68,7 +70,7 @@ export function parseRuleOption(text: string): [string, RuleSetting] {
 
 function parseConfig(raw: unknown, source: string): Config {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${source}: the configuration must be a JSON object`);
-  const known = ['rules', 'include', 'define', 'kernel', '$schema'];
+  const known = ['rules', 'include', 'define', 'kernel', 'boards', '$schema'];
   const o = raw as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!known.includes(k)) throw new InputError(`${source}: unknown key "${k}"${suggest(k, known)}`);
   const config: Config = { rules: {}, include: [], define: {}, source };
@@ -86,6 +88,10 @@ function parseConfig(raw: unknown, source: string): Config {
     if (Array.isArray(d)) for (const x of d) config.define[String(x).split('=')[0]!] = String(x).includes('=') ? String(x).slice(String(x).indexOf('=') + 1) : '1';
     else if (typeof d === 'object' && d !== null) for (const [k, v] of Object.entries(d)) config.define[k] = String(v);
     else throw new InputError(`${source}: "define" must be an object or a list of NAME=VALUE`);
+  }
+  if (o.boards !== undefined) {
+    if (!Array.isArray(o.boards) || o.boards.some((x) => typeof x !== 'string')) throw new InputError(`${source}: "boards" must be a list of board files, folders or globs`);
+    config.boards = (o.boards as string[]).map((b) => resolve(base, b));
   }
   if (o.kernel !== undefined) {
     if (o.kernel !== 'classic' && o.kernel !== 'mainline') throw new InputError(`${source}: "kernel" must be "classic" or "mainline"`);
