@@ -28,7 +28,7 @@ export interface ProjectOptions {
   baseline?: string;
   /** Kernel form, as `--kernel` (wins over the configuration). */
   kernel?: KernelForm;
-  /** At most this many boards check a `.dtsi` that no open board includes (default 4). */
+  /** At most this many boards check a `.dtsi` that no open board includes (default 3). */
   maxBoards?: number;
   reportUnusedDisable?: boolean;
 }
@@ -204,7 +204,7 @@ export class Project {
         candidates = [];
       }
     } else candidates = this.index.boardsIncluding(file);
-    const max = this.opts.maxBoards ?? 4;
+    const max = this.opts.maxBoards ?? 3;
     const chosen: string[] = [];
     for (const [tried, b] of candidates.entries()) {
       if (chosen.length >= max || tried >= max * 4) break;

@@ -16,7 +16,7 @@ export interface ServerSettings {
   /** Baseline file, as `dtmap check --baseline`. */
   baseline?: string;
   kernel?: KernelForm;
-  /** Boards checked per `.dtsi` that no open board includes (default 4). */
+  /** Boards checked per `.dtsi` that no open board includes (default 3). */
   maxBoards?: number;
   /** Milliseconds to wait after a change before checking (default 100). */
   debounceMs?: number;
