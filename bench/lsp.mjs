@@ -28,8 +28,8 @@ async function run(debounceMs) {
   const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   let waiting;
   conn.onNotification('window/logMessage', (p) => {
-    const m = /: ([\d.]+) ms, ([\d.]+) ms after the change/.exec(p.message);
-    if (m && waiting) waiting({ check: Number(m[1]), latency: Number(m[2]) });
+    const m = /: ([\d.]+) ms, ([\d.]+) ms after the change.*; CPU ([\d.]+) ms/.exec(p.message);
+    if (m && waiting) waiting({ check: Number(m[1]), latency: Number(m[2]), cpu: Number(m[3]) });
   });
   conn.listen();
   const root = pathToFileURL(kernel).href;
@@ -51,7 +51,7 @@ async function run(debounceMs) {
   await conn.sendNotification('exit');
   conn.dispose();
   const pick = (k) => median(results.map((r) => r[k])).toFixed(1);
-  console.log(`debounce ${debounceMs} ms, median of ${results.length} edits: check ${pick('check')} ms; change -> publishDiagnostics ${pick('latency')} ms (server), ${pick('roundTrip')} ms (client round trip)`);
+  console.log(`debounce ${debounceMs} ms, median of ${results.length} edits: check ${pick('check')} ms (CPU ${pick('cpu')} ms); change -> publishDiagnostics ${pick('latency')} ms (server), ${pick('roundTrip')} ms (client round trip)`);
 }
 
 await run(0);

@@ -57,8 +57,9 @@ export function startServer(input: NodeJS.ReadableStream = process.stdin, output
       for (const [file, diagnostics] of publish) void connection.sendDiagnostics({ uri: uris.get(file) ?? pathToFileURL(file).href, diagnostics });
       if (checked.length) {
         const total = checked.reduce((n, c) => n + c.ms, 0);
+        const cpu = checked.reduce((n, c) => n + c.cpuMs, 0);
         const edit = since !== undefined ? `, ${(performance.now() - since).toFixed(1)} ms after the change (debounce ${debounceMs} ms)` : '';
-        connection.console.log(`dtmap: checked ${checked.map((c) => `${c.board} (${c.ms.toFixed(1)} ms)`).join(', ')}: ${total.toFixed(1)} ms${edit}`);
+        connection.console.log(`dtmap: checked ${checked.map((c) => `${c.board} (${c.ms.toFixed(1)} ms)`).join(', ')}: ${total.toFixed(1)} ms${edit}; CPU ${cpu.toFixed(1)} ms`);
       }
     },
     undefined,
