@@ -160,24 +160,32 @@ export class Project {
   /** Checks what the changes since the last flush affect; returns what to publish. */
   flush(): Flushed {
     const checked: Flushed['checked'] = [];
+    const touched = new Set<string>();
+    const touch = (s: BoardState) => {
+      for (const f of s.items.keys()) touched.add(f);
+      if (s.error) touched.add(s.error.file);
+    };
+    // boards neither open nor checking an open .dtsi are dropped first (a board just closed)
+    for (const [b, s] of this.boards) {
+      if (this.overlay.has(b) || [...this.assigned.values()].some((list) => list.includes(b))) continue;
+      touch(s);
+      this.boards.delete(b);
+    }
     const targets = new Set<string>();
     for (const p of this.dirty) {
       if (isBoard(p) && this.overlay.has(p)) targets.add(p);
       for (const s of this.boards.values()) if (s.files.has(p)) targets.add(s.board);
     }
     this.dirty.clear();
-    const touched = new Set<string>();
     const run = (board: string) => {
       const before = this.boards.get(board);
-      for (const f of before?.items.keys() ?? []) touched.add(f);
-      if (before?.error) touched.add(before.error.file);
+      if (before) touch(before);
       const t0 = performance.now();
       const cpu0 = process.cpuUsage();
       const s = this.check(board);
       const cpu = process.cpuUsage(cpu0);
       checked.push({ board, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 });
-      for (const f of s.items.keys()) touched.add(f);
-      if (s.error) touched.add(s.error.file);
+      touch(s);
       return s;
     };
     for (const b of targets) run(b);
@@ -185,12 +193,6 @@ export class Project {
     for (const f of this.overlay.keys()) {
       if (isBoard(f) || this.assigned.has(f) || [...this.boards.values()].some((s) => s.files.has(f))) continue;
       this.assigned.set(f, this.discover(f, run));
-    }
-    for (const [b, s] of this.boards) {
-      if (this.overlay.has(b) || [...this.assigned.values()].some((list) => list.includes(b))) continue;
-      for (const f of s.items.keys()) touched.add(f);
-      if (s.error) touched.add(s.error.file);
-      this.boards.delete(b);
     }
     return { publish: this.publish(touched), checked };
   }

@@ -60,6 +60,17 @@ describe('boards of a .dtsi', () => {
     expect(p.boards.size).toBe(0);
   });
 
+  it('closing the open board that checked a .dtsi finds the boards that include it', () => {
+    const p = new Project({ roots: [ROOT] });
+    p.open(FIREFLY, readFileSync(FIREFLY, 'utf8'));
+    p.open(DTSI, readFileSync(DTSI, 'utf8'));
+    expect(p.flush().checked.map((c) => c.board)).toEqual([FIREFLY]);
+    p.close(FIREFLY);
+    const r = p.flush();
+    expect(r.checked.map((c) => c.board)).toEqual([EVB, FIREFLY]);
+    expect(r.publish.get(DTSI)!.map((d) => /\[board (\S+)\]$/.exec(d.message)?.[1])).toEqual(['rk3399-evb.dts', 'rk3399-firefly.dts']);
+  });
+
   it('`boards` in .dtmaprc.json chooses them; its rules set the severities', () => {
     const dir = copyTree();
     writeFileSync(join(dir, '.dtmaprc.json'), JSON.stringify({ boards: [`${ROCKCHIP}/rk3399-firefly.dts`], rules: { 'msi-map-gap': 'warning' } }));
