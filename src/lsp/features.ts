@@ -24,20 +24,24 @@ interface MapAt {
   entry?: MapEntry;
 }
 
-/** The map property (and entry) written at a position of `file`. */
+/** The map entry, or else the map property, written at a position of `file`. */
 function mapAt(c: Checked, doc: TextDocument, file: string, pos: Position): MapAt | undefined {
+  let whole: MapAt | undefined;
   for (const bridge of c.ctx.bridges)
     for (const kind of MAP_KINDS) {
       const a = bridge.maps[kind];
-      const span = a?.parsed.property.span;
-      if (!a || !span || span.file !== file || !contains(statementRange(doc, span), pos)) continue;
+      if (!a) continue;
+      const at = { bridge, kind, parsed: a.parsed, cover: a.coverage };
+      // entries first: a board that sets the property again writes its cells elsewhere
       const entry = a.parsed.entries.find((e) => {
         const r = entryRange(doc, file, a.parsed, e);
         return r && contains(r, pos);
       });
-      return { bridge, kind, parsed: a.parsed, cover: a.coverage, entry };
+      if (entry) return { ...at, entry };
+      const span = a.parsed.property.span;
+      if (!whole && span && span.file === file && contains(statementRange(doc, span), pos)) whole = at;
     }
-  return undefined;
+  return whole;
 }
 
 const MAX_LINES = 8;

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { Diagnostic, TextEdit } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Project } from '../../src/lsp/project.js';
-import { codeActions } from '../../src/lsp/features.js';
+import { codeActions, definition, hover } from '../../src/lsp/features.js';
 import { IncludeIndex, includedNames } from '../../src/lsp/boards.js';
 import { preprocess } from '../../src/dts/preprocess/index.js';
 
@@ -127,6 +127,20 @@ describe('code actions, applied to the buffer', () => {
     p.open(DTSI, text.replace('msi-map = <0x0 &its 0x0 0x1000>;', 'msi-map = <0x0 &its 0x0 0x800>, <0x1000 &its 0x100 0x100>;'));
     const gap = gapOf(p, DTSI)!;
     expect(codeActions(p, DTSI, [gap]).map((a) => a.title)).toEqual(['Disable msi-map-gap for this property (dtmap-disable-next-line)']);
+  });
+});
+
+describe('a map the board sets again', () => {
+  it('hover and definition read the entry where the board wrote it', () => {
+    const board = readFileSync(FIREFLY, 'utf8').replace('num-lanes = <4>;', 'num-lanes = <4>;\n\tmsi-map = <0x0 &its 0x0 0x2000>;');
+    const p = new Project({ roots: [ROOT] });
+    p.open(FIREFLY, board);
+    expect(p.flush().publish.get(DTSI) ?? []).toEqual([]); // the board's map covers bus-range
+    const line = board.split('\n').findIndex((l) => l.includes('msi-map = <0x0 &its 0x0 0x2000>;'));
+    const character = board.split('\n')[line]!.indexOf('&its') + 1;
+    const h = hover(p, FIREFLY, { line, character })!;
+    expect((h.contents as { value: string }).value).toContain('00:00.0-1f:1f.7 (0x0-0x1fff) -> /interrupt-controller@fee00000/msi-controller@fee20000 (&its) DeviceID 0x0-0x1fff');
+    expect(definition(p, FIREFLY, { line, character })!.uri).toBe(pathToFileURL(DTSI).href);
   });
 });
 
