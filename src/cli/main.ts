@@ -113,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('lsp')
     .description('language server (LSP) for .dts and .dtsi files in an editor')
     .option('--stdio', 'talk LSP on stdin and stdout (the only transport, and the default)')
-    .action(async () => {
+    .action(() => {
       // its own bundle (dist/lsp.cjs): the other commands never load the LSP libraries
       const { startServer } = createRequire(import.meta.url)('./lsp.cjs') as typeof import('../lsp/server.js');
       startServer();
