@@ -46,6 +46,8 @@ function mapAt(c: Checked, doc: TextDocument, file: string, pos: Position): MapA
 
 const MAX_LINES = 8;
 
+const buses = (b: Bridge) => `bus-range ${b.busRange.map((n) => n.toString(16).padStart(2, '0')).join('-')}`;
+
 function targetName(tree: Tree, n: Node | undefined): string {
   if (!n) return '(dangling phandle)';
   const label = tree.labelOf(n);
@@ -67,19 +69,19 @@ function entryHover(c: Checked, at: MapAt, e: MapEntry): string {
   const { parsed: m, cover, kind, bridge } = at;
   const tree = c.tree;
   const name = NAMES[kind].map;
-  const out: string[] = [`**${name}** entry ${e.index} on \`${bridge.node.path}\` (${c.form} kernel)`, ''];
-  const end = e.ridBase + e.length - 1;
   const id = kind === 'iommu' ? 'StreamID' : 'DeviceID';
   const outIds = e.out.length === 1 ? idRange(e.out[0]!, (e.out[0]! + Math.max(e.length, 1) - 1) >>> 0) : e.out.map(hex).join(' ');
-  out.push(e.length ? `RIDs ${rids(e.ridBase, Math.min(end, 0xffffffff))}${m.mask !== 0xffffffff ? ` (masked by ${hex(m.mask)})` : ''} -> ${targetName(tree, e.target)} ${id} ${outIds}` : 'length 0: matches no RID');
-  out.push('');
+  const end = Math.min(e.ridBase + e.length - 1, 0xffffffff);
+  const written = e.length ? `RIDs ${rids(e.ridBase, end)}${m.mask !== 0xffffffff ? ` (masked by ${hex(m.mask)})` : ''} -> ${targetName(tree, e.target)} ${id} ${outIds}` : 'length 0: matches no RID';
+  const out: string[] = [`**${name}** entry ${e.index} on \`${bridge.node.path}\` (${c.form} kernel): ${written}`, ''];
   const mine = cover.segments.filter((s) => s.entry === e);
+  if (mine.length) out.push(`What the kernel does with the RIDs of ${buses(bridge)} that reach it:`);
   for (const s of mine.slice(0, MAX_LINES)) {
     if (s.status === 'translated') out.push(`- ${rids(s.first, s.last)} -> ${targetName(tree, s.target)} ${id} ${idRange(s.idFirst!, s.idLast!)}`);
     else out.push(`- ${rids(s.first, s.last)}: error -${s.errno}${s.log ? `; kernel: \`${s.log}\`` : ''}`);
   }
   if (mine.length > MAX_LINES) out.push(`- ... and ${mine.length - MAX_LINES} more ranges`);
-  if (!mine.length) out.push(`- translates no RID of bus-range ${hex(bridge.busRange[0])}-${hex(bridge.busRange[1])} (earlier entries take its RIDs, or they lie outside)`);
+  if (!mine.length) out.push(`It translates no RID of ${buses(bridge)}: earlier entries take its RIDs, or they lie outside.`);
   const gaps = gapLines(m, cover, kind);
   if (gaps.length) out.push('', `Not covered by ${name} within bus-range:`, ...gaps);
   return out.join('\n');
@@ -88,7 +90,7 @@ function entryHover(c: Checked, at: MapAt, e: MapEntry): string {
 function mapHover(c: Checked, at: MapAt): string {
   const { parsed: m, cover, kind, bridge } = at;
   const name = NAMES[kind].map;
-  const out: string[] = [`**${name}** on \`${bridge.node.path}\`, bus-range ${hex(bridge.busRange[0])}-${hex(bridge.busRange[1])} (${c.form} kernel)`, ''];
+  const out: string[] = [`**${name}** on \`${bridge.node.path}\`, ${buses(bridge)} (${c.form} kernel)`, ''];
   if (m.fatal) out.push(`every lookup fails: -${m.fatal.errno}${m.fatal.log ? `; kernel: \`${m.fatal.log}\`` : ''}`);
   for (const s of cover.segments.slice(0, MAX_LINES)) {
     if (s.status === 'translated') out.push(`- ${rids(s.first, s.last)} -> ${targetName(c.tree, s.target)} ${idRange(s.idFirst!, s.idLast!)} [entry ${s.entry!.index}]`);
