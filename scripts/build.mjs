@@ -23,7 +23,7 @@ const common = { bundle: true, platform: 'node', target: 'node20', minify: true,
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', format: 'esm', minify: false });
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts', worker: 'src/cli/worker.ts', 'pp-worker': 'src/cli/pp-worker.ts' },
+  entryPoints: { cli: 'src/cli/main.ts', worker: 'src/cli/worker.ts', 'pp-worker': 'src/cli/pp-worker.ts', lsp: 'src/lsp/server.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   format: 'cjs',

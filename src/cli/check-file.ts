@@ -1,5 +1,6 @@
 // One input file through the whole pipeline: read, check, summarise. Used inline and by workers.
-import { buildContext, checkContext } from '../checks/index.js';
+import { buildContext, checkContext, type Context, type Diagnostic } from '../checks/index.js';
+import type { Tree } from '../tree/model.js';
 import type { KernelForm } from '../map/map.js';
 import { summarizeMaps, type FileReport } from '../report/model.js';
 import { relPath } from '../report/paths.js';
@@ -17,11 +18,16 @@ export interface FileCheckOptions {
   verbose?: boolean;
 }
 
+/** The checks `dtmap check` runs on a tree read from a file (the language server runs the same). */
+export function checkTree(tree: Tree, opts: Pick<FileCheckOptions, 'kernel' | 'rules' | 'reportUnusedDisable'>): { ctx: Context; diagnostics: Diagnostic[] } {
+  const ctx = buildContext(tree, opts.kernel); // maps parsed and covered once, for checks and summary
+  return { ctx, diagnostics: checkContext(ctx, { rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable }) };
+}
+
 export async function checkFile(file: string, opts: FileCheckOptions, preprocessed?: PreprocessResult): Promise<FileReport> {
   try {
     const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose, preprocessed });
-    const ctx = buildContext(tree, opts.kernel); // maps parsed and covered once, for checks and summary
-    const diagnostics = checkContext(ctx, { rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable });
+    const { ctx, diagnostics } = checkTree(tree, opts);
     // locations name files relative to the working directory (the .dtsi where the entry was written)
     for (const d of diagnostics) if (d.location) d.location.file = relPath(d.location.file);
     return { file, error: null, maps: summarizeMaps(ctx), diagnostics, files: tree.files };

@@ -16,6 +16,8 @@ export interface Config {
   include: string[];
   define: Record<string, string>;
   kernel?: KernelForm;
+  /** Boards (files, folders or globs, absolute) the language server checks a `.dtsi` through. */
+  boards?: string[];
   /** Where the config came from, for messages. */
   source?: string;
 }
@@ -64,15 +66,16 @@ const configSchema = object(
       return values;
     },
     kernel: oneOf(['classic', 'mainline'] as const),
+    boards: arrayOf(string, 'expected a list of board files, folders or globs'), // the language server's boards for a .dtsi
   },
-  'expected a JSON object with rules, include, define, kernel',
+  'expected a JSON object with rules, include, define, kernel, boards',
 );
 
 /** Checks the whole configuration first, then builds it: a bad file applies nothing. */
 function parseConfig(raw: unknown, source: string, at = '', warn: (line: string) => void = warnOnStderr): Config {
   const o = checkFile(source, raw, configSchema, (where, message) => warn(`${source}: ${where ? `${where}: ` : ''}${message}`), at);
   const base = dirname(source);
-  return { rules: o.rules ?? {}, include: (o.include ?? []).map((d) => resolve(base, d)), define: o.define ?? {}, kernel: o.kernel, source };
+  return { rules: o.rules ?? {}, include: (o.include ?? []).map((d) => resolve(base, d)), define: o.define ?? {}, kernel: o.kernel, boards: o.boards?.map((b) => resolve(base, b)), source };
 }
 
 /**

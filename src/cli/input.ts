@@ -140,6 +140,11 @@ export function kernelIncludes(file: string): string[] {
   return prefixes && existsSync(prefixes) ? [prefixes] : [];
 }
 
+/** The `-I` list for a DTS file: the one given, else the kernel's (kernelIncludes()). */
+export function dtsIncludeDirs(file: string, given: string[] | undefined): string[] {
+  return given?.length ? given : kernelIncludes(file);
+}
+
 /** The dtc-style line of a preprocessor or parser error, or undefined for any other error. */
 export function sourceErrorText(e: unknown): string | undefined {
   const format = (e as { format?: () => string } | null)?.format;
@@ -154,7 +159,7 @@ function filesBefore(e: unknown): string[] {
 /** Runs the preprocessor on a DTS file; a source error comes back as its dtc-style line. */
 async function preprocessFile(file: string, opts: InputOptions): Promise<PreprocessResult> {
   const { preprocessDts } = await import('../dts/index.js');
-  const includeDirs = opts.includeDirs?.length ? opts.includeDirs : kernelIncludes(file);
+  const includeDirs = dtsIncludeDirs(file, opts.includeDirs);
   if (opts.verbose && !opts.includeDirs?.length && includeDirs.length) process.stderr.write(`dtmap: ${file}: using the kernel include path ${includeDirs[0]}\n`);
   try {
     return preprocessDts(file, { includeDirs, defines: opts.defines });

@@ -1,5 +1,6 @@
 // The dtmap command line: commander wiring only; the work is in the library modules.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import chalk from 'chalk';
 import type { KernelForm } from '../map/map.js';
@@ -114,6 +115,16 @@ export async function main(argv: string[]): Promise<number> {
   registerMap(program, load, setCode);
   registerDiff(program, load, setCode);
   registerCompile(program, setCode);
+
+  program
+    .command('lsp')
+    .description('language server (LSP) for .dts and .dtsi files in an editor')
+    .option('--stdio', 'talk LSP on stdin and stdout (the only transport, and the default)')
+    .action(() => {
+      // its own bundle (dist/lsp.cjs): the other commands never load the LSP libraries
+      const { startServer } = createRequire(import.meta.url)('./lsp.cjs') as typeof import('../lsp/server.js');
+      startServer();
+    });
 
   program
     .command('rules')

@@ -21,6 +21,8 @@ export interface ReadDtsOptions {
   defines?: Record<string, string>;
   /** Build `/__symbols__` like `dtc -@`. */
   symbols?: boolean;
+  /** Path -> text read instead of that file (an editor's unsaved buffers). */
+  overlay?: ReadonlyMap<string, string>;
 }
 
 export interface CompiledDts {
@@ -58,7 +60,7 @@ export interface PreprocessedDts {
 /** The first half of compileDts(): the C preprocessor. Throws PreprocessError. */
 export function preprocessDts(file: string, opts: ReadDtsOptions = {}): PreprocessedDts {
   const includeDirs = opts.includeDirs ?? [];
-  const pp = preprocess(file, { includeDirs, defines: opts.defines });
+  const pp = preprocess(file, { includeDirs, defines: opts.defines, overlay: opts.overlay });
   return { file, includeDirs, text: pp.text, map: pp.map, files: pp.files, suppressions: pp.suppressions };
 }
 
@@ -68,7 +70,7 @@ export function preprocessedBuffers(pp: PreprocessedDts): ArrayBuffer[] {
 }
 
 /** The second half of compileDts(): dtc's parser and checks. Throws DtsError. */
-export function compilePreprocessed(pp: PreprocessedDts, opts: Pick<ReadDtsOptions, 'symbols'> = {}): CompiledDts {
+export function compilePreprocessed(pp: PreprocessedDts, opts: Pick<ReadDtsOptions, 'symbols' | 'overlay'> = {}): CompiledDts {
   const { file, includeDirs } = pp;
   const files = [...pp.files];
   // dtc's own `/include/` and `/incbin/`: next to the file that says it (a path relative to the
@@ -78,6 +80,7 @@ export function compilePreprocessed(pp: PreprocessedDts, opts: Pick<ReadDtsOptio
     const dirs = [path.dirname(from), path.dirname(file), ...includeDirs];
     for (const d of path.isAbsolute(name) ? [''] : dirs) {
       const p = d ? path.join(d, name) : name;
+      if (opts.overlay?.has(p)) return p;
       try {
         if (fs.statSync(p).isFile()) return p;
       } catch {
@@ -93,7 +96,7 @@ export function compilePreprocessed(pp: PreprocessedDts, opts: Pick<ReadDtsOptio
       const p = search(name, from);
       if (!p) return undefined;
       files.push(p);
-      return { text: fs.readFileSync(p, 'utf8'), file: p };
+      return { text: opts.overlay?.get(p) ?? fs.readFileSync(p, 'utf8'), file: p };
     },
     readBinary: (name, from) => {
       const p = search(name, from);

@@ -101,7 +101,7 @@ describe('configuration files', () => {
     ['a define list entry without a name', { define: ['A=1', '=2'] }, 'define[1]: expected NAME[=VALUE], NAME a macro name'],
     ['define as a number', { define: 5 }, 'define: expected an object of NAME: VALUE or a list of NAME=VALUE'],
     ['an unknown kernel', { kernel: 'classics' }, 'kernel: expected one of classic, mainline; did you mean "classic"?'],
-    ['not an object', 'null', 'expected a JSON object with rules, include, define, kernel'],
+    ['not an object', 'null', 'expected a JSON object with rules, include, define, kernel, boards'],
   ];
   for (const [what, value, message] of bad)
     it(`${what}: one line naming the place`, () => {

@@ -33,6 +33,7 @@ export interface EngineOptions {
   includeDirs: string[];
   defines: Record<string, string>;
   readFile?: ReadFile;
+  overlay?: ReadonlyMap<string, string>;
   maxIncludeDepth: number;
   maxExpansionDepth: number;
   maxOutputBytes: number;
@@ -172,7 +173,7 @@ export class Engine {
 
   constructor(private readonly opts: EngineOptions) {
     this.out = new Output(opts.maxOutputBytes);
-    this.loader = new FileLoader(opts.readFile);
+    this.loader = new FileLoader(opts.readFile, opts.overlay);
     // `cpp -undef -x assembler-with-cpp -D__DTS__` predefines exactly these.
     const predefined: Record<string, string> = { __STDC__: '1', __STDC_HOSTED__: '1', __ASSEMBLER__: '1', __DTS__: '1' };
     for (const [name, value] of Object.entries({ ...predefined, ...opts.defines })) this.commandLineDefine(name, value);

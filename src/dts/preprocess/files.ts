@@ -150,7 +150,11 @@ export type ReadFile = (path: string) => string | undefined;
 export class FileLoader {
   private readonly seen = new Map<string, SourceFile | null>();
 
-  constructor(private readonly readFile?: ReadFile) {}
+  /** `overlay`: in-memory contents that replace the files of those paths (an editor's unsaved buffers). */
+  constructor(
+    private readonly readFile?: ReadFile,
+    private readonly overlay?: ReadonlyMap<string, string>,
+  ) {}
 
   /**
    * The lexed file, or undefined when it does not exist (or is a directory). `keep` false leaves
@@ -160,7 +164,8 @@ export class FileLoader {
   load(path: string, keep = true): SourceFile | undefined {
     const known = this.seen.get(path);
     if (known !== undefined) return known ?? undefined;
-    const file = this.readFile ? this.loadWithHook(path, this.readFile, keep) : this.loadFromDisk(path, keep);
+    const text = this.overlay?.get(path);
+    const file = text !== undefined ? this.loadText(path, text, keep) : this.readFile ? this.loadWithHook(path, this.readFile, keep) : this.loadFromDisk(path, keep);
     this.seen.set(path, file ?? null);
     return file;
   }
@@ -183,7 +188,11 @@ export class FileLoader {
 
   private loadWithHook(path: string, readFile: ReadFile, keep: boolean): SourceFile | undefined {
     const text = readFile(path);
-    if (text === undefined) return undefined;
+    return text === undefined ? undefined : this.loadText(path, text, keep);
+  }
+
+  /** A file whose text is given (by the hook or the overlay): cached by content. */
+  private loadText(path: string, text: string, keep: boolean): SourceFile {
     const cached = cache.get(path);
     if (cached && cached.text === text) return touch(path, cached);
     const file = lexSource(text);

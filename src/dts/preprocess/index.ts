@@ -19,6 +19,8 @@ export interface PreprocessOptions {
   defines?: Record<string, string>;
   /** Reads a file (a cache hook); undefined means not found. Default: fs.readFileSync. */
   readFile?: (path: string) => string | undefined;
+  /** Path -> text read instead of that file (unsaved editor buffers); other paths as usual. */
+  overlay?: ReadonlyMap<string, string>;
   /** Default 200, like cpp. */
   maxIncludeDepth?: number;
   /** Nesting limit for macro expansions and macro arguments; default 1000. */
@@ -52,6 +54,7 @@ export function preprocess(file: string, opts: PreprocessOptions = {}): Preproce
     includeDirs: opts.includeDirs ?? [],
     defines: opts.defines ?? {},
     readFile: opts.readFile,
+    overlay: opts.overlay,
     maxIncludeDepth: opts.maxIncludeDepth ?? 200,
     maxExpansionDepth: opts.maxExpansionDepth ?? 1000,
     maxOutputBytes: opts.maxOutputBytes ?? 256 * 1024 * 1024,

@@ -1,0 +1,341 @@
+// The language server's state, without the protocol: open buffers (read by the DTS front end
+// instead of the files on disk), the boards they are checked through, each board's last result,
+// and the diagnostics to publish per file. Checks are those of `dtmap check` (check-file.ts),
+// with its configuration (config.ts), baseline and suppressions.
+import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DiagnosticSeverity, type Diagnostic as LspDiagnostic, type Range } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Context, Diagnostic } from '../checks/index.js';
+import { checkTree } from '../cli/check-file.js';
+import { loadConfig, type Config } from '../cli/config.js';
+import { expandInputs } from '../cli/files.js';
+import { dtsIncludeDirs } from '../cli/input.js';
+import { compileDts } from '../dts/index.js';
+import type { KernelForm, MapKind, ParsedMap } from '../map/map.js';
+import { applyBaseline, type Baseline } from '../report/baseline.js';
+import { loadBaseline } from '../cli/baseline.js';
+import type { Tree } from '../tree/model.js';
+import { IncludeIndex } from './boards.js';
+import { entryRange, statementRange, tokenRange } from './text.js';
+
+export interface ProjectOptions {
+  /** Workspace folders searched for the boards that include a `.dtsi`. */
+  roots: string[];
+  /** A configuration file, as `dtmap check --config` (default: found upwards from each board). */
+  config?: string;
+  /** A baseline file, as `dtmap check --baseline`. */
+  baseline?: string;
+  /** Kernel form, as `--kernel` (wins over the configuration). */
+  kernel?: KernelForm;
+  /** At most this many boards check a `.dtsi` that no open board includes (default 3). */
+  maxBoards?: number;
+  reportUnusedDisable?: boolean;
+}
+
+/** A board that preprocessed, parsed and checked. */
+export interface Checked {
+  tree: Tree;
+  ctx: Context;
+  form: KernelForm;
+  diagnostics: Diagnostic[];
+}
+
+/** What a diagnostic carries for code actions. */
+export interface DiagnosticData {
+  board: string;
+  rule: string;
+  node: string;
+  property: string | null;
+  entry: number | null;
+}
+
+interface Item {
+  range: Range;
+  severity: DiagnosticSeverity;
+  message: string;
+  rule?: string;
+  data?: DiagnosticData;
+}
+
+export interface BoardState {
+  board: string;
+  /** Every file the last good run read (and the file of a later source error). */
+  files: Set<string>;
+  good?: Checked;
+  /** Diagnostics of the last good run, by file. */
+  items: Map<string, Item[]>;
+  /** The source error of the last run, when it failed. */
+  error?: { file: string; item: Item };
+}
+
+export interface Flushed {
+  /** File -> the diagnostics to publish for it (an empty list clears it). */
+  publish: Map<string, LspDiagnostic[]>;
+  /** Boards checked, with the milliseconds each took (wall clock, and CPU time of this process). */
+  checked: Array<{ board: string; ms: number; cpuMs: number }>;
+}
+
+const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information } as const;
+
+export const isBoard = (file: string) => /\.dtso?$/.test(file);
+
+export function mapKindOf(property: string): MapKind | undefined {
+  return property.startsWith('iommu-map') ? 'iommu' : property.startsWith('msi-map') ? 'msi' : undefined;
+}
+
+/** The parsed map a finding is about, from the board's context. */
+export function findingMap(ctx: Context, node: string, property: string | null): ParsedMap | undefined {
+  const kind = property ? mapKindOf(property) : undefined;
+  return kind && ctx.bridges.find((b) => b.node.path === node)?.maps[kind]?.parsed;
+}
+
+export class Project {
+  /** Open buffers: path -> text (what the front end reads instead of the file). */
+  readonly overlay = new Map<string, string>();
+  readonly boards = new Map<string, BoardState>();
+  private readonly dirty = new Set<string>();
+  /** `.dtsi` -> the boards found for it (none open includes it). */
+  private readonly assigned = new Map<string, string[]>();
+  private readonly index: IncludeIndex;
+  private readonly docs = new Map<string, TextDocument>();
+  private published = new Set<string>();
+  private baseline?: Baseline;
+  /** Problems with the server's own settings (baseline), for the log. */
+  readonly notes: string[] = [];
+
+  constructor(private readonly opts: ProjectOptions) {
+    this.index = new IncludeIndex(opts.roots);
+    if (opts.baseline) {
+      try {
+        this.baseline = loadBaseline(opts.baseline, (line) => this.notes.push(line));
+      } catch (e) {
+        this.notes.push(`${(e as Error).message}; checking without the baseline`);
+      }
+    }
+  }
+
+  open(path: string, text: string): void {
+    this.change(path, text);
+  }
+
+  change(path: string, text: string): void {
+    this.overlay.set(path, text);
+    this.index.update(path, text);
+    this.dirty.add(path);
+  }
+
+  /** Saved: the buffer is the file now; checked again (other files may have changed on disk too). */
+  save(path: string): void {
+    this.dirty.add(path);
+  }
+
+  close(path: string): void {
+    this.overlay.delete(path);
+    this.assigned.delete(path);
+    this.dirty.add(path);
+  }
+
+  /** The text of a file as the front end reads it now (buffer, else disk). */
+  document(path: string): TextDocument {
+    const text = this.overlay.get(path) ?? readText(path);
+    const cached = this.docs.get(path);
+    if (cached && cached.getText() === text) return cached;
+    const doc = TextDocument.create(pathToFileURL(path).href, 'dts', 0, text);
+    this.docs.set(path, doc);
+    return doc;
+  }
+
+  /** The checked board a file is best read through: an open board first. */
+  stateFor(path: string): BoardState | undefined {
+    let found: BoardState | undefined;
+    for (const s of this.boards.values()) {
+      if (!s.good || !(s.board === path || s.files.has(path))) continue;
+      if (this.overlay.has(s.board)) return s;
+      found ??= s;
+    }
+    return found;
+  }
+
+  /** Checks what the changes since the last flush affect; returns what to publish. */
+  flush(): Flushed {
+    const checked: Flushed['checked'] = [];
+    const touched = new Set<string>();
+    const touch = (s: BoardState) => {
+      for (const f of s.items.keys()) touched.add(f);
+      if (s.error) touched.add(s.error.file);
+    };
+    // boards neither open nor checking an open .dtsi are dropped first (a board just closed)
+    for (const [b, s] of this.boards) {
+      if (this.overlay.has(b) || [...this.assigned.values()].some((list) => list.includes(b))) continue;
+      touch(s);
+      this.boards.delete(b);
+    }
+    const targets = new Set<string>();
+    for (const p of this.dirty) {
+      if (isBoard(p) && this.overlay.has(p)) targets.add(p);
+      for (const s of this.boards.values()) if (s.files.has(p)) targets.add(s.board);
+    }
+    this.dirty.clear();
+    const run = (board: string) => {
+      const before = this.boards.get(board);
+      if (before) touch(before);
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      const s = this.check(board);
+      const cpu = process.cpuUsage(cpu0);
+      checked.push({ board, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 });
+      touch(s);
+      return s;
+    };
+    for (const b of targets) run(b);
+    // every open .dtsi is checked through some board: an open one that includes it, else found ones
+    for (const f of this.overlay.keys()) {
+      if (isBoard(f) || this.assigned.has(f) || [...this.boards.values()].some((s) => s.files.has(f))) continue;
+      this.assigned.set(f, this.discover(f, run));
+    }
+    return { publish: this.publish(touched), checked };
+  }
+
+  /** Boards that include `file` (configured `boards`, else found in the workspace), checked. */
+  private discover(file: string, run: (board: string) => BoardState): string[] {
+    let candidates: string[];
+    const config = this.config(file);
+    if (config?.boards) {
+      try {
+        candidates = expandInputs(config.boards).filter(isBoard).map((b) => resolve(b));
+      } catch {
+        candidates = [];
+      }
+    } else candidates = this.index.boardsIncluding(file);
+    const max = this.opts.maxBoards ?? 3;
+    const chosen: string[] = [];
+    for (const [tried, b] of candidates.entries()) {
+      if (chosen.length >= max || tried >= max * 4) break;
+      const s = this.boards.get(b) ?? run(b);
+      if (s.files.has(file) || s.error?.file === file) chosen.push(b);
+      else if (!this.overlay.has(b) && ![...this.assigned.values()].some((l) => l.includes(b))) this.boards.delete(b);
+    }
+    return chosen;
+  }
+
+  private config(file: string): Config | undefined {
+    try {
+      return loadConfig(this.opts.config, dirname(file));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** One board through the front end and the checks, as `dtmap check` runs them. */
+  private check(board: string): BoardState {
+    const s: BoardState = this.boards.get(board) ?? { board, files: new Set([board]), items: new Map() };
+    this.boards.set(board, s);
+    let config: Config;
+    try {
+      config = loadConfig(this.opts.config, dirname(board));
+    } catch (e) {
+      s.error = { file: board, item: { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Error, message: (e as Error).message } };
+      return s;
+    }
+    try {
+      const form = this.opts.kernel ?? config.kernel ?? 'classic';
+      const { tree, files, suppressions } = compileDts(board, { includeDirs: dtsIncludeDirs(board, config.include), defines: config.define, overlay: this.overlay });
+      tree.suppressions = suppressions;
+      const { ctx, diagnostics } = checkTree(tree, { kernel: form, rules: config.rules, reportUnusedDisable: this.opts.reportUnusedDisable });
+      const kept = this.baseline ? applyBaseline([{ file: board, error: null, maps: [], diagnostics }], this.baseline, this.opts.baseline!).files[0]!.diagnostics : diagnostics;
+      s.files = new Set(files);
+      s.good = { tree, ctx, form, diagnostics: kept };
+      s.items = this.items(board, s.good);
+      s.error = undefined;
+    } catch (e) {
+      s.error = this.sourceError(board, e);
+      s.files.add(s.error.file);
+    }
+    return s;
+  }
+
+  /** A preprocessor or parser error at its position; anything else (a bug) on the board's first line. */
+  private sourceError(board: string, e: unknown): { file: string; item: Item } {
+    const at = e as { file?: unknown; line?: unknown; column?: unknown; message?: unknown };
+    if (e instanceof Error && typeof at.file === 'string' && typeof at.line === 'number' && typeof at.column === 'number' && at.file !== '<command-line>') {
+      const file = resolve(at.file);
+      let range: Range;
+      try {
+        range = tokenRange(this.document(file), { file, line: at.line, column: at.column });
+      } catch {
+        range = { start: { line: at.line - 1, character: at.column - 1 }, end: { line: at.line - 1, character: at.column } };
+      }
+      return { file, item: { range, severity: DiagnosticSeverity.Error, message: e.message } };
+    }
+    const message = `internal error: ${e instanceof Error ? e.message : String(e)}`;
+    return { file: board, item: { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Error, message } };
+  }
+
+  /** A board's findings as ranges in the files where they were written. */
+  private items(board: string, c: Checked): Map<string, Item[]> {
+    const out = new Map<string, Item[]>();
+    for (const d of c.diagnostics) {
+      const file = d.span?.file ?? board;
+      const list = out.get(file) ?? [];
+      out.set(file, list);
+      list.push({ range: this.findingRange(c, d, file), severity: SEVERITY[d.severity], message: d.message, rule: d.rule, data: { board, rule: d.rule, node: d.node, property: d.property, entry: d.entry } });
+    }
+    return out;
+  }
+
+  /** The entry a finding names, else the whole property, else the token at its span. */
+  private findingRange(c: Checked, d: Diagnostic, file: string): Range {
+    if (!d.span) return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+    const doc = this.document(file);
+    const m = findingMap(c.ctx, d.node, d.property);
+    const e = d.entry !== null ? m?.entries[d.entry] : undefined;
+    const r = m && e && entryRange(doc, file, m, e);
+    if (r) return r;
+    const p = d.property ? c.tree.byPath(d.node)?.prop(d.property)?.span : undefined;
+    if (p && p.file === d.span.file && p.line === d.span.line && p.column === d.span.column) return statementRange(doc, d.span);
+    return tokenRange(doc, d.span);
+  }
+
+  /** Diagnostics for the given files: the same finding from several boards is one, naming them all. */
+  private publish(files: Set<string>): Map<string, LspDiagnostic[]> {
+    const merged = new Map<string, Map<string, { item: Item; boards: string[] }>>();
+    for (const s of this.boards.values()) {
+      const add = (file: string, item: Item) => {
+        if (!files.has(file)) return;
+        const key = JSON.stringify([item.range, item.severity, item.rule, item.message]);
+        const forFile = merged.get(file) ?? new Map();
+        merged.set(file, forFile);
+        const known = forFile.get(key);
+        if (known) known.boards.push(s.board);
+        else forFile.set(key, { item, boards: [s.board] });
+      };
+      // a file that does not parse shows its error; the other files keep the last good findings
+      for (const [file, items] of s.items) if (file !== s.error?.file) for (const item of items) add(file, item);
+      if (s.error) add(s.error.file, s.error.item);
+    }
+    const out = new Map<string, LspDiagnostic[]>();
+    for (const f of files) {
+      const list = [...(merged.get(f)?.values() ?? [])].map(({ item, boards }) => {
+        const names = boards.map((b) => basename(b)).join(', ');
+        const d: LspDiagnostic = { range: item.range, severity: item.severity, source: 'dtmap', message: `${item.message} [${boards.length > 1 ? 'boards' : 'board'} ${names}]` };
+        if (item.rule) d.code = item.rule;
+        if (item.data) d.data = item.data;
+        return d;
+      });
+      if (list.length || this.published.has(f)) out.set(f, list);
+      if (list.length) this.published.add(f);
+      else this.published.delete(f);
+    }
+    return out;
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
