@@ -1,6 +1,7 @@
 // One input file through the whole pipeline: read, check, summarise. Used inline and by workers.
 import { buildContext, checkContext } from '../checks/index.js';
 import type { KernelForm } from '../map/map.js';
+import { readerNamed, type ReaderName } from '../map/readers/index.js';
 import { summarizeMaps, type FileReport } from '../report/model.js';
 import { relPath } from '../report/paths.js';
 import type { RuleSetting } from './config.js';
@@ -9,6 +10,8 @@ import type { PreprocessedDts } from '../dts/index.js';
 
 export interface FileCheckOptions {
   kernel: KernelForm;
+  /** Readers map-portability compares (names: the options cross to worker threads). */
+  readers?: ReaderName[];
   rules: Record<string, RuleSetting>;
   include: string[];
   define: Record<string, string>;
@@ -21,7 +24,7 @@ export interface FileCheckOptions {
 export async function checkFile(file: string, opts: FileCheckOptions, preprocessed?: PreprocessedDts | { error: string }): Promise<FileReport> {
   try {
     const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose, preprocessed });
-    const ctx = buildContext(tree, opts.kernel); // maps parsed and covered once, for checks and summary
+    const ctx = buildContext(tree, opts.kernel, { readers: opts.readers?.map((n) => readerNamed(n)!) }); // maps parsed and covered once, for checks and summary
     const diagnostics = checkContext(ctx, { rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable });
     // locations name files relative to the working directory (the .dtsi where the entry was written)
     for (const d of diagnostics) if (d.location) d.location.file = relPath(d.location.file);

@@ -17,10 +17,12 @@ import { isLiveTree } from '../live/read.js';
 import { errorLine, InputError } from './input.js';
 import { writeAtomic } from './output.js';
 import { checkAll, progressBar } from './pool.js';
+import { linuxForm, selectedReaders } from './readers.js';
 
 export interface CheckCommandOptions {
   format: 'pretty' | 'json' | 'sarif' | 'github' | 'gcc';
   kernel?: KernelForm;
+  reader?: string;
   include: string[];
   define: string[];
   rule: string[];
@@ -55,12 +57,13 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   }
   let jobs = positiveInt(opts.jobs, '--jobs', availableParallelism());
   const maxWarnings = opts.maxWarnings === undefined ? undefined : positiveInt(opts.maxWarnings, '--max-warnings', 0);
-  const kernel = opts.kernel ?? config.kernel ?? 'classic';
+  const readers = selectedReaders(opts.reader, opts.kernel, config.kernel);
+  const kernel = linuxForm(readers);
   const files = expandInputs(args, { isLiveTree: opts.live ? () => true : isLiveTree });
   // A DTB takes about a millisecond to check: worker threads (start-up, a second JIT warm-up)
   // cost more than they save, so DTB-only runs stay on one thread unless --jobs says otherwise.
   if (opts.jobs === undefined && files.every((f) => /\.dtbo?$/.test(f))) jobs = 1;
-  const fileOpts = { kernel, rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live, reportUnusedDisable: opts.reportUnusedDisable, verbose: opts.verbose };
+  const fileOpts = { kernel, readers: readers.map((r) => r.name), rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live, reportUnusedDisable: opts.reportUnusedDisable, verbose: opts.verbose };
   let reports = await checkAll(files, jobs, fileOpts, progressBar(files.length));
 
   const notes: string[] = [];

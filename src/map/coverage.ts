@@ -165,3 +165,21 @@ export function mergeRanges(ranges: Array<[number, number]>): Array<[number, num
   }
   return out;
 }
+
+/**
+ * A walk over raw IDs [lo, hi] in increasing order: each call gives the ID's segment and its
+ * output ID, at the cost of a few additions (for readers that decide ID by ID, like pci-imx6).
+ */
+export function sweep(m: ParsedMap, lo: number, hi: number): (id: number) => { segment: Segment; out: number | undefined } {
+  const segments = coverage(m, lo, hi).segments;
+  const mask = (m.mask & (m.inputMask ?? 0xffffffff)) >>> 0;
+  let k = 0;
+  return (id) => {
+    while (segments[k]!.last < id) k++;
+    const segment = segments[k]!;
+    const e = segment.entry;
+    if (segment.status === 'bypass') return { segment, out: id };
+    if (segment.status !== 'translated' || !e || !e.out.length) return { segment, out: undefined };
+    return { segment, out: (e.out[0]! + (((id & mask) >>> 0) - e.ridBase)) >>> 0 };
+  };
+}

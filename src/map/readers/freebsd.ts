@@ -28,11 +28,11 @@ export const freebsd: Reader = {
     if (m.property.length % 4 !== 0) {
       // OF_getprop_alloc_multi(): `len % elsz != 0` is -1, the property reads as absent
       m.entries = [];
-      if (kind === 'iommu') m.gap = { errno: 'ENOENT', log: `FreeBSD: ${node.path}: ${name} is not whole cells: read as absent, ENOENT` };
+      if (kind === 'iommu') m.gap = { errno: 'ENOENT', log: `${node.path}: ${name} is not whole cells: read as absent, ENOENT` };
       return m; // msi-map absent: msi-parent and DeviceID = RID, as a bypass
     }
-    if (leftover) m.tail = { errno: 'EFAULT', log: `FreeBSD: ${node.path}: ${name} has ${m.property.cellCount} cells: the last entry is read past the end of the property (undefined)`, cell: m.property.cellCount - leftover };
-    m.gap = { errno: 'ENOENT', log: `FreeBSD: ${node.path}: no ${name} entry for the RID: ENOENT` };
+    if (leftover) m.tail = { errno: 'EFAULT', log: `${node.path}: ${name} has ${m.property.cellCount} cells: the last entry is read past the end of the property (undefined)`, cell: m.property.cellCount - leftover };
+    m.gap = { errno: 'ENOENT', log: `${node.path}: no ${name} entry for the RID: ENOENT` };
     return m;
   },
 };

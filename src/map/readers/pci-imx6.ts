@@ -12,7 +12,7 @@
 //   here over the PCI devices the tree describes, in RID order).
 // A device that fails gets neither its IOMMU nor its MSIs.
 import type { Node } from '../../tree/model.js';
-import { lookup, type LookupResult } from '../lookup.js';
+import { sweep, type Segment } from '../coverage.js';
 import { busRange, type MapEntry, type WalkError } from '../map.js';
 import { linuxClassic } from './linux-classic.js';
 import type { Reader } from './reader.js';
@@ -32,12 +32,14 @@ function deviceRids(bridge: Node): number[] {
   return [...rids].sort((a, b) => a - b);
 }
 
+type Result = { segment: Segment; out: number | undefined };
+
 /** imx_pcie_enable_device() for one RID: the device fails, or gets a LUT StreamID (or none). */
-function enable(iommu: LookupResult, msi: LookupResult | undefined): Outcome {
-  const fail = (log: string): Outcome => ({ error: { errno: 'EINVAL', log: `imx6: ${log}` } });
-  const sidI = iommu.status === 'translated' ? iommu.id! : undefined; // err_i == 0 only with a target
-  if (msi && msi.status === 'bypass') return fail('msi-map has no entry for the RID (-EINVAL)');
-  const sidM = msi?.status === 'translated' ? msi.id! : undefined;
+function enable(iommu: Result | undefined, msi: Result | undefined): Outcome {
+  const fail = (log: string): Outcome => ({ error: { errno: 'EINVAL', log } });
+  const sidI = iommu?.segment.status === 'translated' ? iommu.out : undefined; // err_i == 0 only with a target
+  if (msi?.segment.status === 'bypass') return fail('msi-map has no entry for the RID (-EINVAL)');
+  const sidM = msi?.segment.status === 'translated' ? msi.out : undefined;
   if (sidI === undefined && sidM === undefined) return { lut: undefined };
   if (sidI !== undefined && sidM !== undefined && sidI !== (sidM & SID_MASK)) return fail('iommu-map and msi-map entries mismatch!');
   const sid = (sidI ?? sidM! & SID_MASK) & 0xff; // imx_pcie_add_lut(..., u8 sid)
@@ -56,22 +58,29 @@ export const pciImx6: Reader = {
     if (!own) return undefined;
     const iommu = kind === 'iommu' ? own : linuxClassic.parse(tree, node, 'iommu');
     const msi = kind === 'msi' ? own : linuxClassic.parse(tree, node, 'msi');
-    const [first, last] = busRange(node);
-    const result = (rid: number) => enable(lookup(iommu, rid), msi && lookup(msi, rid));
-    const needing = deviceRids(node).filter((rid) => {
-      const o = result(rid);
-      return 'lut' in o && o.lut !== undefined;
-    });
+    const [bus0, bus1] = busRange(node);
+    const [first, last] = [bus0 << 8, (bus1 << 8) | 0xff];
+    // of_map_id() on each map, RID after RID in increasing order
+    const walks = () => ({ i: iommu && sweep(iommu, first, last), m: msi && sweep(msi, first, last), o: sweep(own, first, last) });
+    const needing: number[] = [];
+    let w = walks();
+    for (const rid of deviceRids(node).filter((r) => r >= first && r <= last)) {
+      const o = enable(w.i?.(rid), w.m?.(rid));
+      if ('lut' in o && o.lut !== undefined) needing.push(rid);
+    }
     const full = new Set(needing.slice(MAX_LUT));
     // One run of entries per stretch of RIDs with the same result, as the shared engine walks them.
     const entries: MapEntry[] = [];
-    for (let rid = first << 8; rid <= ((last << 8) | 0xff); rid++) {
-      const linux = lookup(own, rid);
-      const o: Outcome = full.has(rid) ? { error: { errno: 'ENOSPC', log: `imx6: LUT entry is not available (${MAX_LUT} in use)` } } : result(rid);
+    w = walks();
+    for (let rid = first; rid <= last; rid++) {
+      const linux = w.o(rid);
+      const s = linux.segment;
+      const enabled = enable(w.i?.(rid), w.m?.(rid));
+      const o: Outcome = full.has(rid) ? { error: { errno: 'ENOSPC', log: `LUT entry is not available (${MAX_LUT} in use)` } } : enabled;
       let e: Omit<MapEntry, 'index' | 'cell' | 'length'> | undefined;
       if ('error' in o) e = { ridBase: rid, phandle: 0, target: undefined, out: [], error: o.error };
-      else if (linux.status === 'translated') e = { ridBase: rid, phandle: linux.entry!.phandle, target: linux.target, out: [kind === 'iommu' && o.lut !== undefined ? o.lut : linux.id!] };
-      else if (linux.status === 'error') e = { ridBase: rid, phandle: 0, target: undefined, out: [], error: { errno: linux.errno!, log: linux.log } };
+      else if (s.status === 'translated') e = { ridBase: rid, phandle: s.entry!.phandle, target: s.target, out: [kind === 'iommu' && o.lut !== undefined ? o.lut : linux.out!] };
+      else if (s.status === 'error') e = { ridBase: rid, phandle: 0, target: undefined, out: [], error: { errno: s.errno!, log: s.log } };
       if (!e) continue; // bypass: as Linux
       const prev = entries[entries.length - 1];
       const follows = prev && prev.ridBase + prev.length === rid && prev.target === e.target && prev.error?.log === e.error?.log && (e.out.length ? prev.out[0]! + prev.length === e.out[0] : true);

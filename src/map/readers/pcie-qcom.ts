@@ -118,7 +118,7 @@ export const pcieQcom: Reader = {
       maskProperty: undefined,
       entries,
       noMaskCheck: true,
-      gap: { errno: 'ENOENT', log: `pcie-qcom: ${node.path}: the BDF is not in the controller's BDF-to-SID table` },
+      gap: { errno: 'ENOENT', log: `${node.path}: the BDF is not in the controller's BDF-to-SID table` },
       notes: table.notes,
     };
   },
