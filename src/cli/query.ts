@@ -63,8 +63,9 @@ export function queryFails(rows: QueryRow[]): boolean {
 }
 
 export function queryJson(tree: Tree, rows: QueryRow[]): string {
+  const several = new Set(rows.map((r) => r.reader)).size > 1; // `reader` only then: one keeps the documented shape
   const json = rows.map((r) => {
-    const o: Record<string, unknown> = { node: r.node.path, rid: r.rid, reader: r.reader.name };
+    const o: Record<string, unknown> = { node: r.node.path, rid: r.rid, ...(several ? { reader: r.reader.name } : {}) };
     for (const [k, v] of Object.entries(r.results))
       o[k] = { status: v.status, mask: v.mask, masked: v.masked, target: v.target?.path ?? null, targetLabel: v.target ? (tree.labelOf(v.target) ?? null) : null, id: v.id ?? null, ids: v.ids, entry: v.entry?.index ?? null, errno: v.errno, log: v.log };
     return o;

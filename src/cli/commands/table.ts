@@ -28,7 +28,9 @@ export function tableRows(tree: Tree, opts: TableOptions): TableRow[] {
 }
 
 export function tableJson(rows: TableRow[]): string {
-  const json = rows.map((r) => ({ node: r.node.path, reader: r.reader, map: NAMES[r.map].map, first: r.first, last: r.last, status: r.status, target: r.target?.path ?? null, idFirst: r.idFirst, idLast: r.idLast, entry: r.entry, errno: r.errno }));
+  // `reader` only when several were asked for: one reader keeps the documented shape
+  const several = new Set(rows.map((r) => r.reader)).size > 1;
+  const json = rows.map((r) => ({ node: r.node.path, ...(several ? { reader: r.reader } : {}), map: NAMES[r.map].map, first: r.first, last: r.last, status: r.status, target: r.target?.path ?? null, idFirst: r.idFirst, idLast: r.idLast, entry: r.entry, errno: r.errno }));
   return JSON.stringify(json, null, 2) + '\n';
 }
 
