@@ -87,6 +87,6 @@ export function lookup(m: ParsedMap | undefined, id: number, filter?: Node): Loo
   if (m.gap) return error(m.gap);
   // pr_info("%pOF: no %s translation for id 0x%x on %pOF"): the raw ID passes through.
   const on = filter ? filter.path : '(null)';
-  const log = `OF: ${m.node.path}: no ${NAMES[m.kind].map} translation for id 0x${id.toString(16)} on ${on}`;
+  const log = m.bypassLog ?? `OF: ${m.node.path}: no ${NAMES[m.kind].map} translation for id 0x${id.toString(16)} on ${on}`;
   return { ...base, status: 'bypass', entry: undefined, target: undefined, id, ids: [id], errno: null, log };
 }

@@ -54,6 +54,8 @@ export interface ParsedMap {
   noMaskCheck?: boolean;
   /** Readers other than of_map_id(): what an ID no entry matches gets, instead of a bypass. */
   gap?: WalkError;
+  /** Readers other than of_map_id() whose gap is a bypass too: what they log (or do) instead. */
+  bypassLog?: string;
   /** Readers other than of_map_id(): input bits kept before the mask (FreeBSD takes a uint16_t RID). */
   inputMask?: number;
   /** What a reader says about the whole map (hash collisions, LUT use), for map-portability. */

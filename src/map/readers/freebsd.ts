@@ -7,8 +7,10 @@
 // - No check of rid-base against the mask; the phandle is returned as an xref, not resolved (a
 //   dangling one fails later, when the xref names no controller).
 // - Range test `masked_rid >= rid_base + rid_length` in u32, as classic Linux.
-// - A RID no entry matches is ENOENT: an error (MSI allocation fails, the SMMU gets no stream),
-//   where Linux bypasses. An empty iommu-map (`len <= 0`) or msi-map matches nothing: ENOENT.
+// - A RID no entry matches is ENOENT. On msi-map that is an error where Linux bypasses: the PCI
+//   host driver's alloc_msi fails (pci_dw.c, pci_host_generic_fdt.c), with no fall-back to
+//   msi-parent. On iommu-map it is what Linux's bypass is: smmu_find() (sys/arm64/iommu/smmu.c)
+//   returns ENOENT and the device gets no IOMMU context. An empty map matches nothing.
 import { fourCellMap, isPciBridge, NAMES } from '../map.js';
 import type { Reader } from './reader.js';
 
@@ -28,11 +30,13 @@ export const freebsd: Reader = {
     if (m.property.length % 4 !== 0) {
       // OF_getprop_alloc_multi(): `len % elsz != 0` is -1, the property reads as absent
       m.entries = [];
-      if (kind === 'iommu') m.gap = { errno: 'ENOENT', log: `${node.path}: ${name} is not whole cells: read as absent, ENOENT` };
-      return m; // msi-map absent: msi-parent and DeviceID = RID, as a bypass
+      // read as absent: iommu-map ENOENT (no IOMMU); msi-map: msi-parent with DeviceID = RID
+      m.bypassLog = `${node.path}: ${name} is not whole cells: read as absent`;
+      return m;
     }
     if (leftover) m.tail = { errno: 'EFAULT', log: `${node.path}: ${name} has ${m.property.cellCount} cells: the last entry is read past the end of the property (undefined)`, cell: m.property.cellCount - leftover };
-    m.gap = { errno: 'ENOENT', log: `${node.path}: no ${name} entry for the RID: ENOENT` };
+    if (kind === 'msi') m.gap = { errno: 'ENOENT', log: `${node.path}: no msi-map entry for the RID: ENOENT, MSI allocation fails` };
+    else m.bypassLog = `${node.path}: no iommu-map entry for the RID: ENOENT, smmu_find() fails, no IOMMU`;
     return m;
   },
 };

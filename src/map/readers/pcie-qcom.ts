@@ -14,7 +14,9 @@
 // A slot written as 0 (BDF 0 at offset 0: the first row of nearly every map) looks free to the
 // rows after it, so a later row hashing there overwrites it. The controller then finds a BDF by
 // hashing it and following NEXT from that slot; its SID is the first row's smmu_sid plus the
-// 8-bit offset. Modelled here; a BDF the walk does not find is reported as not in the table.
+// 8-bit offset. Modelled here; a BDF the walk does not find is not in the table, which is
+// compared as a bypass (Linux's view of such a RID is "no IOMMU" too; what SID the controller then
+// sends is not in the driver).
 // The controllers that use it (ops_1_9_0): the compatibles in OPS_1_9_0 below.
 import type { Node } from '../../tree/model.js';
 import { isPciBridge, type MapEntry } from '../map.js';
@@ -118,7 +120,7 @@ export const pcieQcom: Reader = {
       maskProperty: undefined,
       entries,
       noMaskCheck: true,
-      gap: { errno: 'ENOENT', log: `${node.path}: the BDF is not in the controller's BDF-to-SID table` },
+      bypassLog: `${node.path}: the BDF is not in the controller's BDF-to-SID table`,
       notes: table.notes,
     };
   },
