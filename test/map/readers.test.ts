@@ -94,6 +94,14 @@ describe('a gap: bypass on Linux and U-Boot, an MSI error on FreeBSD, a failed d
     ]);
   });
 
+  it('a gap no described device sits in is info', () => {
+    const smmu = node('iommu@1', { phandle: [1], '#iommu-cells': [1] });
+    const pcie = node('pcie@0', { device_type: 'pci', 'bus-range': [0, 1], 'iommu-map': [0x0, 1, 0x0, 0x100] });
+    const found = check(tree([smmu, pcie]), { readers: [readerNamed('xen')!] }).filter((d) => d.rule === 'map-portability');
+    expect(found.map((d) => [d.severity, d.rids])).toEqual([['info', [[0x100, 0x1ff]]]]);
+    expect(found[0]!.message).toMatch(/; no described device there$/);
+  });
+
   it('default readers (classic and mainline) agree: no finding', () => {
     expect(portability('gap-bus2', [])).toEqual([]);
   });

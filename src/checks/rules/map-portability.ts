@@ -4,6 +4,7 @@ import { lookup, type LookupResult } from '../../map/lookup.js';
 import { mergeRanges } from '../../map/coverage.js';
 import type { Reader } from '../../map/readers/index.js';
 import { count, hex, ridList } from '../format.js';
+import { describedDevices } from '../context.js';
 
 function reading(reader: Reader, r: LookupResult): string {
   if (r.status === 'translated') return [reader.uses.target ? r.target!.path : 'SID', reader.uses.id ? `ID ${r.ids.map(hex).join(' ')}` : ''].filter(Boolean).join(' ');
@@ -59,12 +60,14 @@ export const mapPortability: Rule = {
         }
         if (readings.length < 2) continue;
         const starts = [...cuts].sort((x, y) => x - y);
-        const found = new Map<string, { rids: Array<[number, number]>; example: string }>();
+        const found = new Map<string, { rids: Array<[number, number]>; example: string; gapOnly: boolean }>();
         const note = (first: number, last: number) => {
           const c = classes(readings, first);
           if (c.groups.length < 2) return;
-          const f = found.get(c.key) ?? { rids: [], example: '' };
+          const f = found.get(c.key) ?? { rids: [], example: '', gapOnly: true };
           f.rids.push([first, last]);
+          // a gap Linux bypasses that another reader refuses: not a translation that differs
+          f.gapOnly &&= c.groups.every((g) => g.result.status !== 'translated' && (g.result.status === 'bypass' || !g.readers.some((r) => r.name.startsWith('linux-'))));
           if (!f.example) f.example = pair ? `RID ${ridList([[first, first]])}: ${c.groups.map((g) => `${g.readers[0]!.form}: ${reading(g.readers[0]!, g.result)}`).join('; ')}` : `RID ${ridList([[first, first]])}: ${c.groups.map((g) => `${g.readers.map((r) => r.name).join(', ')}: ${reading(g.readers[0]!, g.result)}`).join('; ')}`;
           found.set(c.key, f);
         };
@@ -77,7 +80,15 @@ export const mapPortability: Rule = {
           const rids = mergeRanges(f.rids);
           const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
           const who = pair ? 'on classic (5.3-7.1) and mainline (7.2+) kernels' : `by ${key.split('|').map((g) => g.replaceAll(',', ', ')).join(' / ')}`;
-          report({ node: b.node.path, property: NAMES[kind].map, message: `${count(total, 'RID')} translate differently ${who} (${ridList(rids, 3)}); e.g. ${f.example}`, rids, span: b.maps[kind]?.parsed.property.span ?? readings[0]!.parsed.property.span, disabled: !b.enabled });
+          // Untranslated everywhere, refused by some: as the gap rules, it matters where a device sits.
+          let severity: 'warning' | 'info' | undefined;
+          let where = '';
+          if (f.gapOnly && b.pci) {
+            const inside = describedDevices(b.node).filter((d) => d.endpoint && rids.some(([x, y]) => d.rid >= x && d.rid <= y));
+            severity = inside.length ? undefined : 'info';
+            where = inside.length ? `; described devices there: ${inside.map((d) => `${d.node.path} (${ridList([[d.rid, d.rid]])})`).join(', ')}` : '; no described device there';
+          }
+          report({ node: b.node.path, property: NAMES[kind].map, severity, message: `${count(total, 'RID')} translate differently ${who} (${ridList(rids, 3)}); e.g. ${f.example}${where}`, rids, span: b.maps[kind]?.parsed.property.span ?? readings[0]!.parsed.property.span, disabled: !b.enabled });
         }
       }
     }
