@@ -173,6 +173,9 @@ describe('the readers themselves', () => {
     const m = parseMap(tree([smmu, pcie]), pcie, 'iommu', 'mainline')!;
     expect(lookup(m, 0x5).ids).toEqual([0x5]);
     expect(lookup(m, 0x20)).toMatchObject({ status: 'error', errno: 'EFAULT' });
+    const found = check(tree([smmu, pcie]), { kernel: 'mainline' }).filter((d) => d.rule === 'map-mask-ignores-base');
+    // every RID whose low byte is 0x10 or more: 256 runs of 240
+    expect(found.map((d) => [d.entry, d.rids.length, d.rids[0], d.rids[255]])).toEqual([[1, 256, [0x10, 0xff], [0xff10, 0xffff]]]);
   });
 
   it('--reader names: lists, all, and unknown names', () => {
