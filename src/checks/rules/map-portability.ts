@@ -25,18 +25,24 @@ function same(a: Reader, x: LookupResult, b: Reader, y: LookupResult): boolean {
 }
 
 type Reading = { reader: Reader; parsed: ParsedMap };
+type Group = { members: Array<{ reader: Reader; result: LookupResult }> };
 
-/** The readers grouped by outcome for one RID, and the key of that grouping. */
-function classes(readings: Reading[], rid: number): { key: string; groups: Array<{ readers: Reader[]; result: LookupResult }> } {
-  const groups: Array<{ readers: Reader[]; result: LookupResult }> = [];
+/** The readers grouped by outcome for one RID, and the key of that grouping (`a,b|c`). */
+function classes(readings: Reading[], rid: number): { key: string; groups: Group[] } {
+  const groups: Group[] = [];
   for (const { reader, parsed } of readings) {
     const result = lookup(parsed, rid);
-    const g = groups.find((c) => c.readers.every((r) => same(r, lookup(readings.find((x) => x.reader === r)!.parsed, rid), reader, result)));
-    if (g) g.readers.push(reader);
-    else groups.push({ readers: [reader], result });
+    const g = groups.find((c) => c.members.every((m) => same(m.reader, m.result, reader, result)));
+    if (g) g.members.push({ reader, result });
+    else groups.push({ members: [{ reader, result }] });
   }
-  return { key: groups.map((g) => g.readers.map((r) => r.name).join(',')).join('|'), groups };
+  return { key: groups.map((g) => g.members.map((m) => m.reader.name).join(',')).join('|'), groups };
 }
+
+const isLinux = (r: Reader) => r.name.startsWith('linux-');
+
+/** Nothing translates, and every Linux reading is a bypass: a gap that some other reader refuses. */
+const gapRefused = (groups: Group[]) => groups.every((g) => g.members.every((m) => m.result.status !== 'translated' && (m.result.status === 'bypass' || !isLinux(m.reader))));
 
 /** The same property read by of_map_id() in Linux 5.3-7.1 (classic) and 7.2+ (cells-aware), and by the other readers selected. */
 export const mapPortability: Rule = {
@@ -61,14 +67,14 @@ export const mapPortability: Rule = {
         if (readings.length < 2) continue;
         const starts = [...cuts].sort((x, y) => x - y);
         const found = new Map<string, { rids: Array<[number, number]>; example: string; gapOnly: boolean }>();
+        // the classic/mainline pair keeps its kernel-form wording
+        const label = (g: Group) => (pair ? g.members[0]!.reader.form : g.members.map((m) => m.reader.name).join(', '));
         const note = (first: number, last: number) => {
           const c = classes(readings, first);
           if (c.groups.length < 2) return;
-          const f = found.get(c.key) ?? { rids: [], example: '', gapOnly: true };
+          const f = found.get(c.key) ?? { rids: [], example: `RID ${ridList([[first, first]])}: ${c.groups.map((g) => `${label(g)}: ${reading(g.members[0]!.reader, g.members[0]!.result)}`).join('; ')}`, gapOnly: true };
           f.rids.push([first, last]);
-          // a gap Linux bypasses that another reader refuses: not a translation that differs
-          f.gapOnly &&= c.groups.every((g) => g.result.status !== 'translated' && (g.result.status === 'bypass' || !g.readers.some((r) => r.name.startsWith('linux-'))));
-          if (!f.example) f.example = pair ? `RID ${ridList([[first, first]])}: ${c.groups.map((g) => `${g.readers[0]!.form}: ${reading(g.readers[0]!, g.result)}`).join('; ')}` : `RID ${ridList([[first, first]])}: ${c.groups.map((g) => `${g.readers.map((r) => r.name).join(', ')}: ${reading(g.readers[0]!, g.result)}`).join('; ')}`;
+          f.gapOnly &&= gapRefused(c.groups);
           found.set(c.key, f);
         };
         starts.forEach((first, i) => {
@@ -80,13 +86,14 @@ export const mapPortability: Rule = {
           const rids = mergeRanges(f.rids);
           const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
           const who = pair ? 'on classic (5.3-7.1) and mainline (7.2+) kernels' : `by ${key.split('|').map((g) => g.replaceAll(',', ', ')).join(' / ')}`;
-          // Untranslated everywhere, refused by some: as the gap rules, it matters where a device sits.
-          let severity: 'warning' | 'info' | undefined;
-          let where = '';
           // An msi-map gap on a bridge with no msi-parent of its own already fails MSI allocation
           // on Linux (pci_host_bridge_of_msi_domain() finds no default; msi-map-gap reports it):
           // a reader that refuses it outright does the same.
           if (f.gapOnly && kind === 'msi' && !b.node.prop('msi-parent')) continue;
+          // A gap Linux bypasses and another reader refuses: as for the gap rules, it matters
+          // where a described device sits (warning), else info.
+          let severity: 'warning' | 'info' | undefined;
+          let where = '';
           if (f.gapOnly && b.pci) {
             const inside = describedDevices(b.node).filter((d) => d.endpoint && rids.some(([x, y]) => d.rid >= x && d.rid <= y));
             severity = inside.length ? undefined : 'info';
