@@ -1,6 +1,7 @@
 // pci-imx6: the i.MX95 LUT, imx_pcie_enable_device() and imx_pcie_add_lut() in
-// drivers/pci/controller/dwc/pci-imx6.c (torvalds/linux, Linux 6.14; factored into
-// imx_pcie_add_lut_by_rid() by 9d0ca8df2451, same logic). Per enabled PCI device (RID):
+// drivers/pci/controller/dwc/pci-imx6.c (torvalds/linux, the version of commit bc92494deb1c,
+// January 2025; later factored into imx_pcie_add_lut_by_rid() by 9d0ca8df2451, whose diff in the
+// 2026 cells series shows the same checks). Per enabled PCI device (RID):
 // - iommu-map and msi-map are looked up by of_map_id() (the classic reader); a bypass on
 //   iommu-map counts as "no IOMMU", a bypass on msi-map fails the device (-EINVAL: "RID out of
 //   range", the 6-bit StreamID cannot hold a 1:1 RID);

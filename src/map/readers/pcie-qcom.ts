@@ -1,6 +1,6 @@
 // pcie-qcom: qcom_pcie_config_sid_1_9_0() in drivers/pci/controller/dwc/pcie-qcom.c
-// (torvalds/linux; the 2026 file whose match table starts with "qcom,hawi-pcie"; the same body
-// as Linux 6.12's and as U-Boot's drivers/pci/pcie_dw_qcom.c, which seeds its CRC with 7).
+// (torvalds/linux as stored: the match table has "qcom,hawi-pcie" and cfg_1_34_0; U-Boot's
+// drivers/pci/pcie_dw_qcom.c at 6073c36b2c8d has the same body, but seeds its CRC with 7).
 // The driver programs the controller's BDF-to-SID table from iommu-map by hand:
 // - fixed 4-cell rows `{bdf, phandle, smmu_sid, smmu_sid_len}`, nr_map = size / 16, whatever the
 //   targets' #iommu-cells: 5-cell rows slip one cell per row; iommu-map-mask and the length cell
