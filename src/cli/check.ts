@@ -58,7 +58,7 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   let jobs = positiveInt(opts.jobs, '--jobs', availableParallelism());
   const maxWarnings = opts.maxWarnings === undefined ? undefined : positiveInt(opts.maxWarnings, '--max-warnings', 0);
   const readers = selectedReaders(opts.reader, opts.kernel, config.kernel);
-  const kernel = linuxForm(readers);
+  const kernel = linuxForm(readers, config.kernel);
   const files = expandInputs(args, { isLiveTree: opts.live ? () => true : isLiveTree });
   // A DTB takes about a millisecond to check: worker threads (start-up, a second JIT warm-up)
   // cost more than they save, so DTB-only runs stay on one thread unless --jobs says otherwise.

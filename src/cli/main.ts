@@ -27,7 +27,7 @@ async function runQueryCommand(file: string, rids: string[], opts: { format: str
   const specs = rids.map(parseIdSpec);
   const tree = await loadTree(file, { includeDirs: [...opts.include, ...config.include], defines: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live });
   const readers = selectedReaders(opts.reader, opts.kernel, config.kernel);
-  const rows = runQuery(tree, specs, { node: opts.node, map: opts.map, kernel: linuxForm(readers), readers });
+  const rows = runQuery(tree, specs, { node: opts.node, map: opts.map, kernel: linuxForm(readers, config.kernel), readers });
   process.stdout.write(opts.format === 'json' ? queryJson(tree, rows) : queryPretty(tree, rows));
   return queryFails(rows) ? 1 : 0;
 }
@@ -94,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
         const config = loadConfig(opts.config);
         const tree = await loadTree(file, { includeDirs: [...opts.include, ...config.include], defines: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live });
         const readers = selectedReaders(opts.reader, opts.kernel, config.kernel);
-        code = runTable(tree, { node: opts.node, map: opts.map, format: opts.format, kernel: linuxForm(readers), readers });
+        code = runTable(tree, { node: opts.node, map: opts.map, format: opts.format, kernel: linuxForm(readers, config.kernel), readers });
         return;
       }
       if (!rids.length) throw new InputError('query: give one or more RIDs, or --all');

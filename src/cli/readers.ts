@@ -22,7 +22,7 @@ export function selectedReaders(reader: string | undefined, kernel: KernelForm |
   return list.length ? list : [kernelReader(configKernel ?? 'classic')];
 }
 
-/** The Linux form the Linux rules follow: the first linux-* reader selected, else classic. */
-export function linuxForm(readers: readonly Reader[]): KernelForm {
-  return readers.find((r) => r.name.startsWith('linux-'))?.form ?? 'classic';
+/** The Linux form the Linux rules follow: the first linux-* reader selected, else the config file's kernel, else classic. */
+export function linuxForm(readers: readonly Reader[], configKernel?: KernelForm): KernelForm {
+  return readers.find((r) => r.name.startsWith('linux-'))?.form ?? configKernel ?? 'classic';
 }
