@@ -9,6 +9,7 @@ import { parseMap, type ParsedMap } from '../../src/map/map.js';
 import { READERS, readerNamed, parseReaders, type ReaderName } from '../../src/map/readers/index.js';
 import { crc8, programTable, tableLookup } from '../../src/map/readers/pcie-qcom.js';
 import { node, tree } from '../helpers.js';
+import { Property } from '../../src/tree/model.js';
 
 const load = (name: string) => readDtb(readFileSync(`fixtures/readers/${name}.dtb`), `${name}.dtb`);
 
@@ -176,6 +177,34 @@ describe('the readers themselves', () => {
     const found = check(tree([smmu, pcie]), { kernel: 'mainline' }).filter((d) => d.rule === 'map-mask-ignores-base');
     // every RID whose low byte is 0x10 or more: 256 runs of 240
     expect(found.map((d) => [d.entry, d.rids.length, d.rids[0], d.rids[255]])).toEqual([[1, 256, [0x10, 0xff], [0xff10, 0xffff]]]);
+  });
+
+  it('u-boot: target only, no length check, an empty map is no IOMMU', () => {
+    const smmu = node('iommu@1', { phandle: [1], '#iommu-cells': [1] });
+    const ragged = node('pcie@0', { device_type: 'pci', 'iommu-map': [0x0, 1, 0x40, 0x10, 0x100, 1] });
+    const empty = node('pcie@1', { device_type: 'pci', 'iommu-map': [] });
+    const t = tree([smmu, ragged, empty]);
+    const u = readerNamed('u-boot')!;
+    expect(lookup(u.parse(t, ragged, 'iommu'), 0x5)).toMatchObject({ status: 'translated', target: smmu });
+    expect(lookup(u.parse(t, ragged, 'iommu'), 0x100)).toMatchObject({ status: 'error', errno: 'EFAULT' }); // the 2-cell tail is read past the end
+    expect(lookup(u.parse(t, empty, 'iommu'), 0x5).status).toBe('bypass');
+    expect(lookup(readerNamed('linux-classic')!.parse(t, empty, 'iommu'), 0x5).errno).toBe('EINVAL');
+    // the same target with another out-base is the same outcome to U-Boot
+    const other = node('pcie@2', { device_type: 'pci', 'iommu-map': [0x0, 1, 0x0, 0x10] });
+    const t2 = tree([node('iommu@1', { phandle: [1], '#iommu-cells': [1] }), other]);
+    expect(check(t2, { readers: [u] }).filter((d) => d.rule === 'map-portability')).toEqual([]);
+  });
+
+  it('freebsd: a property that is not whole cells reads as absent; no mask check; 16-bit RIDs', () => {
+    const its = node('its@1', { phandle: [1], 'msi-controller': true });
+    const pcie = node('pcie@0', { device_type: 'pci', 'msi-map': [0x100, 1, 0x0, 0x100], 'msi-map-mask': [0xff] });
+    const t = tree([its, pcie]);
+    const f = readerNamed('freebsd')!.parse(t, pcie, 'msi')!;
+    expect(lookup(readerNamed('linux-classic')!.parse(t, pcie, 'msi'), 0x5).errno).toBe('EFAULT'); // 0x100 & ~0xff
+    expect(lookup(f, 0x5).errno).toBe('ENOENT'); // masked 0x5 < 0x100: no match, no -EFAULT
+    expect(lookup(f, 0x10105).masked).toBe(0x5); // a uint16_t RID
+    pcie.props.push(new Property('iommu-map', new Uint8Array(6))); // 6 bytes: OF_getprop_alloc_multi() says -1
+    expect(lookup(readerNamed('freebsd')!.parse(t, pcie, 'iommu'), 0x5)).toMatchObject({ status: 'bypass', log: '/pcie@0: iommu-map is not whole cells: read as absent' });
   });
 
   it('--reader names: lists, all, and unknown names', () => {
