@@ -1,10 +1,11 @@
 // What every rule reads: the tree, the kernel form, and each node with a map, parsed and with
 // its coverage of the RID space computed once.
 import type { Node, Span, Tree } from '../tree/model.js';
-import { busRange, isPciBridge, MAP_KINDS, mapNodes, parseMap, type KernelForm, type MapEntry, type MapKind, type ParsedMap } from '../map/map.js';
+import { busRange, isPciBridge, MAP_KINDS, mapNodes, type KernelForm, type MapEntry, type MapKind, type ParsedMap } from '../map/map.js';
 import { coverage, mergeRanges, type Coverage } from '../map/coverage.js';
 import { enumerate } from '../map/topology.js';
 import { bdf } from './format.js';
+import { kernelReader, type Reader } from '../map/readers/index.js';
 
 export interface Bridge {
   node: Node;
@@ -19,27 +20,41 @@ export interface Bridge {
 export interface Context {
   tree: Tree;
   form: KernelForm;
+  /** The readers map-portability compares: linux-classic and linux-mainline, and those selected. */
+  readers: Reader[];
+  /** The reader `bridges[].maps` were read with. */
+  primary: Reader;
   bridges: Bridge[];
-  /** Parse and cover a map under a given form (used by map-portability). */
-  analyse(bridge: Bridge, kind: MapKind, form: KernelForm): { parsed: ParsedMap; coverage: Coverage } | undefined;
+  /** Parse and cover a map as a given reader reads it (used by map-portability). */
+  analyse(bridge: Bridge, kind: MapKind, reader: Reader): { parsed: ParsedMap; coverage: Coverage } | undefined;
 }
 
-export function buildContext(tree: Tree, form: KernelForm): Context {
-  const analyse = (bridge: Omit<Bridge, 'maps'>, kind: MapKind, f: KernelForm) => {
-    const parsed = parseMap(tree, bridge.node, kind, f);
+export interface ContextOptions {
+  /** Readers map-portability compares besides linux-classic and linux-mainline (`--reader`). */
+  readers?: readonly Reader[];
+  /** The reader whose reading fills `bridges[].maps` (default: the kernel form's; `map --reader`). */
+  primary?: Reader;
+}
+
+export function buildContext(tree: Tree, form: KernelForm, opts: ContextOptions = {}): Context {
+  const analyse = (bridge: Omit<Bridge, 'maps'>, kind: MapKind, reader: Reader) => {
+    const parsed = reader.parse(tree, bridge.node, kind);
     return parsed && { parsed, coverage: coverage(parsed, bridge.domain[0], bridge.domain[1]) };
   };
+  const primary = opts.primary ?? kernelReader(form);
+  const readers: Reader[] = [kernelReader('classic'), kernelReader('mainline')];
+  for (const r of opts.readers ?? []) if (!readers.includes(r)) readers.push(r);
   const bridges = mapNodes(tree).map((node) => {
     const pci = isPciBridge(node);
     const range = busRange(node);
     const b: Bridge = { node, pci, enabled: node.enabled, busRange: range, domain: pci ? [range[0] << 8, (range[1] << 8) | 0xff] : [0, 0xffff], maps: {} };
     for (const kind of MAP_KINDS) {
-      const a = analyse(b, kind, form);
+      const a = analyse(b, kind, primary);
       if (a) b.maps[kind] = a;
     }
     return b;
   });
-  return { tree, form, bridges, analyse };
+  return { tree, form, readers, primary, bridges, analyse };
 }
 
 /** Raw RIDs of the segments that satisfy `pred`, merged. */

@@ -1,6 +1,7 @@
 // The rule set and the runner. The runner knows no rule; each rule reports findings.
 import type { Tree } from '../tree/model.js';
 import type { KernelForm } from '../map/map.js';
+import type { Reader } from '../map/readers/index.js';
 import { buildContext, type Context } from './context.js';
 import { applySuppressions } from './suppress.js';
 import type { Diagnostic, Finding, Rule, Severity } from './types.js';
@@ -41,6 +42,8 @@ export const RULES: readonly Rule[] = [
 
 export interface CheckOptions {
   kernel?: KernelForm;
+  /** Readers map-portability compares besides linux-classic and linux-mainline (`--reader`). */
+  readers?: readonly Reader[];
   /** Severity per rule id, replacing the rule's own choice; 'off' drops the rule. */
   rules?: Record<string, Severity | 'off'>;
   /** Report `dtmap-disable-next-line` comments that suppress nothing (rule `unused-disable`). */
@@ -50,7 +53,7 @@ export interface CheckOptions {
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 export function check(tree: Tree, opts: CheckOptions = {}): Diagnostic[] {
-  return checkContext(buildContext(tree, opts.kernel ?? 'classic'), opts);
+  return checkContext(buildContext(tree, opts.kernel ?? 'classic', { readers: opts.readers }), opts);
 }
 
 /** check() on a context already built (its kernel form wins over `opts.kernel`). */

@@ -2,6 +2,7 @@
 import { buildContext, checkContext, type Context, type Diagnostic } from '../checks/index.js';
 import type { Tree } from '../tree/model.js';
 import type { KernelForm } from '../map/map.js';
+import { readerNamed, type ReaderName } from '../map/readers/index.js';
 import { summarizeMaps, type FileReport } from '../report/model.js';
 import { relPath } from '../report/paths.js';
 import type { RuleSetting } from './config.js';
@@ -9,6 +10,8 @@ import { InputError, loadTree, type PreprocessResult } from './input.js';
 
 export interface FileCheckOptions {
   kernel: KernelForm;
+  /** Readers map-portability compares (names: the options cross to worker threads). */
+  readers?: ReaderName[];
   rules: Record<string, RuleSetting>;
   include: string[];
   define: Record<string, string>;
@@ -19,8 +22,8 @@ export interface FileCheckOptions {
 }
 
 /** The checks `dtmap check` runs on a tree read from a file (the language server runs the same). */
-export function checkTree(tree: Tree, opts: Pick<FileCheckOptions, 'kernel' | 'rules' | 'reportUnusedDisable'>): { ctx: Context; diagnostics: Diagnostic[] } {
-  const ctx = buildContext(tree, opts.kernel); // maps parsed and covered once, for checks and summary
+export function checkTree(tree: Tree, opts: Pick<FileCheckOptions, 'kernel' | 'readers' | 'rules' | 'reportUnusedDisable'>): { ctx: Context; diagnostics: Diagnostic[] } {
+  const ctx = buildContext(tree, opts.kernel, { readers: opts.readers?.map((n) => readerNamed(n)!) }); // maps parsed and covered once, for checks and summary
   return { ctx, diagnostics: checkContext(ctx, { rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable }) };
 }
 

@@ -18,10 +18,12 @@ import { isLiveTree } from '../live/read.js';
 import { errorLine } from './input.js';
 import { checkOutputs, writeAtomic, type Output } from './output.js';
 import { checkAll, progressBar } from './pool.js';
+import { linuxForm, selectedReaders } from './readers.js';
 
 export interface CheckCommandOptions {
   format: 'pretty' | 'json' | 'sarif' | 'github' | 'gcc';
   kernel?: KernelForm;
+  reader?: string;
   include: string[];
   define: string[];
   rule: string[];
@@ -51,7 +53,8 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   }
   let jobs = opts.jobs ?? availableParallelism();
   const maxWarnings = opts.maxWarnings;
-  const kernel = opts.kernel ?? config.kernel ?? 'classic';
+  const readers = selectedReaders(opts.reader, opts.kernel, config.kernel);
+  const kernel = linuxForm(readers, config.kernel);
   const files = expandInputs(args, { isLiveTree: opts.live ? () => true : isLiveTree });
   // A DTB takes about a millisecond to check: worker threads (start-up, a second JIT warm-up)
   // cost more than they save, so DTB-only runs stay on one thread unless --jobs says otherwise.
@@ -62,7 +65,7 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   if (opts.output) outputs.push({ option: '-o', file: opts.output });
   const given = [...files, ...(opts.overlay ?? []), ...(config.source ? [config.source] : []), ...(opts.baseline ? [opts.baseline] : [])];
   checkOutputs(outputs, given);
-  const fileOpts = { kernel, rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live, reportUnusedDisable: opts.reportUnusedDisable, verbose: opts.verbose };
+  const fileOpts = { kernel, readers: readers.map((r) => r.name), rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live, reportUnusedDisable: opts.reportUnusedDisable, verbose: opts.verbose };
   let reports = await checkAll(files, jobs, fileOpts, progressBar(files.length));
   checkOutputs(outputs, [...given, ...reports.flatMap((r) => r.files ?? [])]);
 

@@ -12,6 +12,7 @@ import { register as registerMap } from './commands/map.js';
 import { register as registerDiff } from './commands/diff.js';
 import { register as registerCompile } from './commands/compile.js';
 import { integerArg } from './options.js';
+import { linuxForm, readerOption, selectedReaders } from './readers.js';
 
 declare const __DTMAP_VERSION__: string | undefined;
 /** package.json's version: scripts/build.mjs writes it into the bundle; from src (tests) it is read. */
@@ -29,11 +30,12 @@ function setColour(argv: string[]): void {
 const kernelOption = () => new Option('--kernel <form>', 'kernel form: classic (Linux 5.3-7.1, the default) or mainline (7.2+)').choices(['classic', 'mainline']);
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-async function runQueryCommand(file: string, rids: string[], opts: { format: string; kernel?: KernelForm; node?: string; map: 'iommu' | 'msi' | 'both'; include: string[]; define: string[]; config?: string; overlay: string[]; live?: boolean }): Promise<number> {
+async function runQueryCommand(file: string, rids: string[], opts: { format: string; kernel?: KernelForm; reader?: string; node?: string; map: 'iommu' | 'msi' | 'both'; include: string[]; define: string[]; config?: string; overlay: string[]; live?: boolean }): Promise<number> {
   const config = loadConfig(opts.config);
   const specs = rids.map(parseIdSpec);
   const tree = await loadTree(file, { includeDirs: [...opts.include, ...config.include], defines: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live });
-  const rows = runQuery(tree, specs, { node: opts.node, map: opts.map, kernel: opts.kernel ?? config.kernel ?? 'classic' });
+  const readers = selectedReaders(opts.reader, opts.kernel, config.kernel);
+  const rows = runQuery(tree, specs, { node: opts.node, map: opts.map, kernel: linuxForm(readers, config.kernel), readers });
   process.stdout.write(opts.format === 'json' ? queryJson(tree, rows) : queryPretty(tree, rows));
   return queryFails(rows) ? 1 : 0;
 }
@@ -55,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<file...>', 'DTB or DTS files, directories (searched for *.dts, *.dtb) or quoted globs')
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github', 'gcc']).default('pretty'))
     .addOption(kernelOption())
+    .addOption(readerOption())
     .option('-o, --output <file>', 'write the report to a file (atomically)')
     .option('--rule <rule=severity>', 'set a rule to off|info|warning|error (repeatable)', collect, [])
     .option('--config <file>', 'configuration file (default: .dtmaprc.json or package.json "dtmap", found upwards)')
@@ -84,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--all', 'the whole translation table as compact ranges')
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .addOption(kernelOption())
+    .addOption(readerOption())
     .option('--node <path|label>', 'host bridge node (needed when several carry maps)')
     .addOption(new Option('--map <which>', 'which map').choices(['iommu', 'msi', 'both']).default('both'))
     .option('--config <file>', 'configuration file')
@@ -97,7 +101,8 @@ export async function main(argv: string[]): Promise<number> {
         const { runTable } = await import('./commands/table.js');
         const config = loadConfig(opts.config);
         const tree = await loadTree(file, { includeDirs: [...opts.include, ...config.include], defines: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live });
-        code = runTable(tree, { node: opts.node, map: opts.map, format: opts.format, kernel: opts.kernel ?? config.kernel ?? 'classic' });
+        const readers = selectedReaders(opts.reader, opts.kernel, config.kernel);
+        code = runTable(tree, { node: opts.node, map: opts.map, format: opts.format, kernel: linuxForm(readers, config.kernel), readers });
         return;
       }
       if (!rids.length) throw new InputError('query: give one or more RIDs, or --all');

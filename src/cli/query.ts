@@ -4,6 +4,7 @@ import type { Node, Tree } from '../tree/model.js';
 import { isPciBridge, mapNodes, type KernelForm, type MapKind } from '../map/map.js';
 import { describedDevices, type Described } from '../checks/context.js';
 import { translator, sameOutcome } from '../map/translate.js';
+import { kernelReader, type Reader } from '../map/readers/index.js';
 import type { LookupResult } from '../map/lookup.js';
 import { bdf, hex } from '../checks/format.js';
 import { InputError } from './input.js';
@@ -13,6 +14,8 @@ export interface QueryOptions {
   node?: string;
   map: 'iommu' | 'msi' | 'both';
   kernel: KernelForm;
+  /** Readers to query (default: the kernel form's); one row per node, RID and reader. */
+  readers?: readonly Reader[];
 }
 
 export function selectNodes(tree: Tree, ref: string | undefined, domain: number | undefined): Node[] {
@@ -35,6 +38,7 @@ export function selectNodes(tree: Tree, ref: string | undefined, domain: number 
 export interface QueryRow {
   node: Node;
   rid: number;
+  reader: Reader;
   results: Partial<Record<MapKind, LookupResult>>;
   /** The described PCI device Linux puts at this RID (src/map/topology.ts), if any. */
   device: Described | undefined;
@@ -45,12 +49,14 @@ export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRo
   const rows: QueryRow[] = [];
   for (const spec of ids)
     for (const node of selectNodes(tree, opts.node, spec.domain)) {
-      const lookups = kinds.map((k) => [k, translator(tree, node, k, opts.kernel)] as const);
       const devices = new Map(isPciBridge(node) ? describedDevices(node).map((d) => [d.rid, d] as const) : []);
-      for (let rid = spec.first; rid <= spec.last; rid++) {
-        const results: QueryRow['results'] = {};
-        for (const [k, look] of lookups) results[k] = look(rid);
-        rows.push({ node, rid, results, device: devices.get(rid) });
+      for (const reader of opts.readers ?? [kernelReader(opts.kernel)]) {
+        const lookups = kinds.map((k) => [k, translator(tree, node, k, reader)] as const);
+        for (let rid = spec.first; rid <= spec.last; rid++) {
+          const results: QueryRow['results'] = {};
+          for (const [k, look] of lookups) results[k] = look(rid);
+          rows.push({ node, rid, reader, results, device: devices.get(rid) });
+        }
       }
     }
   return rows;
@@ -62,8 +68,9 @@ export function queryFails(rows: QueryRow[]): boolean {
 }
 
 export function queryJson(tree: Tree, rows: QueryRow[]): string {
+  const several = new Set(rows.map((r) => r.reader)).size > 1; // `reader` only then: one keeps the documented shape
   const json = rows.map((r) => {
-    const o: Record<string, unknown> = { node: r.node.path, rid: r.rid, device: r.device ? { node: r.device.node.path, regRid: r.device.written } : null };
+    const o: Record<string, unknown> = { node: r.node.path, rid: r.rid, ...(several ? { reader: r.reader.name } : {}), device: r.device ? { node: r.device.node.path, regRid: r.device.written } : null };
     for (const [k, v] of Object.entries(r.results))
       o[k] = { status: v.status, mask: v.mask, masked: v.masked, target: v.target?.path ?? null, targetLabel: v.target ? (tree.labelOf(v.target) ?? null) : null, id: v.id ?? null, ids: v.ids, entry: v.entry?.index ?? null, errno: v.errno, log: v.log };
     return o;
@@ -78,12 +85,14 @@ export function deviceText(d: Described): string {
 
 const ridText = (rid: number) => (rid <= 0xffff ? `${bdf(rid)} (${hex(rid)})` : hex(rid));
 
-function describe(tree: Tree, kind: MapKind, first: LookupResult, last: LookupResult): string {
+function describe(tree: Tree, row: QueryRow, kind: MapKind, first: LookupResult, last: LookupResult): string {
+  const says = row.reader.name.startsWith('linux-') ? 'kernel: ' : `${row.reader.name}: `;
   const ids = (r: LookupResult) => r.ids.map(hex).join(' ');
   const idText = first === last ? ids(first) : `${ids(first)}-${ids(last)}`;
   const name = kind === 'iommu' ? 'StreamID' : 'DeviceID';
   switch (first.status) {
     case 'no-map':
+      if (row.node.prop(`${kind}-map`)) return chalk.dim(`not read by ${row.reader.name} (${row.reader.title})`);
       return chalk.dim(`no ${kind}-map: ID passes unchanged (${kind === 'iommu' ? 'no IOMMU from this map' : 'default MSI domain'})`);
     case 'translated': {
       const label = tree.labelOf(first.target!);
@@ -92,25 +101,27 @@ function describe(tree: Tree, kind: MapKind, first: LookupResult, last: LookupRe
     }
     case 'bypass': {
       const effect = kind === 'iommu' ? 'no IOMMU: untranslated DMA' : 'no MSI domain from the map';
-      return `${chalk.yellow('bypass')} (${effect}) ${chalk.dim(`masked ${hex(first.masked)}`)}\n${' '.repeat(15)}${chalk.dim('kernel: ' + first.log)}`;
+      return `${chalk.yellow('bypass')} (${effect}) ${chalk.dim(`masked ${hex(first.masked)}`)}\n${' '.repeat(15)}${chalk.dim(says + first.log)}`;
     }
     case 'error':
-      return `${chalk.red('error -' + first.errno)}${first.entry ? chalk.dim(` [entry ${first.entry.index}]`) : ''}${first.log ? `\n${' '.repeat(15)}${chalk.dim('kernel: ' + first.log)}` : ''}`;
+      return `${chalk.red('error -' + first.errno)}${first.entry ? chalk.dim(` [entry ${first.entry.index}]`) : ''}${first.log ? `\n${' '.repeat(15)}${chalk.dim(says + first.log)}` : ''}`;
   }
 }
 
 export function queryPretty(tree: Tree, rows: QueryRow[]): string {
   const lines: string[] = [];
+  const several = new Set(rows.map((r) => r.reader)).size > 1;
   let i = 0;
   while (i < rows.length) {
     // merge consecutive RIDs of one node with the same outcome in every map
     let j = i;
-    while (j + 1 < rows.length && rows[j + 1]!.node === rows[i]!.node && rows[j + 1]!.rid === rows[j]!.rid + 1 && Object.keys(rows[i]!.results).every((k) => sameOutcome(rows[i]!.results[k as MapKind]!, rows[j + 1]!.results[k as MapKind]!))) j++;
+    while (j + 1 < rows.length && rows[j + 1]!.node === rows[i]!.node && rows[j + 1]!.reader === rows[i]!.reader && rows[j + 1]!.rid === rows[j]!.rid + 1 && Object.keys(rows[i]!.results).every((k) => sameOutcome(rows[i]!.results[k as MapKind]!, rows[j + 1]!.results[k as MapKind]!))) j++;
     const a = rows[i]!;
     const b = rows[j]!;
-    lines.push(`${chalk.bold(a.node.path)}  RID ${a === b ? ridText(a.rid) : `${ridText(a.rid)} - ${ridText(b.rid)}`}`);
+    const who = several ? chalk.dim(`  (${a.reader.name})`) : '';
+    lines.push(`${chalk.bold(a.node.path)}  RID ${a === b ? ridText(a.rid) : `${ridText(a.rid)} - ${ridText(b.rid)}`}${who}`);
     for (const r of rows.slice(i, j + 1)) if (r.device) lines.push(`  ${'device'.padEnd(11)}  ${deviceText(r.device)}`);
-    for (const k of Object.keys(a.results) as MapKind[]) lines.push(`  ${(k + '-map').padEnd(11)}  ${describe(tree, k, a.results[k]!, b.results[k]!)}`);
+    for (const k of Object.keys(a.results) as MapKind[]) lines.push(`  ${(k + '-map').padEnd(11)}  ${describe(tree, a, k, a.results[k]!, b.results[k]!)}`);
     i = j + 1;
   }
   return lines.join('\n') + '\n';

@@ -3,7 +3,7 @@
 // interval operations per entry, never a loop over IDs.
 import type { Node } from '../tree/model.js';
 import type { Errno, MapEntry, ParsedMap, WalkError } from './map.js';
-import { ENODEV, matchRange, maskIgnoresBase, multiCellRange } from './lookup.js';
+import { entryError, matchRange, maskIgnoresBase } from './lookup.js';
 import type { LookupStatus } from './lookup.js';
 
 /** A run of raw IDs `[first, last]` with one outcome. */
@@ -50,13 +50,14 @@ function walk(m: ParsedMap, lo: number, hi: number, emit: (lo: number, hi: numbe
         continue;
       }
       if (a < s) next.push([a, s - 1]);
-      const err = !e.target ? ENODEV : multiCellRange(m, e);
+      const err = entryError(m, e);
       emit(s, t, err ? { kind: 'error', error: err, entry: e } : { kind: 'match', entry: e });
       if (t < b) next.push([t + 1, b]);
     }
     pending = next;
   }
-  for (const [a, b] of pending) emit(a, b, m.tail ? { kind: 'error', error: m.tail } : { kind: 'bypass' });
+  const rest = m.tail ?? m.gap;
+  for (const [a, b] of pending) emit(a, b, rest ? { kind: 'error', error: rest } : { kind: 'bypass' });
 }
 
 /**
@@ -100,7 +101,8 @@ export function coverage(m: ParsedMap, lo: number, hi: number): Coverage {
     else list.push([a, b]);
     takes.set(index, list);
   };
-  maskBlocks(lo, hi, m.mask, (raw, size, masked, folded) => {
+  const mask = (m.mask & (m.inputMask ?? 0xffffffff)) >>> 0;
+  maskBlocks(lo, hi, mask, (raw, size, masked, folded) => {
     const mLo = masked;
     const mHi = folded ? masked : masked + size - 1;
     // The walk emits sub-intervals in entry order; the segments must come in ID order.
@@ -162,4 +164,22 @@ export function mergeRanges(ranges: Array<[number, number]>): Array<[number, num
     else out.push([a, b]);
   }
   return out;
+}
+
+/**
+ * A walk over raw IDs [lo, hi] in increasing order: each call gives the ID's segment and its
+ * output ID, at the cost of a few additions (for readers that decide ID by ID, like pci-imx6).
+ */
+export function sweep(m: ParsedMap, lo: number, hi: number): (id: number) => { segment: Segment; out: number | undefined } {
+  const segments = coverage(m, lo, hi).segments;
+  const mask = (m.mask & (m.inputMask ?? 0xffffffff)) >>> 0;
+  let k = 0;
+  return (id) => {
+    while (segments[k]!.last < id) k++;
+    const segment = segments[k]!;
+    const e = segment.entry;
+    if (segment.status === 'bypass') return { segment, out: id };
+    if (segment.status !== 'translated' || !e || !e.out.length) return { segment, out: undefined };
+    return { segment, out: (e.out[0]! + (((id & mask) >>> 0) - e.ridBase)) >>> 0 };
+  };
 }

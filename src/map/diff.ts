@@ -5,7 +5,8 @@
 // number of RIDs.
 import type { Node, Tree } from '../tree/model.js';
 import { coverage, type Segment } from './coverage.js';
-import { busRange, isPciBridge, MAP_KINDS, mapNodes, parseMap, type Errno, type KernelForm, type MapKind } from './map.js';
+import { busRange, isPciBridge, MAP_KINDS, mapNodes, type Errno, type KernelForm, type MapKind } from './map.js';
+import { kernelReader, type Reader, type ReaderName } from './readers/index.js';
 
 /** What one RID gets on one side. `outside`: not a RID of that tree's bus-range. */
 export type DiffStatus = 'translated' | 'bypass' | 'error' | 'no-map' | 'outside';
@@ -44,6 +45,8 @@ export interface NodeDiff {
 
 export interface TreeDiff {
   form: KernelForm;
+  /** The reader both trees were read with. */
+  reader: ReaderName;
   /** Nodes with a map in one tree whose path is absent from the other. */
   onlyOld: string[];
   onlyNew: string[];
@@ -93,12 +96,12 @@ function fromSegment(s: Segment, mask: number): Piece {
 }
 
 /** One side's pieces over [lo, hi] (the union domain): outside its own domain, `outside`. */
-function pieces(tree: Tree, node: Node, kind: MapKind, form: KernelForm, lo: number, hi: number): Piece[] {
+function pieces(tree: Tree, node: Node, kind: MapKind, reader: Reader, lo: number, hi: number): Piece[] {
   const [dlo, dhi] = mapDomain(node);
   const out: Piece[] = [];
   const outside = (first: number, last: number): Piece => ({ first, last, status: 'outside', target: null, errno: null, id: null });
   if (lo < dlo) out.push(outside(lo, dlo - 1));
-  const m = parseMap(tree, node, kind, form);
+  const m = reader.parse(tree, node, kind);
   if (!m) out.push({ first: dlo, last: dhi, status: 'no-map', target: null, errno: null, id: IDENTITY });
   else for (const s of coverage(m, dlo, dhi).segments) out.push(fromSegment(s, m.mask));
   if (dhi < hi) out.push(outside(dhi + 1, hi));
@@ -194,8 +197,8 @@ function outcome(p: Piece, first: number, last: number): Outcome {
   return { status: p.status, target: p.target, idFirst: p.id ? idAt(p.id, first) : null, idLast: p.id ? idAt(p.id, last) : null, errno: p.errno };
 }
 
-/** Compares the maps of every node present in both trees (by path) under one kernel form. */
-export function diffTrees(oldTree: Tree, newTree: Tree, form: KernelForm): TreeDiff {
+/** Compares the maps of every node present in both trees (by path) under one kernel form (or reader). */
+export function diffTrees(oldTree: Tree, newTree: Tree, form: KernelForm, reader: Reader = kernelReader(form)): TreeDiff {
   const oldPaths = mapNodes(oldTree).map((n) => n.path);
   const newPaths = mapNodes(newTree).map((n) => n.path);
   const paths = [...oldPaths, ...newPaths.filter((p) => !oldPaths.includes(p))];
@@ -215,11 +218,11 @@ export function diffTrees(oldTree: Tree, newTree: Tree, form: KernelForm): TreeD
     const hi = Math.max(da[1], db[1]);
     const changes: RangeChange[] = [];
     for (const map of MAP_KINDS) {
-      const raw = diffPieces(pieces(oldTree, a, map, form, lo, hi), pieces(newTree, b, map, form, lo, hi));
+      const raw = diffPieces(pieces(oldTree, a, map, reader, lo, hi), pieces(newTree, b, map, reader, lo, hi));
       for (const c of raw) changes.push({ map, first: c.first, last: c.last, change: c.change, old: outcome(c.old, c.first, c.last), new: outcome(c.new, c.first, c.last) });
     }
     nodes.push({ node: path, pci: isPciBridge(a) || isPciBridge(b), domain: [lo, hi], busRange: { old: busRange(a), new: busRange(b) }, changes });
   }
   const changed = onlyOld.length > 0 || onlyNew.length > 0 || nodes.some((n) => n.changes.length > 0);
-  return { form, onlyOld, onlyNew, nodes, changed };
+  return { form, reader: reader.name, onlyOld, onlyNew, nodes, changed };
 }

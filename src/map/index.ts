@@ -3,3 +3,4 @@ export * from './lookup.js';
 export * from './coverage.js';
 export * from './translate.js';
 export * from './topology.js';
+export * from './readers/index.js';

@@ -34,9 +34,9 @@ export function matchRange(e: MapEntry, form: 'classic' | 'mainline'): [number, 
   return [e.ridBase, Math.min(end - 1, 0xffffffff)];
 }
 
-/** The -EFAULT check of_map_id() makes on every entry it reaches. */
-export function maskIgnoresBase(m: ParsedMap, e: MapEntry): WalkError | null {
-  if ((e.ridBase & ~m.mask) >>> 0 === 0) return null;
+/** The -EFAULT check of_map_id() makes on every entry it reaches (readers without it: none). */
+export function maskIgnoresBase(m: ParsedMap, e: Pick<MapEntry, 'ridBase'>): WalkError | null {
+  if (m.noMaskCheck || (e.ridBase & ~m.mask) >>> 0 === 0) return null;
   const name = NAMES[m.kind];
   return {
     errno: 'EFAULT',
@@ -46,6 +46,11 @@ export function maskIgnoresBase(m: ParsedMap, e: MapEntry): WalkError | null {
 
 /** Classic: -ENODEV when a matching entry's phandle dangles. Mainline: the entry was never read. */
 export const ENODEV: WalkError = { errno: 'ENODEV', log: null };
+
+/** What a matching entry gives instead of a translation: its reader's refusal, a dangling phandle, a multi-cell range. */
+export function entryError(m: ParsedMap, e: MapEntry): WalkError | null {
+  return e.error ?? (!e.target ? ENODEV : multiCellRange(m, e));
+}
 
 /** Mainline: an entry with several output cells can only translate a single ID. */
 export function multiCellRange(m: ParsedMap, e: MapEntry): WalkError | null {
@@ -64,7 +69,7 @@ export function outputIds(e: MapEntry, masked: number): number[] {
 export function lookup(m: ParsedMap | undefined, id: number, filter?: Node): LookupResult {
   id = id >>> 0;
   if (!m) return { status: 'no-map', mask: 0xffffffff, masked: id, entry: undefined, target: undefined, id, ids: [id], errno: null, log: null };
-  const masked = (id & m.mask) >>> 0;
+  const masked = (id & (m.inputMask ?? 0xffffffff) & m.mask) >>> 0;
   const base = { mask: m.mask, masked };
   const error = (e: WalkError, entry?: MapEntry): LookupResult => ({ ...base, status: 'error', entry, target: undefined, id: undefined, ids: [], errno: e.errno, log: e.log });
   if (m.fatal) return error(m.fatal);
@@ -73,16 +78,16 @@ export function lookup(m: ParsedMap | undefined, id: number, filter?: Node): Loo
     if (fault) return error(fault, e);
     const range = matchRange(e, m.form);
     if (!range || masked < range[0] || masked > range[1]) continue;
-    if (!e.target) return error(ENODEV, e);
-    const multi = multiCellRange(m, e);
-    if (multi) return error(multi, e);
+    const refused = entryError(m, e);
+    if (refused) return error(refused, e);
     if (filter && e.target !== filter) continue;
     const ids = outputIds(e, masked);
     return { ...base, status: 'translated', entry: e, target: e.target, id: ids[0], ids, errno: null, log: null };
   }
   if (m.tail) return error(m.tail);
+  if (m.gap) return error(m.gap);
   // pr_info("%pOF: no %s translation for id 0x%x on %pOF"): the raw ID passes through.
   const on = filter ? filter.path : '(null)';
-  const log = `OF: ${m.node.path}: no ${NAMES[m.kind].map} translation for id 0x${id.toString(16)} on ${on}`;
+  const log = m.bypassLog ?? `OF: ${m.node.path}: no ${NAMES[m.kind].map} translation for id 0x${id.toString(16)} on ${on}`;
   return { ...base, status: 'bypass', entry: undefined, target: undefined, id, ids: [id], errno: null, log };
 }

@@ -2,10 +2,12 @@
 // (docs/semantics.md: the classic lookup, the mainline lookup).
 // Pure functions of the tree: no I/O, no printing.
 import type { Node, Property, Tree } from '../tree/model.js';
+import { maskIgnoresBase } from './lookup.js';
 
 export type MapKind = 'iommu' | 'msi';
 export type KernelForm = 'classic' | 'mainline';
-export type Errno = 'EINVAL' | 'EFAULT' | 'ENODEV';
+/** Linux's errnos, plus FreeBSD's ENOENT (a gap) and ENOSPC (the i.MX95 LUT is full). */
+export type Errno = 'EINVAL' | 'EFAULT' | 'ENODEV' | 'ENOENT' | 'ENOSPC';
 
 export const MAP_KINDS: readonly MapKind[] = ['iommu', 'msi'];
 
@@ -30,6 +32,8 @@ export interface MapEntry {
   /** Output cells (one in classic form; the target's cell count in mainline form). */
   out: number[];
   length: number;
+  /** A reader that refuses this entry's IDs when they match (the walk stops there). */
+  error?: WalkError;
 }
 
 export interface ParsedMap {
@@ -47,6 +51,16 @@ export interface ParsedMap {
   tail?: WalkError & { cell: number };
   /** Mainline: the map was read through the legacy 4-cell fallback. */
   legacyFallback?: boolean;
+  /** Readers other than of_map_id() (src/map/readers): no -EFAULT check of rid-base against the mask. */
+  noMaskCheck?: boolean;
+  /** Readers other than of_map_id(): what an ID no entry matches gets, instead of a bypass. */
+  gap?: WalkError;
+  /** Readers other than of_map_id() whose gap is a bypass too: what they log (or do) instead. */
+  bypassLog?: string;
+  /** Readers other than of_map_id(): input bits kept before the mask (FreeBSD takes a uint16_t RID). */
+  inputMask?: number;
+  /** What a reader says about the whole map (hash collisions, LUT use), for map-portability. */
+  notes?: string[];
 }
 
 /** `of_property_read_u32()` on the mask: any value of at least 4 bytes gives its first cell. */
@@ -61,6 +75,17 @@ export function providerCells(target: Node, kind: MapKind): number {
   return target.prop(NAMES[kind].cells)?.u32(0) ?? 1;
 }
 
+/**
+ * The property read as whole 4-cell entries with no length check, as readers other than
+ * of_map_id() do (src/map/readers); `leftover` is the number of cells after the last whole entry.
+ */
+export function fourCellMap(tree: Tree, node: Node, kind: MapKind): { map: ParsedMap; leftover: number } | undefined {
+  const property = node.prop(NAMES[kind].map);
+  if (!property) return undefined;
+  const map: ParsedMap = { kind, form: 'classic', node, property, ...readMask(node, kind), entries: fixedEntries(tree, property, 1) };
+  return { map, leftover: property.cellCount % 4 };
+}
+
 export function parseMap(tree: Tree, node: Node, kind: MapKind, form: KernelForm): ParsedMap | undefined {
   const property = node.prop(NAMES[kind].map);
   if (!property) return undefined;
@@ -68,7 +93,7 @@ export function parseMap(tree: Tree, node: Node, kind: MapKind, form: KernelForm
   return form === 'classic' ? parseClassic(tree, base) : parseMainline(tree, base);
 }
 
-function badLength(m: ParsedMap): WalkError {
+export function badLength(m: ParsedMap): WalkError {
   return { errno: 'EINVAL', log: `OF: ${m.node.path}: Error: Bad ${NAMES[m.kind].map} length: ${m.property.length}` };
 }
 
@@ -109,6 +134,13 @@ function parseMainline(tree: Tree, m: ParsedMap): ParsedMap {
     return m;
   }
   const total = p.cellCount;
+  // Commit ccb2fd725d41 (v16 of the series): for each entry, in this order: fewer than 2 cells
+  // left is a bad length; rid-base ignoring the mask is -EFAULT; the phandle is resolved (-ENODEV),
+  // its #cells read (missing: 1; above MAX_PHANDLE_ARGS = 16: -EINVAL); then a short entry is a
+  // bad length. All before the range test, so any of them stops every ID that reaches the entry.
+  const stop = (c: number, e: WalkError) => {
+    m.tail = { ...(maskIgnoresBase(m, { ridBase: p.u32(c)! }) ?? e), cell: c };
+  };
   for (let c = 0; c < total; ) {
     if (total - c < 2) {
       m.tail = { ...badLength(m), cell: c };
@@ -117,17 +149,16 @@ function parseMainline(tree: Tree, m: ParsedMap): ParsedMap {
     const phandle = p.u32(c + 1)!;
     const target = tree.byPhandle(phandle);
     if (!target) {
-      // The walk resolves every entry's phandle to learn its size: a dangling one stops it.
-      m.tail = { errno: 'ENODEV', log: null, cell: c };
+      stop(c, { errno: 'ENODEV', log: null });
       break;
     }
     const cells = providerCells(target, m.kind);
     if (cells > 16) {
-      m.tail = { errno: 'EINVAL', log: null, cell: c };
+      stop(c, { errno: 'EINVAL', log: null });
       break;
     }
     if (total - c < 3 + cells) {
-      m.tail = { ...badLength(m), cell: c };
+      stop(c, badLength(m));
       break;
     }
     const out: number[] = [];

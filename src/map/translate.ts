@@ -2,18 +2,20 @@
 // (docs/semantics.md: what the device gets).
 import type { Node, Tree } from '../tree/model.js';
 import { lookup, type LookupResult } from './lookup.js';
-import { parseMap, type KernelForm, type MapKind } from './map.js';
+import type { KernelForm, MapKind } from './map.js';
+import { kernelReader, type Reader } from './readers/index.js';
 
-export function translate(tree: Tree, node: Node, id: number, kind: MapKind, form: KernelForm): LookupResult {
-  return translator(tree, node, kind, form)(id);
+export function translate(tree: Tree, node: Node, id: number, kind: MapKind, by: KernelForm | Reader): LookupResult {
+  return translator(tree, node, kind, by)(id);
 }
 
-/** A lookup function for one node's map, parsed once. */
-export function translator(tree: Tree, node: Node, kind: MapKind, form: KernelForm): (id: number) => LookupResult {
-  const m = parseMap(tree, node, kind, form);
+/** A lookup function for one node's map as a kernel form (or another reader) reads it, parsed once. */
+export function translator(tree: Tree, node: Node, kind: MapKind, by: KernelForm | Reader): (id: number) => LookupResult {
+  const reader = typeof by === 'string' ? kernelReader(by) : by;
+  const m = reader.parse(tree, node, kind);
   return (id) => {
     const first = lookup(m, id);
-    if (kind === 'iommu' || first.status !== 'translated') return first;
+    if (kind === 'iommu' || first.status !== 'translated' || !reader.name.startsWith('linux-')) return first;
     // of_msi_map_get_device_domain() takes the domain from the first match whatever its target;
     // of_msi_map_id() then looks the DeviceID up again filtered to that controller.
     return lookup(m, id, first.target);

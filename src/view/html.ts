@@ -1,5 +1,6 @@
 // The RID-space picture as a standalone HTML page: the same SVG at the top left (so a screenshot
 // has the SVG's own coordinates), then the translation table as text.
+import { readerNamed } from '../map/readers/index.js';
 import type { Tree } from '../tree/model.js';
 import { isPciBridge, NAMES } from '../map/map.js';
 import { idRange } from '../checks/format.js';
@@ -9,7 +10,7 @@ import { esc, formatSvg } from './svg.js';
 import { translationTable } from './table.js';
 
 export function formatHtml(p: Picture, tree: Tree): string {
-  const rows = translationTable(tree, p.form, p.bridges.map((b) => b.node));
+  const rows = translationTable(tree, p.form, p.bridges.map((b) => b.node), undefined, readerNamed(p.reader));
   const body = rows
     .map((r) => {
       const to = r.status === 'translated' ? `-> ${r.target!.path}${r.target!.enabled ? '' : ' (disabled)'}` : r.status === 'bypass' ? 'gap: bypass' : r.status === 'no-map' ? 'no map: passes unchanged' : `error -${r.errno}`;

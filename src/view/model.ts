@@ -5,6 +5,7 @@
 import type { Node, Tree } from '../tree/model.js';
 import { MAP_KINDS, NAMES, type Errno, type KernelForm, type MapKind } from '../map/map.js';
 import type { Segment } from '../map/coverage.js';
+import type { Reader, ReaderName } from '../map/readers/index.js';
 import { buildContext, describedDevices, type Bridge } from '../checks/context.js';
 
 /** What a run of RIDs gets. `disabled`: the entry matches but its target is disabled, so the
@@ -72,6 +73,8 @@ export interface BridgeView {
 export interface Picture {
   source: string;
   form: KernelForm;
+  /** The reader whose reading the picture shows. */
+  reader: ReaderName;
   bridges: BridgeView[];
   targets: Target[];
 }
@@ -87,8 +90,8 @@ function isProvider(t: Node, kind: MapKind): boolean {
 }
 
 /** The picture of every node with a map, or of `only` (which must carry a map). */
-export function buildPicture(tree: Tree, form: KernelForm, only?: Node): Picture {
-  const ctx = buildContext(tree, form);
+export function buildPicture(tree: Tree, form: KernelForm, only?: Node, reader?: Reader): Picture {
+  const ctx = buildContext(tree, form, { primary: reader });
   const targets = new Map<Node, Target>();
   const targetOf = (n: Node): Target => {
     let t = targets.get(n);
@@ -99,7 +102,7 @@ export function buildPicture(tree: Tree, form: KernelForm, only?: Node): Picture
     return t;
   };
   const bridges = ctx.bridges.filter((b) => !only || b.node === only).map((b) => bridgeView(b, targetOf));
-  return { source: tree.source, form, bridges, targets: [...targets.values()] };
+  return { source: tree.source, form, reader: ctx.primary.name, bridges, targets: [...targets.values()] };
 }
 
 function bridgeView(b: Bridge, targetOf: (n: Node) => Target): BridgeView {

@@ -2,6 +2,7 @@
 // a colour and a letter per target, gaps and untranslated RIDs drawn at least MIN_MARK px wide
 // with a callout naming them, ticks for described devices, and the legend. The HTML writer
 // embeds the same SVG.
+import { readerTitle } from '../map/readers/index.js';
 import type { MapKind } from '../map/map.js';
 import { hex, ridRange } from '../checks/format.js';
 import { isProblem, rangesOf, type BridgeView, type MapRow, type Picture, type Run, type RunKind, type Target } from './model.js';
@@ -33,7 +34,6 @@ export const COLOURS = {
   background: '#ffffff',
 };
 
-const KERNEL: Record<string, string> = { classic: 'classic kernel, Linux 5.3-7.1', mainline: 'mainline kernel, Linux 7.2+' };
 const FONT = `font-family="DejaVu Sans Mono, Menlo, Consolas, monospace"`;
 
 export function targetColour(t: Target): string {
@@ -260,7 +260,7 @@ function drawLegend(c: Canvas, items: LegendItem[]): void {
 export function formatSvg(p: Picture): string {
   const c = new Canvas();
   c.y = LAYOUT.pad;
-  c.text(LAYOUT.pad, c.y + 14, `${p.source}  RID space (${KERNEL[p.form]})`, `font-size="15" font-weight="bold" fill="${COLOURS.text}"`);
+  c.text(LAYOUT.pad, c.y + 14, `${p.source}  RID space (${readerTitle(p.reader)})`, `font-size="15" font-weight="bold" fill="${COLOURS.text}"`);
   c.y += 26;
   if (!p.bridges.length) {
     c.text(LAYOUT.pad, c.y + 12, 'no iommu-map or msi-map in this tree', `font-size="12" fill="${COLOURS.dim}"`);
@@ -292,7 +292,7 @@ export function formatSvg(p: Picture): string {
   }
   const height = Math.ceil(c.y + LAYOUT.pad);
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${LAYOUT.width}" height="${height}" viewBox="0 0 ${LAYOUT.width} ${height}" ${FONT} shape-rendering="crispEdges" data-dtmap="map" data-kernel="${p.form}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${LAYOUT.width}" height="${height}" viewBox="0 0 ${LAYOUT.width} ${height}" ${FONT} shape-rendering="crispEdges" data-dtmap="map" data-kernel="${p.form}" data-reader="${p.reader}">`,
     `<title>${esc(`dtmap map: ${p.source}`)}</title>`,
     `<rect width="100%" height="100%" fill="${COLOURS.background}"/>`,
     ...c.parts,

@@ -2,10 +2,13 @@
 // (coverage segments: consecutive RIDs with one outcome through one entry).
 import type { Node, Tree } from '../tree/model.js';
 import { MAP_KINDS, type Errno, type KernelForm, type MapKind } from '../map/map.js';
+import { type Reader, type ReaderName } from '../map/readers/index.js';
 import { buildContext } from '../checks/context.js';
 
 export interface TableRow {
   node: Node;
+  /** The reader whose table this is. */
+  reader: ReaderName;
   map: MapKind;
   first: number;
   last: number;
@@ -24,22 +27,24 @@ export interface TableRow {
 }
 
 /** Rows for the given nodes (default: every node with a map), in tree order, iommu-map first. */
-export function translationTable(tree: Tree, form: KernelForm, nodes?: Node[], kinds: readonly MapKind[] = MAP_KINDS): TableRow[] {
+export function translationTable(tree: Tree, form: KernelForm, nodes?: Node[], kinds: readonly MapKind[] = MAP_KINDS, reader?: Reader): TableRow[] {
   const rows: TableRow[] = [];
-  for (const b of buildContext(tree, form).bridges) {
+  const ctx = buildContext(tree, form, { primary: reader });
+  const name = ctx.primary.name;
+  for (const b of ctx.bridges) {
     if (nodes && !nodes.includes(b.node)) continue;
     const [lo, hi] = b.domain;
     for (const map of kinds) {
       const m = b.maps[map];
       if (!m) {
-        rows.push({ node: b.node, map, first: lo, last: hi, status: 'no-map', target: undefined, idFirst: lo, idLast: hi, entry: null, errno: null, mask: 0xffffffff, folded: false });
+        rows.push({ node: b.node, reader: name, map, first: lo, last: hi, status: 'no-map', target: undefined, idFirst: lo, idLast: hi, entry: null, errno: null, mask: 0xffffffff, folded: false });
         continue;
       }
       for (const s of m.coverage.segments) {
         const idFirst = s.idFirst ?? null;
         const idLast = s.idLast ?? null;
         const folded = s.status === 'translated' && idFirst !== null && idLast !== null && idLast - idFirst !== s.last - s.first;
-        rows.push({ node: b.node, map, first: s.first, last: s.last, status: s.status, target: s.target, idFirst, idLast, entry: s.entry?.index ?? null, errno: s.errno, mask: m.parsed.mask, folded });
+        rows.push({ node: b.node, reader: name, map, first: s.first, last: s.last, status: s.status, target: s.target, idFirst, idLast, entry: s.entry?.index ?? null, errno: s.errno, mask: m.parsed.mask, folded });
       }
     }
   }

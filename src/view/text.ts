@@ -1,6 +1,7 @@
 // The RID-space picture for a terminal: one row per map, the bus-range to scale across the
 // width, a letter per target (so it reads without colour), gap marks that scaling never hides,
 // a ruler of described devices, and a legend.
+import { readerTitle } from '../map/readers/index.js';
 import chalk from 'chalk';
 import type { MapKind } from '../map/map.js';
 import { hex } from '../checks/format.js';
@@ -16,7 +17,6 @@ export interface TextOptions {
 const LABEL = 13;
 export const MIN_WIDTH = LABEL + 2 + 16;
 
-const KERNEL: Record<string, string> = { classic: 'classic kernel, Linux 5.3-7.1', mainline: 'mainline kernel, Linux 7.2+' };
 
 // Targets on coloured backgrounds; cyan (info) and red (error) stay free for the marks.
 const PALETTE: Array<(s: string) => string> = [
@@ -141,7 +141,7 @@ function heading(name: string, rest: string, width: number, style: (s: string) =
 
 export function formatText(p: Picture, opts: TextOptions = {}): string {
   const width = Math.max(opts.width ?? 80, MIN_WIDTH);
-  const lines: string[] = heading(p.source, `RID space (${KERNEL[p.form]})`, width, (s) => chalk.bold.underline(s));
+  const lines: string[] = heading(p.source, `RID space (${readerTitle(p.reader)})`, width, (s) => chalk.bold.underline(s));
   if (!p.bridges.length) lines.push(chalk.dim('  no iommu-map or msi-map in this tree'));
   for (const b of p.bridges) {
     const [lo, hi] = b.domain;

@@ -31,7 +31,7 @@ function classic(map: number[], mask: number, phandles: Map<number, Node>, id: n
   return { status: 'bypass', entry: null, id, errno: null };
 }
 
-/** of_map_id() of Linux 7.2+, as semantics.md describes it. */
+/** of_map_id() of Linux 7.2+, as semantics.md describes it and commit ccb2fd725d41 orders it. */
 function mainline(map: number[], mask: number, phandles: Map<number, Node>, id: number): Brute {
   const cellsOf = (n: Node) => n.prop('#iommu-cells')?.u32(0) ?? 1;
   const masked = u32(id & mask);
@@ -45,15 +45,18 @@ function mainline(map: number[], mask: number, phandles: Map<number, Node>, id: 
   let pos = 0;
   for (let i = 0; pos < map.length; i++) {
     if (map.length - pos < 2) return { status: 'error', entry: null, id: null, errno: 'EINVAL' };
+    // commit ccb2fd725d41: id_base is tested against the mask as soon as it is read, before the
+    // phandle, #cells and length checks (an entry that cannot be sized has no index: null)
     const base = map[pos]!;
+    const fault = u32(base & ~mask) !== 0;
     const target = phandles.get(map[pos + 1]!);
-    if (!target) return { status: 'error', entry: null, id: null, errno: 'ENODEV' };
+    if (!target) return { status: 'error', entry: null, id: null, errno: fault ? 'EFAULT' : 'ENODEV' };
     const cells = fixed ?? cellsOf(target);
-    if (cells > 16) return { status: 'error', entry: null, id: null, errno: 'EINVAL' };
-    if (map.length - pos < 3 + cells) return { status: 'error', entry: null, id: null, errno: 'EINVAL' };
+    if (cells > 16) return { status: 'error', entry: null, id: null, errno: fault ? 'EFAULT' : 'EINVAL' };
+    if (map.length - pos < 3 + cells) return { status: 'error', entry: null, id: null, errno: fault ? 'EFAULT' : 'EINVAL' };
     const out = map[pos + 2]!;
     const len = map[pos + 2 + cells]!;
-    if (u32(base & ~mask)) return { status: 'error', entry: i, id: null, errno: 'EFAULT' };
+    if (fault) return { status: 'error', entry: i, id: null, errno: 'EFAULT' };
     if (masked >= base && u32(masked - base) < len) {
       if (cells > 1 && len > 1) return { status: 'error', entry: i, id: null, errno: 'EINVAL' };
       return { status: 'translated', entry: i, id: cells ? u32(out + masked - base) : null, errno: null };

@@ -1,48 +1,106 @@
 import type { Rule } from '../types.js';
-import { MAP_KINDS, NAMES, type KernelForm } from '../../map/map.js';
+import { MAP_KINDS, NAMES, type ParsedMap } from '../../map/map.js';
 import { lookup, type LookupResult } from '../../map/lookup.js';
 import { mergeRanges } from '../../map/coverage.js';
+import type { Reader } from '../../map/readers/index.js';
 import { count, hex, ridList } from '../format.js';
+import { describedDevices } from '../context.js';
 
-function reading(r: LookupResult): string {
-  if (r.status === 'translated') return `${r.target!.path} ID ${r.ids.map(hex).join(' ')}`;
-  if (r.status === 'error') return `error -${r.errno}`;
+function reading(reader: Reader, r: LookupResult): string {
+  if (r.status === 'translated') return [reader.uses.target ? r.target!.path : 'SID', reader.uses.id ? `ID ${r.ids.map(hex).join(' ')}` : ''].filter(Boolean).join(' ');
+  if (r.status === 'error') return `error${r.errno ? ' -' + r.errno : ''}`;
   return 'bypass (untranslated)';
 }
 
-// Two failures are the same outcome whatever the errno: the device gets nothing on either kernel.
-const same = (x: LookupResult, y: LookupResult) => x.status === y.status && x.target === y.target && x.ids.join() === y.ids.join();
+/**
+ * The same outcome for both readers: two failures are the same whatever the errno (the device gets
+ * nothing either way); two translations compare only what both readers use (U-Boot keeps just the
+ * target, the Qualcomm table just the SID).
+ */
+function same(a: Reader, x: LookupResult, b: Reader, y: LookupResult): boolean {
+  if (x.status !== y.status) return false;
+  if (x.status !== 'translated') return true;
+  if (a.uses.target && b.uses.target && x.target !== y.target) return false;
+  return !(a.uses.id && b.uses.id && x.ids.join() !== y.ids.join());
+}
 
-/** The same property read by of_map_id() in Linux 5.3-7.1 (classic) and 7.2+ (cells-aware). */
+type Reading = { reader: Reader; parsed: ParsedMap };
+type Group = { members: Array<{ reader: Reader; result: LookupResult }> };
+
+/** The readers grouped by outcome for one RID, and the key of that grouping (`a,b|c`). */
+function classes(readings: Reading[], rid: number): { key: string; groups: Group[] } {
+  const groups: Group[] = [];
+  for (const { reader, parsed } of readings) {
+    const result = lookup(parsed, rid);
+    const g = groups.find((c) => c.members.every((m) => same(m.reader, m.result, reader, result)));
+    if (g) g.members.push({ reader, result });
+    else groups.push({ members: [{ reader, result }] });
+  }
+  return { key: groups.map((g) => g.members.map((m) => m.reader.name).join(',')).join('|'), groups };
+}
+
+const isLinux = (r: Reader) => r.name.startsWith('linux-');
+
+/** Nothing translates, and every Linux reading is a bypass: a gap that some other reader refuses. */
+const gapRefused = (groups: Group[]) => groups.every((g) => g.members.every((m) => m.result.status !== 'translated' && (m.result.status === 'bypass' || !isLinux(m.reader))));
+
+/** The same property read by of_map_id() in Linux 5.3-7.1 (classic) and 7.2+ (cells-aware), and by the other readers selected. */
 export const mapPortability: Rule = {
   id: 'map-portability',
   severity: 'warning',
-  description: 'classic (5.3-7.1) and mainline (7.2+) kernels translate the map differently',
+  description: 'the readers of a map (classic and mainline Linux, and those --reader selects) translate it differently',
   check(ctx, report) {
-    const forms: KernelForm[] = ['classic', 'mainline'];
+    const pair = ctx.readers.length === 2;
     for (const b of ctx.bridges) {
       for (const kind of MAP_KINDS) {
-        const [c, m] = forms.map((f) => (f === ctx.form ? b.maps[kind] : ctx.analyse(b, kind, f)));
-        if (!c || !m) continue;
-        // Cut the domain where either form's outcome changes; within a piece each form is one
-        // entry (linear in the masked ID) or one error, so its two ends decide the whole piece.
+        const readings: Reading[] = [];
         const cuts = new Set<number>([b.domain[0]]);
-        for (const s of [...c.coverage.segments, ...m.coverage.segments]) if (s.last < b.domain[1]) cuts.add(s.last + 1);
+        for (const reader of ctx.readers) {
+          const a = reader === ctx.primary ? b.maps[kind] : ctx.analyse(b, kind, reader);
+          if (!a) continue;
+          readings.push({ reader, parsed: a.parsed });
+          // Cut the domain where any reader's outcome changes; within a piece each reader is one
+          // entry (linear in the masked ID) or one error, so its two ends decide the whole piece.
+          for (const s of a.coverage.segments) if (s.last < b.domain[1]) cuts.add(s.last + 1);
+          if (a.parsed.notes?.length) report({ node: b.node.path, property: NAMES[kind].map, severity: 'info', message: `${reader.name}: ${a.parsed.notes.join('; ')}`, span: a.parsed.property.span, disabled: !b.enabled });
+        }
+        if (readings.length < 2) continue;
         const starts = [...cuts].sort((x, y) => x - y);
-        const differ: Array<[number, number]> = [];
-        let example = '';
+        const found = new Map<string, { rids: Array<[number, number]>; example: string; gapOnly: boolean }>();
+        // the classic/mainline pair keeps its kernel-form wording
+        const label = (g: Group) => (pair ? g.members[0]!.reader.form : g.members.map((m) => m.reader.name).join(', '));
+        const note = (first: number, last: number) => {
+          const c = classes(readings, first);
+          if (c.groups.length < 2) return;
+          const f = found.get(c.key) ?? { rids: [], example: `RID ${ridList([[first, first]])}: ${c.groups.map((g) => `${label(g)}: ${reading(g.members[0]!.reader, g.members[0]!.result)}`).join('; ')}`, gapOnly: true };
+          f.rids.push([first, last]);
+          f.gapOnly &&= gapRefused(c.groups);
+          found.set(c.key, f);
+        };
         starts.forEach((first, i) => {
           const last = i + 1 < starts.length ? starts[i + 1]! - 1 : b.domain[1];
-          const ends = [first, last];
-          const diff = ends.some((rid) => !same(lookup(c.parsed, rid), lookup(m.parsed, rid)));
-          if (!diff) return;
-          differ.push([first, last]);
-          if (!example) example = `RID ${ridList([[first, first]])}: classic: ${reading(lookup(c.parsed, first))}; mainline: ${reading(lookup(m.parsed, first))}`;
+          if (classes(readings, first).key === classes(readings, last).key) note(first, last);
+          else for (let rid = first; rid <= last; rid++) note(rid, rid);
         });
-        if (!differ.length) continue;
-        const rids = mergeRanges(differ);
-        const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
-        report({ node: b.node.path, property: NAMES[kind].map, message: `${count(total, 'RID')} translate differently on classic (5.3-7.1) and mainline (7.2+) kernels (${ridList(rids, 3)}); e.g. ${example}`, rids, span: b.maps[kind]!.parsed.property.span, disabled: !b.enabled });
+        for (const [key, f] of found) {
+          const rids = mergeRanges(f.rids);
+          const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
+          const who = pair ? 'on classic (5.3-7.1) and mainline (7.2+) kernels' : `by ${key.split('|').map((g) => g.replaceAll(',', ', ')).join(' / ')}`;
+          // An msi-map gap on a bridge with no msi-parent of its own already fails MSI allocation
+          // on Linux (pci_host_bridge_of_msi_domain() finds no default; msi-map-gap reports it):
+          // a reader that refuses it outright does the same.
+          if (f.gapOnly && kind === 'msi' && !b.node.prop('msi-parent')) continue;
+          // A gap Linux bypasses and another reader refuses: as for the gap rules, it matters
+          // where a described device sits (warning), else info.
+          let severity: 'warning' | 'info' | undefined;
+          let where = '';
+          if (f.gapOnly && b.pci) {
+            const inside = describedDevices(b.node).filter((d) => d.endpoint && rids.some(([x, y]) => d.rid >= x && d.rid <= y));
+            severity = inside.length ? undefined : 'info';
+            where = inside.length ? `; described devices there: ${inside.map((d) => `${d.node.path} (${ridList([[d.rid, d.rid]])})`).join(', ')}` : '; no described device there';
+          }
+          report({ node: b.node.path, property: NAMES[kind].map, severity, message: `${count(total, 'RID')} translate differently ${who} (${ridList(rids, 3)}); e.g. ${f.example}${where}`, rids, span: b.maps[kind]?.parsed.property.span ?? readings[0]!.parsed.property.span, disabled: !b.enabled });
+        }
       }
     }
   },

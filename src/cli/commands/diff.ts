@@ -6,10 +6,11 @@ import type { KernelForm, MapKind } from '../../map/map.js';
 import type { Outcome, RangeChange, TreeDiff } from '../../map/diff.js';
 import { idRange } from '../../checks/format.js';
 import { inputRange } from '../../view/legend.js';
-import { kernelForm, kernelOption, type Load, type SetCode } from './map.js';
+import { commandReaders, kernelOption, type Load, type SetCode } from './map.js';
+import { linuxForm, readerOption } from '../readers.js';
+import { readerTitle } from '../../map/readers/index.js';
 
 const ID_NAME: Record<MapKind, string> = { iommu: 'StreamID', msi: 'DeviceID' };
-const KERNEL: Record<KernelForm, string> = { classic: 'classic kernel, Linux 5.3-7.1', mainline: 'mainline kernel, Linux 7.2+' };
 
 export function describeOutcome(o: Outcome, map: MapKind): string {
   const ids = o.idFirst !== null && o.idLast !== null ? idRange(o.idFirst, o.idLast) : '';
@@ -30,8 +31,8 @@ export function describeOutcome(o: Outcome, map: MapKind): string {
 const CHANGE: Record<RangeChange['change'], string> = { status: 'outcome changed', target: 'target changed', id: 'IDs changed' };
 
 export function diffPretty(d: TreeDiff, oldName: string, newName: string): string {
-  const head = `${oldName} -> ${newName}  (${KERNEL[d.form]})`;
-  const lines: string[] = head.length <= 80 ? [`${chalk.bold(oldName)} -> ${chalk.bold(newName)}${chalk.dim(`  (${KERNEL[d.form]})`)}`] : [chalk.bold(oldName), `-> ${chalk.bold(newName)}`, chalk.dim(`(${KERNEL[d.form]})`)];
+  const head = `${oldName} -> ${newName}  (${readerTitle(d.reader)})`;
+  const lines: string[] = head.length <= 80 ? [`${chalk.bold(oldName)} -> ${chalk.bold(newName)}${chalk.dim(`  (${readerTitle(d.reader)})`)}`] : [chalk.bold(oldName), `-> ${chalk.bold(newName)}`, chalk.dim(`(${readerTitle(d.reader)})`)];
   for (const p of d.onlyOld) lines.push(`${chalk.red('only in old')}  ${p}`);
   for (const p of d.onlyNew) lines.push(`${chalk.green('only in new')}  ${p}`);
   for (const n of d.nodes) {
@@ -69,6 +70,7 @@ export function diffJson(d: TreeDiff, oldName: string, newName: string): string 
     old: oldName,
     new: newName,
     kernel: d.form,
+    reader: d.reader,
     changed: d.changed,
     onlyOld: d.onlyOld,
     onlyNew: d.onlyNew,
@@ -79,6 +81,7 @@ export function diffJson(d: TreeDiff, oldName: string, newName: string): string 
 
 export interface DiffOptions {
   kernel?: KernelForm;
+  reader?: string;
   format: 'pretty' | 'json';
   failOnChange?: boolean;
 }
@@ -86,9 +89,12 @@ export interface DiffOptions {
 export async function runDiff(load: Load, oldFile: string, newFile: string, opts: DiffOptions): Promise<number> {
   const [a, b] = [await load(oldFile), await load(newFile)];
   const { diffTrees } = await import('../../map/diff.js');
-  const d = diffTrees(a, b, await kernelForm(opts.kernel));
-  process.stdout.write(opts.format === 'json' ? diffJson(d, oldFile, newFile) : diffPretty(d, oldFile, newFile));
-  return opts.failOnChange && d.changed ? 1 : 0;
+  const readers = await commandReaders(opts.reader, opts.kernel);
+  const diffs = readers.map((r) => diffTrees(a, b, linuxForm(readers), r));
+  // one reader: one diff (the JSON object); several: one each (a JSON array)
+  const json = diffs.map((d) => diffJson(d, oldFile, newFile));
+  process.stdout.write(opts.format === 'json' ? (json.length === 1 ? json[0]! : `[\n${json.map((j) => j.trimEnd()).join(',\n')}\n]\n`) : diffs.map((d) => diffPretty(d, oldFile, newFile)).join('\n'));
+  return opts.failOnChange && diffs.some((d) => d.changed) ? 1 : 0;
 }
 
 export function register(program: Command, load: Load, setCode: SetCode): void {
@@ -98,6 +104,7 @@ export function register(program: Command, load: Load, setCode: SetCode): void {
     .argument('<old>', 'DTB or DTS file: before')
     .argument('<new>', 'DTB or DTS file: after')
     .addOption(kernelOption())
+    .addOption(readerOption())
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .option('--fail-on-change', 'exit 1 when anything changed')
     .action(async (oldFile: string, newFile: string, opts: DiffOptions) => {

@@ -8,6 +8,8 @@ import { InputError } from '../input.js';
 import { selectNodes } from '../query.js';
 import { checkOutputs, writeAtomic } from '../output.js';
 import { integerArg } from '../options.js';
+import { linuxForm, readerOption, selectedReaders } from '../readers.js';
+import type { Reader } from '../../map/readers/index.js';
 
 /** Reads a DTB or DTS file into a tree (the CLI's loadTree); throws InputError on bad input. */
 export type Load = (file: string) => Promise<Tree>;
@@ -31,9 +33,16 @@ export function mapNode(tree: Tree, ref: string | undefined): Node | undefined {
   return node;
 }
 
+/** `--kernel` / `--reader`, else the config file's `kernel`, else linux-classic. */
+export async function commandReaders(reader: string | undefined, kernel: KernelForm | undefined): Promise<Reader[]> {
+  if (reader !== undefined || kernel !== undefined) return selectedReaders(reader, kernel);
+  return selectedReaders(undefined, await kernelForm(undefined));
+}
+
 export interface MapOptions {
   node?: string;
   kernel?: KernelForm;
+  reader?: string;
   format: 'text' | 'svg' | 'html';
   width: number;
   output?: string;
@@ -47,16 +56,18 @@ export async function runMap(tree: Tree, opts: MapOptions): Promise<number> {
   }
   const only = mapNode(tree, opts.node);
   const { buildPicture } = await import('../../view/model.js');
-  const picture = buildPicture(tree, await kernelForm(opts.kernel), only);
+  const readers = await commandReaders(opts.reader, opts.kernel);
+  if (readers.length > 1 && opts.format !== 'text') throw new InputError(`map --format ${opts.format}: give one reader (${readers.length} selected)`);
+  const pictures = readers.map((r) => buildPicture(tree, linuxForm(readers), only, r));
   let out: string;
-  if (opts.format === 'svg') out = (await import('../../view/svg.js')).formatSvg(picture);
-  else if (opts.format === 'html') out = (await import('../../view/html.js')).formatHtml(picture, tree);
+  if (opts.format === 'svg') out = (await import('../../view/svg.js')).formatSvg(pictures[0]!);
+  else if (opts.format === 'html') out = (await import('../../view/html.js')).formatHtml(pictures[0]!, tree);
   else {
     const { formatText } = await import('../../view/text.js');
     const level = chalk.level;
     if (opts.output) chalk.level = 0; // a file gets no escape codes
     try {
-      out = formatText(picture, { width: opts.width });
+      out = pictures.map((p) => formatText(p, { width: opts.width })).join('\n');
     } finally {
       chalk.level = level;
     }
@@ -73,6 +84,7 @@ export function register(program: Command, load: Load, setCode: SetCode): void {
     .argument('<file>', 'DTB or DTS file')
     .option('--node <path|label>', 'only this node (default: every node with a map)')
     .addOption(kernelOption())
+    .addOption(readerOption())
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'svg', 'html']).default('text'))
     .option('--width <columns>', 'text width in columns, 31 to 1000', integerArg(31, 1000), 80)
     .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output')

@@ -7,11 +7,14 @@ import { hex, idRange } from '../../checks/format.js';
 import { inputRange } from '../../view/legend.js';
 import { translationTable, type TableRow } from '../../view/table.js';
 import { mapNode } from './map.js';
+import { kernelReader, type Reader } from '../../map/readers/index.js';
 
 export interface TableOptions {
   /** One node (path or label); default every node with a map. */
   node?: string;
   kernel: KernelForm;
+  /** Readers (`--reader`): one table each; default the kernel form's. */
+  readers?: readonly Reader[];
   format: 'pretty' | 'json';
   /** Which maps (query's --map); default both. */
   map?: 'iommu' | 'msi' | 'both';
@@ -21,11 +24,13 @@ export interface TableOptions {
 export function tableRows(tree: Tree, opts: TableOptions): TableRow[] {
   const only = mapNode(tree, opts.node);
   const kinds: readonly MapKind[] = !opts.map || opts.map === 'both' ? MAP_KINDS : [opts.map];
-  return translationTable(tree, opts.kernel, only ? [only] : undefined, kinds);
+  return (opts.readers ?? [kernelReader(opts.kernel)]).flatMap((reader) => translationTable(tree, opts.kernel, only ? [only] : undefined, kinds, reader));
 }
 
 export function tableJson(rows: TableRow[]): string {
-  const json = rows.map((r) => ({ node: r.node.path, map: NAMES[r.map].map, first: r.first, last: r.last, status: r.status, target: r.target?.path ?? null, idFirst: r.idFirst, idLast: r.idLast, entry: r.entry, errno: r.errno }));
+  // `reader` only when several were asked for: one reader keeps the documented shape
+  const several = new Set(rows.map((r) => r.reader)).size > 1;
+  const json = rows.map((r) => ({ node: r.node.path, ...(several ? { reader: r.reader } : {}), map: NAMES[r.map].map, first: r.first, last: r.last, status: r.status, target: r.target?.path ?? null, idFirst: r.idFirst, idLast: r.idLast, entry: r.entry, errno: r.errno }));
   return JSON.stringify(json, null, 2) + '\n';
 }
 
@@ -42,22 +47,26 @@ function outcome(r: TableRow): string {
     case 'error':
       return `${chalk.red.bold(`error -${r.errno}`)}${entry}`;
     case 'no-map':
+      if (r.node.prop(NAMES[r.map].map)) return chalk.dim(`not read by ${r.reader}`);
       return chalk.dim(r.map === 'iommu' ? 'no iommu-map: no IOMMU (ID passes unchanged)' : 'no msi-map: default MSI domain, DeviceID = RID');
   }
 }
 
 export function tablePretty(rows: TableRow[]): string {
   const lines: string[] = [];
+  const several = new Set(rows.map((r) => r.reader)).size > 1;
   let i = 0;
   while (i < rows.length) {
     const node = rows[i]!.node;
+    const reader = rows[i]!.reader;
     let j = i;
-    while (j < rows.length && rows[j]!.node === node) j++;
+    while (j < rows.length && rows[j]!.node === node && rows[j]!.reader === reader) j++;
     const mine = rows.slice(i, j);
     const pci = isPciBridge(node);
     const width = Math.max(...mine.map((r) => inputRange(pci, [r.first, r.last]).length));
     const bus = pci ? `bus ${busRange(node).map((b) => b.toString(16).padStart(2, '0')).join('-')}` : 'not a PCI host bridge: IDs 0x0-0xffff';
-    lines.push(`${chalk.bold(node.path)}${chalk.dim('  ' + bus)}${node.enabled ? '' : chalk.dim(' (node disabled)')}`);
+    const who = several ? chalk.dim(`  (${reader})`) : '';
+    lines.push(`${chalk.bold(node.path)}${chalk.dim('  ' + bus)}${node.enabled ? '' : chalk.dim(' (node disabled)')}${who}`);
     for (const kind of MAP_KINDS) {
       const list = mine.filter((r) => r.map === kind);
       if (!list.length) continue;
