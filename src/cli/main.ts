@@ -9,6 +9,7 @@ import { loadConfig, parseDefines } from './config.js';
 import { register as registerMap } from './commands/map.js';
 import { register as registerDiff } from './commands/diff.js';
 import { register as registerCompile } from './commands/compile.js';
+import { exhaustedMessage } from '../limits.js';
 
 const VERSION = '0.1.0';
 
@@ -124,6 +125,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof InputError) {
       process.stderr.write(errorLine(e.message) + '\n');
+      return 2;
+    }
+    const exhausted = exhaustedMessage(e);
+    if (exhausted) {
+      process.stderr.write(`dtmap: error: ${exhausted}\n`);
       return 2;
     }
     throw e;

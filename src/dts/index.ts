@@ -7,6 +7,7 @@ import type { Tree } from '../tree/model.js';
 import { locator, preprocess, sourceMapBuffers } from './preprocess/index.js';
 import type { SourceMap, Suppression } from './preprocess/index.js';
 import { parseDts } from './parse.js';
+import { checkFileSize } from '../limits.js';
 
 export { parseDts, DtsError } from './parse.js';
 export type { ParseDtsOptions, IncludedText } from './parse.js';
@@ -92,12 +93,14 @@ export function compilePreprocessed(pp: PreprocessedDts, opts: Pick<ReadDtsOptio
       const p = search(name, from);
       if (!p) return undefined;
       files.push(p);
+      checkFileSize(fs.statSync(p).size);
       return { text: fs.readFileSync(p, 'utf8'), file: p };
     },
     readBinary: (name, from) => {
       const p = search(name, from);
       if (!p) return undefined;
       files.push(p);
+      checkFileSize(fs.statSync(p).size);
       return new Uint8Array(fs.readFileSync(p));
     },
   });
