@@ -54,3 +54,12 @@ export function exhaustedMessage(e: unknown): string | undefined {
 export function mib(n: number): string {
   return n % MIB === 0 ? `${n / MIB} MiB` : `${n} bytes`;
 }
+
+/**
+ * A message that quotes source text as one printable line: control characters escaped (a
+ * quoted token can hold newlines), and cut after 500 characters (it can be megabytes long).
+ */
+export function oneLine(message: string): string {
+  const s = message.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return s.length > 500 ? `${s.slice(0, 500)}...` : s;
+}

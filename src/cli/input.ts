@@ -6,7 +6,7 @@ import type { Tree } from '../tree/model.js';
 import type { PreprocessedDts } from '../dts/index.js';
 import { isLiveTree, LiveTreeError, readLiveTree } from '../live/read.js';
 import { applyOverlay, OverlayError } from '../overlay/apply.js';
-import { LimitError, MAX_FILE_BYTES, checkFileSize, mib } from '../limits.js';
+import { LimitError, MAX_FILE_BYTES, checkFileSize, mib, oneLine } from '../limits.js';
 
 /** A bad input or bad usage: one line on stderr, exit code 2. */
 export class InputError extends Error {
@@ -15,6 +15,7 @@ export class InputError extends Error {
 
 /** The stderr line for an input error: source errors keep dtc's `file:line:col: error: ...` form. */
 export function errorLine(message: string): string {
+  message = oneLine(message);
   return /^[^\s:]+:\d+:\d+: error: /.test(message) ? message : `dtmap: error: ${message}`;
 }
 
