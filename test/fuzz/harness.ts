@@ -463,7 +463,7 @@ export interface FuzzOptions {
   saveDir?: string;
   /** Scratch folder for the inputs (emptied after each one). */
   workDir: string;
-  /** An input slower than this is a finding. */
+  /** An input that takes more CPU time than this is a finding (CPU, not wall: the machine may be busy). */
   slowMs?: number;
   onProgress?: (t: Totals) => void;
 }
@@ -479,20 +479,21 @@ export async function fuzz(o: FuzzOptions): Promise<Totals> {
   for (let n = 0; (o.count === undefined || n < o.count) && Date.now() < until; n++) {
     const c = makeCase(r, seeds, r.chance(o.big ?? 0), n);
     const dir = path.join(o.workDir, `case${n}`);
-    const t0 = Date.now();
+    const t0 = process.cpuUsage();
     const { problem, error } = await runCase(c, dir, seedDirs);
-    const ms = Date.now() - t0;
+    const cpu = process.cpuUsage(t0);
+    const ms = Math.round((cpu.user + cpu.system) / 1000);
     totals.tried++;
     totals.byTarget[c.target]++;
     const finding: Finding | null = problem !== null
       ? { kind: 'crash', target: c.target, message: problem.split('\n').slice(0, 3).join(' | ').slice(0, 300) }
-      : ms > slowMs ? { kind: 'slow', target: c.target, message: `${ms} ms` } : null;
+      : ms > slowMs ? { kind: 'slow', target: c.target, message: `${ms} ms of CPU` } : null;
     if (finding) {
       if (o.saveDir) {
         finding.saved = path.join(o.saveDir, `seed${o.seed}-case${n}`);
         fs.mkdirSync(o.saveDir, { recursive: true });
         fs.cpSync(dir, finding.saved, { recursive: true, verbatimSymlinks: true });
-        fs.writeFileSync(path.join(finding.saved, 'case.json'), JSON.stringify({ target: c.target, seed: c.seed, steps: c.steps, main: c.main, overlays: c.overlays, finding: problem ?? `${ms} ms` }, null, 2));
+        fs.writeFileSync(path.join(finding.saved, 'case.json'), JSON.stringify({ target: c.target, seed: c.seed, steps: c.steps, main: c.main, overlays: c.overlays, finding: problem ?? `${ms} ms of CPU` }, null, 2));
       }
       totals.findings.push(finding);
     } else if (error === null) totals.clean++;
