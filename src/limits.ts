@@ -26,10 +26,19 @@ export const MAX_EXPANSION_TOKENS = 8_000_000;
 /** Property values of one tree, together (a DTB's are bounded by its file size). */
 export const MAX_PROPERTY_BYTES = 64 * MIB;
 
+/**
+ * Entries of one iommu-map or msi-map (the kernel's largest has 16): checking costs about 2 ms
+ * an entry, as each is followed over the whole RID space.
+ */
+export const MAX_MAP_ENTRIES = 1024;
+
 /** Nodes, properties and memory reservations of one tree (DTB, live tree). */
 export const MAX_TREE_ITEMS = 1_000_000;
 
-/** A limit passed where the caller knows the position (the message says which limit). */
+/**
+ * A limit passed: thrown where the caller knows the position (front ends turn it into their own
+ * error), or by the engine with the file named (the CLI prints it as an input error).
+ */
 export class LimitError extends Error {
   override name = 'LimitError';
 }
@@ -46,7 +55,8 @@ export function checkFileSize(bytes: number): void {
 export function exhaustedMessage(e: unknown): string | undefined {
   if (!(e instanceof RangeError)) return undefined;
   if (/call stack/i.test(e.message)) return 'input nested too deeply (out of stack)';
-  if (/allocation failed|invalid (array|string|typed array) length|out of memory/i.test(e.message)) return 'input too large (out of memory)';
+  // (not "Invalid array length": that is a negative or absurd size, a bug to fix, not a big input)
+  if (/allocation failed|invalid string length|out of memory/i.test(e.message)) return 'input too large (out of memory)';
   return undefined;
 }
 

@@ -5,7 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readDts } from '../src/dts/index.js';
 import { readDtb } from '../src/dtb/read.js';
-import { MAX_TREE_ITEMS, exhaustedMessage, oneLine } from '../src/limits.js';
+import { MAX_MAP_ENTRIES, MAX_TREE_ITEMS, exhaustedMessage, oneLine } from '../src/limits.js';
+import { buildContext } from '../src/checks/index.js';
+import { node, tree } from './helpers.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtmap-limits-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -74,5 +76,12 @@ describe('tree limits', () => {
     expect(exhaustedMessage(new RangeError('Invalid string length'))).toBe('input too large (out of memory)');
     expect(exhaustedMessage(new TypeError('x is undefined'))).toBeUndefined();
     expect(exhaustedMessage(new RangeError('Invalid count value'))).toBeUndefined();
+  });
+
+  it('a map with more than MAX_MAP_ENTRIES entries is refused (each costs ~2 ms to check; found by fuzzing)', () => {
+    const map = (n: number) => Array.from({ length: n }, (_, i) => [i, 1, i, 1]).flat();
+    const t = (n: number) => tree([node('smmu', { phandle: [1], '#iommu-cells': [1] }), node('pcie@0', { device_type: 'pci', 'iommu-map': map(n) })]);
+    expect(() => buildContext(t(MAX_MAP_ENTRIES + 1), 'classic')).toThrow(`test: /pcie@0: iommu-map has ${MAX_MAP_ENTRIES + 1} entries, more than ${MAX_MAP_ENTRIES} (dtmap's limit)`);
+    expect(buildContext(t(MAX_MAP_ENTRIES), 'mainline').bridges[0]!.maps.iommu!.parsed.entries).toHaveLength(MAX_MAP_ENTRIES);
   });
 });

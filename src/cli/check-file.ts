@@ -6,7 +6,7 @@ import { relPath } from '../report/paths.js';
 import type { RuleSetting } from './config.js';
 import { InputError, loadTree } from './input.js';
 import type { PreprocessedDts } from '../dts/index.js';
-import { exhaustedMessage, oneLine } from '../limits.js';
+import { LimitError, exhaustedMessage, oneLine } from '../limits.js';
 
 export interface FileCheckOptions {
   kernel: KernelForm;
@@ -28,7 +28,7 @@ export async function checkFile(file: string, opts: FileCheckOptions, preprocess
     for (const d of diagnostics) if (d.location) d.location.file = relPath(d.location.file);
     return { file, error: null, maps: summarizeMaps(ctx), diagnostics };
   } catch (e) {
-    if (e instanceof InputError) return { file, error: oneLine(e.message), maps: [], diagnostics: [] };
+    if (e instanceof InputError || e instanceof LimitError) return { file, error: oneLine(e.message), maps: [], diagnostics: [] };
     const exhausted = exhaustedMessage(e);
     if (exhausted) return { file, error: `${file}: ${exhausted}`, maps: [], diagnostics: [] };
     // A bug, not bad input: report it against the file, still one line, and keep going.

@@ -9,7 +9,7 @@ import { loadConfig, parseDefines } from './config.js';
 import { register as registerMap } from './commands/map.js';
 import { register as registerDiff } from './commands/diff.js';
 import { register as registerCompile } from './commands/compile.js';
-import { exhaustedMessage } from '../limits.js';
+import { LimitError, exhaustedMessage } from '../limits.js';
 
 const VERSION = '0.1.0';
 
@@ -127,9 +127,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(errorLine(e.message) + '\n');
       return 2;
     }
-    const exhausted = exhaustedMessage(e);
+    const exhausted = e instanceof LimitError ? e.message : exhaustedMessage(e);
     if (exhausted) {
-      process.stderr.write(`dtmap: error: ${exhausted}\n`);
+      process.stderr.write(errorLine(exhausted) + '\n');
       return 2;
     }
     throw e;

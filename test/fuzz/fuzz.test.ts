@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fuzz, type Totals } from './harness.js';
+import { spawnSync } from 'node:child_process';
+import { Rand, fuzz, loadSeeds, makeCase, rng, seedFolders, writeCase, type Totals } from './harness.js';
 
 const long = process.env.DTMAP_FUZZ_SECONDS !== undefined || process.env.DTMAP_FUZZ_COUNT !== undefined;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dtmap-fuzz-'));
@@ -34,4 +35,29 @@ describe('fuzz', () => {
     },
     long ? 24 * 3600_000 : 120_000,
   );
+});
+
+describe('fuzz through the CLI', () => {
+  it('generated hostile inputs exit with 0, 1 or 2 and at most clean error lines, in every command', () => {
+    const seeds = loadSeeds();
+    const r = new Rand(rng(Number(process.env.DTMAP_FUZZ_SEED ?? 1) + 1));
+    const include = seedFolders(seeds).flatMap((d) => ['-I', d]);
+    const seen = new Set<number>();
+    for (let n = 0; n < 4; n++) {
+      const c = makeCase(r, seeds, false, n);
+      const dir = path.join(work, `cli${n}`);
+      writeCase(c, dir);
+      const file = path.join(dir, c.main);
+      const overlays = c.overlays.flatMap((o) => ['--overlay', path.join(dir, o)]);
+      const live = c.target === 'live' ? ['--live'] : [];
+      for (const args of [['check', ...live, ...overlays, file], ['query', ...overlays, file, '0'], ['compile', file, '-o', path.join(dir, 'out.dtb')]]) {
+        const p = spawnSync(process.execPath, ['bin/dtmap.cjs', ...args, ...(args[0] === 'query' ? [] : include)], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+        const what = `${args.join(' ')} (${c.seed}: ${c.steps.join('; ')})`;
+        expect([0, 1, 2], what).toContain(p.status);
+        expect(p.stderr, what).not.toMatch(/internal error|TypeError|RangeError|ReferenceError|\n\s+at /);
+        seen.add(p.status!);
+      }
+    }
+    expect(seen.has(2)).toBe(true);
+  });
 });

@@ -426,14 +426,26 @@ function writeLive(dir: string, n: Node): void {
   if ((n as unknown as { loop?: boolean }).loop && usable('loop')) fs.symlinkSync('.', path.join(dir, 'loop'));
 }
 
+/** Writes the input files of a case into `dir`. */
+export function writeCase(c: Case, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, data] of c.files) fs.writeFileSync(path.join(dir, name), data);
+  if (c.live) writeLive(path.join(dir, c.main), c.live);
+}
+
+/** Include folders for the cases: every seed's own folder (its .dtsi and headers). */
+export function seedFolders(seeds: Seeds): string[] {
+  return [...new Set([...seeds.texts, ...seeds.overlays].map((s) => s.dir))];
+}
+
+export { Rand };
+
 /**
  * Writes the case into `dir` and checks it: `problem` is null when it passed, else what went
  * wrong; `error` is the clean one-line error of an input that was rejected.
  */
 export async function runCase(c: Case, dir: string, seedsDir: Map<string, string>): Promise<{ problem: string | null; error: string | null }> {
-  fs.mkdirSync(dir, { recursive: true });
-  for (const [name, data] of c.files) fs.writeFileSync(path.join(dir, name), data);
-  if (c.live) writeLive(path.join(dir, c.main), c.live);
+  writeCase(c, dir);
   // includes resolve next to the seed (its .dtsi and headers) and in the kernel seed's folder
   const include = [...new Set([...seedsDir.values()])];
   const opts: FileCheckOptions = { ...OPTS, include, overlays: c.overlays.map((o) => path.join(dir, o)), live: c.target === 'live' };
