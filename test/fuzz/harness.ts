@@ -10,6 +10,13 @@ import { formatJson } from '../../src/report/json.js';
 import { formatPretty } from '../../src/report/pretty.js';
 import { readDtb } from '../../src/dtb/read.js';
 import type { Node } from '../../src/tree/model.js';
+import { loadTree } from '../../src/cli/input.js';
+import { buildPicture } from '../../src/view/model.js';
+import { formatText } from '../../src/view/text.js';
+import { formatSvg } from '../../src/view/svg.js';
+import { formatHtml } from '../../src/view/html.js';
+import { translationTable } from '../../src/view/table.js';
+import { LimitError } from '../../src/limits.js';
 
 export type Target = 'dts' | 'dtb' | 'overlay' | 'live';
 
@@ -133,7 +140,7 @@ function inflate(r: Rand, text: string, big: boolean, selfName: string): [string
   const at = r.int(text.length + 1);
   const ins = (s: string) => text.slice(0, at) + s + text.slice(at);
   const max = big ? 200_000 : 300;
-  switch (r.int(10)) {
+  switch (r.int(11)) {
     case 0: {
       const a = r.int(text.length + 1);
       const b = Math.min(text.length, a + r.size(200));
@@ -174,9 +181,14 @@ function inflate(r: Rand, text: string, big: boolean, selfName: string): [string
       const n = r.size(big ? 100_000 : 200);
       return [ins(Array.from({ length: n }, (_, i) => `l${i}: `).join('') + 'p;'), `${n} labels`];
     }
-    default: {
+    case 9: {
       const n = r.size(big ? 2_000_000 : 2000);
       return [ins(`p = <${'0x1 '.repeat(n)}>;`), `${n} cells`];
+    }
+    default: {
+      const n = r.size(big ? 5000 : 1500);
+      const entries = Array.from({ length: n }, (_, i) => `${i * 7} &${r.pick(['smmu', 'its', 'gic'])} ${i} ${r.pick([1, 7, 0x100, 0xffffffff])}`).join(' ');
+      return [ins(`${r.pick(['iommu-map', 'msi-map'])} = <${entries}>;`), `map of ${n} entries`];
     }
   }
 }
@@ -457,7 +469,19 @@ export async function runCase(c: Case, dir: string, seedsDir: Map<string, string
     if (error !== null && (error.includes('\n') || JS_ERROR.test(error))) problem = error;
     formatJson([report]);
     formatPretty([report]);
+    if (report.error === null && report.maps.length) {
+      // what `dtmap map` (text, SVG, HTML) and `dtmap query --all` do with the tree, both forms
+      const t = await loadTree(path.join(dir, c.main), { includeDirs: include, overlays: opts.overlays, live: opts.live });
+      for (const form of ['classic', 'mainline'] as const) {
+        const p = buildPicture(t, form);
+        formatText(p);
+        formatSvg(p);
+        formatHtml(p, t);
+        translationTable(t, form);
+      }
+    }
   } catch (e) {
+    if (e instanceof LimitError) return { problem: null, error: e.message };
     problem = e instanceof Error ? `${e.name}: ${e.message}\n${e.stack ?? ''}` : String(e);
   }
   return { problem, error };
