@@ -18,7 +18,7 @@ describe('fuzz', () => {
       const seed = Number(process.env.DTMAP_FUZZ_SEED ?? 1);
       const totals: Totals = await fuzz({
         seed,
-        count: long ? (process.env.DTMAP_FUZZ_COUNT ? Number(process.env.DTMAP_FUZZ_COUNT) : undefined) : 250,
+        count: long ? (process.env.DTMAP_FUZZ_COUNT ? Number(process.env.DTMAP_FUZZ_COUNT) : undefined) : 120,
         seconds: process.env.DTMAP_FUZZ_SECONDS ? Number(process.env.DTMAP_FUZZ_SECONDS) : undefined,
         big: long ? 0.05 : 0,
         saveDir: long ? path.resolve(process.env.DTMAP_FUZZ_OUT ?? 'fuzz-out') : undefined,

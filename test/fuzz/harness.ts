@@ -168,8 +168,9 @@ function inflate(r: Rand, text: string, big: boolean, selfName: string): [string
       return [defs + ins(`C${n}`), `linear macro chain ${n} long`];
     }
     case 5: {
-      const d = r.size(big ? 5000 : 300);
-      return ['#define F(x) x x\n#define G(x) x\n' + ins(r.pick(['F(', 'G(']).repeat(d) + '1' + ')'.repeat(d)), `nested macro arguments ${d} deep`];
+      const f = r.pick(['F(', 'G(']); // F doubles at each level: past ~22 it stops at the expansion limit
+      const d = Math.min(r.size(big ? 5000 : 300), f === 'F(' && !big ? 18 : Infinity);
+      return ['#define F(x) x x\n#define G(x) x\n' + ins(f.repeat(d) + '1' + ')'.repeat(d)), `nested macro arguments ${d} deep`];
     }
     case 6: {
       const n = r.size(big ? 32 << 20 : 4096);
