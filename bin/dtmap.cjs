@@ -9,6 +9,26 @@ const path = require('node:path');
 const Module = require('node:module');
 const vm = require('node:vm');
 
+// Under an address-space limit (`ulimit -v`), glibc's per-thread malloc arenas (64 MiB of address
+// space each) and V8's helper threads take most of it before any input is read (`node -e 0` needs
+// about 700 MiB of a 1 GiB limit). Rerun once with one arena and one V8 helper thread, which
+// leaves room for large inputs; without a limit nothing changes.
+if (process.platform === 'linux' && !process.env.DTMAP_ADDRESS_LIMITED) {
+  let limits = '';
+  try {
+    limits = fs.readFileSync('/proc/self/limits', 'latin1');
+  } catch {
+    // no /proc: run as is
+  }
+  if (/^Max address space +\d/m.test(limits)) {
+    const env = { ...process.env, DTMAP_ADDRESS_LIMITED: '1', MALLOC_ARENA_MAX: '1' };
+    const args = ['--v8-pool-size=1', ...process.execArgv, __filename, ...process.argv.slice(2)];
+    const r = require('node:child_process').spawnSync(process.execPath, args, { stdio: 'inherit', env });
+    if (r.signal) process.kill(process.pid, r.signal);
+    process.exit(r.status ?? 2);
+  }
+}
+
 const file = path.join(__dirname, '..', 'dist', 'cli.cjs');
 let cachedData;
 try {

@@ -10,3 +10,4 @@ export { applyOverlay, OverlayError } from './overlay/apply.js';
 export { readLiveTree, isLiveTree, LiveTreeError, type LiveTreeOptions } from './live/read.js';
 export { readDts, compileDts, parseDts, DtsError, PreprocessError, type ReadDtsOptions, type CompiledDts } from './dts/index.js';
 export { writeDtb, type WriteDtbOptions } from './dtb/write.js';
+export { LimitError, MAX_FILE_BYTES, MAX_OUTPUT_BYTES, MAX_TOKENS, MAX_EXPANSION_TOKENS, MAX_PROPERTY_BYTES, MAX_MAP_ENTRIES, MAX_TREE_ITEMS } from './limits.js';

@@ -7,6 +7,7 @@ import { summarizeMaps, type FileReport } from '../report/model.js';
 import { relPath } from '../report/paths.js';
 import type { RuleSetting } from './config.js';
 import { InputError, loadTree, type PreprocessResult } from './input.js';
+import { LimitError, exhaustedMessage, oneLine } from '../limits.js';
 
 export interface FileCheckOptions {
   kernel: KernelForm;
@@ -35,7 +36,9 @@ export async function checkFile(file: string, opts: FileCheckOptions, preprocess
     for (const d of diagnostics) if (d.location) d.location.file = relPath(d.location.file);
     return { file, error: null, maps: summarizeMaps(ctx), diagnostics, files: tree.files };
   } catch (e) {
-    if (e instanceof InputError) return { file, error: e.message, maps: [], diagnostics: [], files: e.files };
+    if (e instanceof InputError || e instanceof LimitError) return { file, error: oneLine(e.message), maps: [], diagnostics: [], files: e instanceof InputError ? e.files : undefined };
+    const exhausted = exhaustedMessage(e);
+    if (exhausted) return { file, error: `${file}: ${exhausted}`, maps: [], diagnostics: [] };
     // A bug, not bad input: report it against the file, still one line, and keep going.
     return { file, error: `${file}: internal error: ${e instanceof Error ? e.message : String(e)}`, maps: [], diagnostics: [] };
   }

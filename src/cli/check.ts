@@ -59,6 +59,9 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   // A DTB takes about a millisecond to check: worker threads (start-up, a second JIT warm-up)
   // cost more than they save, so DTB-only runs stay on one thread unless --jobs says otherwise.
   if (opts.jobs === undefined && files.every((f) => /\.dtbo?$/.test(f))) jobs = 1;
+  // Under an address-space limit (bin/dtmap.cjs says so) a worker thread cannot even start: each
+  // reserves its own 512 MiB of V8 code space, and that failure aborts the whole process.
+  if (process.env.DTMAP_ADDRESS_LIMITED) jobs = 1;
   // No output may replace an input: the files given are checked now, what they read after the run.
   const outputs: Output[] = [];
   if (opts.writeBaseline) outputs.push({ option: '--write-baseline', file: opts.writeBaseline });

@@ -6,6 +6,7 @@ import type { Tree } from '../tree/model.js';
 import type { PreprocessedDts } from '../dts/index.js';
 import { isLiveTree, LiveTreeError, readLiveTree } from '../live/read.js';
 import { applyOverlay, OverlayError } from '../overlay/apply.js';
+import { LimitError, MAX_FILE_BYTES, checkFileSize, mib, oneLine } from '../limits.js';
 
 /** A bad input or bad usage: one line on stderr, exit code 2. */
 export class InputError extends Error {
@@ -24,6 +25,7 @@ export type PreprocessResult = PreprocessedDts | { error: string; files: string[
 
 /** The stderr line for an input error: source errors keep dtc's `file:line:col: error: ...` form. */
 export function errorLine(message: string): string {
+  message = oneLine(message);
   return /^[^\s:]+:\d+:\d+: error: /.test(message) ? message : `dtmap: error: ${message}`;
 }
 
@@ -39,7 +41,6 @@ export interface InputOptions {
   preprocessed?: PreprocessResult;
 }
 
-const MAX_INPUT = 512 * 1024 * 1024;
 
 export function readBytes(file: string): Uint8Array {
   let size: number;
@@ -51,7 +52,11 @@ export function readBytes(file: string): Uint8Array {
     if (e instanceof InputError) throw e;
     throw new InputError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  if (size > MAX_INPUT) throw new InputError(`${file}: ${size} bytes is larger than the ${MAX_INPUT} byte limit`);
+  try {
+    checkFileSize(size);
+  } catch (e) {
+    throw e instanceof LimitError ? new InputError(`${file}: ${e.message}`) : e;
+  }
   return readFileSync(file);
 }
 
@@ -71,7 +76,7 @@ function readStdin(): Uint8Array {
     }
     if (n === 0) break;
     total += n;
-    if (total > MAX_INPUT) throw new InputError(`-: stdin is larger than the ${MAX_INPUT} byte limit`);
+    if (total > MAX_FILE_BYTES) throw new InputError(`-: stdin is larger than ${mib(MAX_FILE_BYTES)} (dtmap's limit)`);
     chunks.push(Buffer.from(buf.subarray(0, n)));
   }
   return Buffer.concat(chunks);

@@ -13,6 +13,7 @@ import { register as registerDiff } from './commands/diff.js';
 import { register as registerCompile } from './commands/compile.js';
 import { integerArg } from './options.js';
 import { linuxForm, readerOption, selectedReaders } from './readers.js';
+import { LimitError, exhaustedMessage } from '../limits.js';
 
 declare const __DTMAP_VERSION__: string | undefined;
 /** package.json's version: scripts/build.mjs writes it into the bundle; from src (tests) it is read. */
@@ -147,6 +148,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof InputError) {
       process.stderr.write(errorLine(e.message) + '\n');
+      return 2;
+    }
+    const exhausted = e instanceof LimitError ? e.message : exhaustedMessage(e);
+    if (exhausted) {
+      process.stderr.write(errorLine(exhausted) + '\n');
       return 2;
     }
     throw e;

@@ -3,6 +3,8 @@
 import { Node, Property, Tree } from '../tree/model.js';
 
 import { FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_MAGIC, FDT_NOP, FDT_PROP, HEADER_SIZE } from './fdt.js';
+import { MAX_TREE_ITEMS } from '../limits.js';
+
 const MAX_DEPTH = 1024;
 
 export class DtbError extends Error {
@@ -62,6 +64,7 @@ export function readDtb(bytes: Uint8Array, file = '<dtb>'): Tree {
     const address = view.getBigUint64(o);
     const size = view.getBigUint64(o + 8);
     if (address === 0n && size === 0n) break;
+    if (tree.memreserves.length >= MAX_TREE_ITEMS) fail(o, `more than ${MAX_TREE_ITEMS} memory reservations (dtmap's limit)`);
     tree.memreserves.push({ address, size });
   }
 
@@ -89,11 +92,15 @@ export function readDtb(bytes: Uint8Array, file = '<dtb>'): Tree {
   };
   let current: Node | null = null;
   let depth = 0;
+  let items = 0; // nodes and properties, against MAX_TREE_ITEMS
   let sawRoot = false;
   for (;;) {
     const at = o;
     const t = token();
     if (t === FDT_NOP) continue;
+    if (t === FDT_BEGIN_NODE || t === FDT_PROP) {
+      if (++items > MAX_TREE_ITEMS) fail(at, `more than ${MAX_TREE_ITEMS} nodes and properties (dtmap's limit)`);
+    }
     if (t === FDT_BEGIN_NODE) {
       const end = bytes.indexOf(0, o);
       if (end < 0 || end >= structEnd) fail(at, 'node name is not terminated');

@@ -1,4 +1,5 @@
 import type { Span } from '../tree/model.js';
+import { oneLine } from '../limits.js';
 
 /** The one error the DTS front end throws: where, and what (worded like dtc). */
 export class DtsError extends Error {
@@ -28,6 +29,7 @@ export class DtsError extends Error {
 
   /** `file:line:col: error: message`, the one line editors and problem matchers read. */
   format(): string {
-    return `${this.file}:${this.line}:${this.column}: error: ${this.message}`;
+    return `${this.file}:${this.line}:${this.column}: error: ${oneLine(this.message)}`;
   }
 }
+

@@ -8,6 +8,7 @@ import { locator, preprocess, sourceMapBuffers } from './preprocess/index.js';
 import type { SourceMap, Suppression } from './preprocess/index.js';
 import { parseDts } from './parse.js';
 import { DtsError } from './errors.js';
+import { checkFileSize } from '../limits.js';
 
 export { parseDts, DtsError } from './parse.js';
 export type { ParseDtsOptions, IncludedText } from './parse.js';
@@ -96,12 +97,15 @@ export function compilePreprocessed(pp: PreprocessedDts, opts: Pick<ReadDtsOptio
       const p = search(name, from);
       if (!p) return undefined;
       files.push(p);
-      return { text: opts.overlay?.get(p) ?? fs.readFileSync(p, 'utf8'), file: p };
+      const text = opts.overlay?.get(p);
+      if (text === undefined) checkFileSize(fs.statSync(p).size);
+      return { text: text ?? fs.readFileSync(p, 'utf8'), file: p };
     },
     readBinary: (name, from) => {
       const p = search(name, from);
       if (!p) return undefined;
       files.push(p);
+      checkFileSize(fs.statSync(p).size);
       return new Uint8Array(fs.readFileSync(p));
     },
   });

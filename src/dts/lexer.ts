@@ -7,6 +7,7 @@
 
 import type { Span } from '../tree/model.js';
 import { DtsError } from './errors.js';
+import { MAX_TOKENS } from '../limits.js';
 
 /** Token kinds. Single characters are their char code; everything else is above 0x10ffff. */
 export const enum Tok {
@@ -234,8 +235,12 @@ export class Lexer {
   prevEnd = 0;
   prevSource: Source;
 
+  /** Tokens handed out, against MAX_TOKENS (limits.ts). */
+  private count = 0;
+
   /** Advances to the next token and returns its kind. */
   next(): number {
+    if (++this.count > MAX_TOKENS) this.error(this.pos, `more than ${MAX_TOKENS} tokens after preprocessing (dtmap's limit)`, 'Error');
     this.prevEnd = this.end;
     this.prevSource = this.source;
     const t = this.text;

@@ -6,6 +6,7 @@
 import type { Span } from '../tree/model.js';
 import { Tree } from '../tree/model.js';
 import { DtsError } from './errors.js';
+import { LimitError, MAX_PROPERTY_BYTES, mib } from '../limits.js';
 import { ByteBuffer, Lexer, Source, Tok, simpleLocate } from './lexer.js';
 import { DLabel, DNode, DProp, LiveTree, Mk, addChild, deleteNode, mergeNodes } from './livetree.js';
 import type { Marker } from './livetree.js';
@@ -106,7 +107,7 @@ class Parser {
   private openInclude(name: string, from: Source, offset: number): Source {
     // the file the directive was written in (through cpp's map, when the text was preprocessed)
     const at = from.spanAt(offset);
-    const r = this.opts.readInclude?.(name, at.file);
+    const r = limited(() => this.opts.readInclude?.(name, at.file), at);
     if (!r) throw DtsError.at(at, `Couldn't open "${name}": No such file or directory`, 'FATAL ERROR');
     const file = r.file ?? name;
     let locate = r.locate;
@@ -454,7 +455,16 @@ class Parser {
       this.advance();
     }
     this.expect(59);
+    this.checkPropertyBytes(buf.length, pos);
+    this.propertyBytes += buf.length;
     return new DProp(name, buf.take(), markers, this.cells, pos);
+  }
+
+  /** Bytes of the property values parsed so far, against MAX_PROPERTY_BYTES (limits.ts). */
+  private propertyBytes = 0;
+
+  private checkPropertyBytes(more: number, pos: number): void {
+    if (this.propertyBytes + more > MAX_PROPERTY_BYTES) this.fail(pos, `property values larger than ${mib(MAX_PROPERTY_BYTES)} in all (dtmap's limit)`);
   }
 
   private cells: number[] | null = null;
@@ -544,10 +554,11 @@ class Parser {
       length = this.integerPrim();
     }
     this.expect(41);
-    const data = this.opts.readBinary?.(name, from);
+    const data = limited(() => this.opts.readBinary?.(name, from), this.spanOf(pos));
     if (!data) this.fail(pos, `Couldn't open "${name}": No such file or directory`, 'FATAL ERROR');
     const start = Math.min(Number(offset), data.length);
     const end = length === -1 ? data.length : Math.min(data.length, start + Number(length));
+    this.checkPropertyBytes(this.buf.length + end - start, pos); // before the copy
     this.buf.append(data.subarray(start, end));
   }
 
@@ -720,4 +731,13 @@ const EMPTY = new Uint8Array(0);
 
 function isRefRelative(ref: string): boolean {
   return ref.charCodeAt(0) !== 47 && ref.indexOf('/', 1) >= 0;
+}
+
+/** Runs a file reader; a file over the size limit becomes an error at `at`. */
+function limited<T>(read: () => T, at: Span): T {
+  try {
+    return read();
+  } catch (e) {
+    throw e instanceof LimitError ? DtsError.at(at, e.message) : e;
+  }
 }

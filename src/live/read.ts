@@ -11,10 +11,11 @@
 // - a file that cannot be read for lack of permission (the kernel makes `security-*` properties
 //   root-only) is skipped with a warning, as dtc warns and skips it.
 // Bounds, each a LiveTreeError naming the path: symlink loops, nesting deeper than 64, a file
-// over 16 MiB, more than 64 MiB in all.
+// over 16 MiB, more than 64 MiB in all, more than MAX_TREE_ITEMS entries.
 import { closeSync, openSync, readSync, readdirSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Node, Property, Tree } from '../tree/model.js';
+import { MAX_TREE_ITEMS } from '../limits.js';
 
 export class LiveTreeError extends Error {
   override name = 'LiveTreeError';
@@ -74,7 +75,9 @@ export function readLiveTree(dir: string, options: LiveTreeOptions = {}): Tree {
   const maxFileSize = options.maxFileSize ?? 16 * MiB;
   const maxTotalSize = options.maxTotalSize ?? 64 * MiB;
   let total = 0;
+  let items = 0;
   const count = (path: string, bytes: number) => {
+    if (bytes === 0 && ++items > MAX_TREE_ITEMS) throw new LiveTreeError(path, `more than ${MAX_TREE_ITEMS} nodes and properties (dtmap's limit)`);
     total += bytes;
     if (total > maxTotalSize) throw new LiveTreeError(path, `the tree holds more than ${maxTotalSize} bytes (the limit)`);
   };
@@ -113,6 +116,7 @@ export function readLiveTree(dir: string, options: LiveTreeOptions = {}): Tree {
       const entryName = decoder.decode(raw);
       const entryPath = join(path, raw.toString());
       const est = stat(entryPath);
+      count(entryPath, 0);
       count(entryPath, raw.length);
       if (est.isFile()) {
         const value = readProperty(entryPath, est, maxFileSize, options.onWarning);

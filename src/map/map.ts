@@ -3,6 +3,7 @@
 // Pure functions of the tree: no I/O, no printing.
 import type { Node, Property, Tree } from '../tree/model.js';
 import { maskIgnoresBase } from './lookup.js';
+import { LimitError, MAX_MAP_ENTRIES } from '../limits.js';
 
 export type MapKind = 'iommu' | 'msi';
 export type KernelForm = 'classic' | 'mainline';
@@ -90,7 +91,11 @@ export function parseMap(tree: Tree, node: Node, kind: MapKind, form: KernelForm
   const property = node.prop(NAMES[kind].map);
   if (!property) return undefined;
   const base = { kind, form, node, property, ...readMask(node, kind), entries: [] as MapEntry[] };
-  return form === 'classic' ? parseClassic(tree, base) : parseMainline(tree, base);
+  const m = form === 'classic' ? parseClassic(tree, base) : parseMainline(tree, base);
+  if (m.entries.length > MAX_MAP_ENTRIES) {
+    throw new LimitError(`${tree.source}: ${node.path}: ${property.name} has ${m.entries.length} entries, more than ${MAX_MAP_ENTRIES} (dtmap's limit)`);
+  }
+  return m;
 }
 
 export function badLength(m: ParsedMap): WalkError {

@@ -101,7 +101,8 @@ export function buildPicture(tree: Tree, form: KernelForm, only?: Node, reader?:
     }
     return t;
   };
-  const bridges = ctx.bridges.filter((b) => !only || b.node === only).map((b) => bridgeView(b, targetOf));
+  // an inverted bus-range (`<0xff 0>`) has no RIDs to draw: the checks see an empty domain too
+  const bridges = ctx.bridges.filter((b) => (!only || b.node === only) && b.domain[0] <= b.domain[1]).map((b) => bridgeView(b, targetOf));
   return { source: tree.source, form, reader: ctx.primary.name, bridges, targets: [...targets.values()] };
 }
 

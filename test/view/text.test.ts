@@ -89,4 +89,9 @@ describe('formatText', () => {
   it('no maps at all', () => {
     expect(formatText(buildPicture(tree([node('x', {})]), 'classic'))).toContain('no iommu-map or msi-map in this tree');
   });
+
+  it('an inverted bus-range has nothing to draw (found by fuzzing: it threw "Invalid array length")', () => {
+    const t = tree([node('smmu', { phandle: [1], '#iommu-cells': [1] }), node('pcie@0', { device_type: 'pci', 'bus-range': [0xff, 0], 'iommu-map': [0, 1, 0, 0x100] })]);
+    expect(formatText(buildPicture(t, 'classic'))).toContain('no iommu-map or msi-map in this tree');
+  });
 });

@@ -5,6 +5,7 @@
 // tokens) above the base lexer (the current file). Padding tokens carry the spacing information
 // that Output uses to print exactly where GCC prints a space.
 
+import { mib } from '../../limits.js';
 import { PreprocessError } from './error.js';
 import { ExprError, evaluateIf, type ExprSource } from './expr.js';
 import { FileLoader, addDefine, addMemo, includeGuard, nextDirective, type ReadFile, type SourceFile } from './files.js';
@@ -37,6 +38,8 @@ export interface EngineOptions {
   maxIncludeDepth: number;
   maxExpansionDepth: number;
   maxOutputBytes: number;
+  maxTokens: number;
+  maxExpansionTokens: number;
 }
 
 /** One inclusion of a file (the same header included twice is two instances). */
@@ -154,6 +157,8 @@ export class Engine {
   private invCol = 0;
   private argDepth = 0;
   private work = 0;
+  /** Tokens of the files this run has expanded. */
+  private lexed = 0;
   private counter = 0;
   private mainPath = '';
 
@@ -218,7 +223,7 @@ export class Engine {
 
   private asPreprocessError(e: unknown): unknown {
     if (e instanceof PreprocessError) return e;
-    if (e instanceof OutputTooLarge) return this.errorHere(`preprocessed output exceeds ${e.limit} bytes`);
+    if (e instanceof OutputTooLarge) return this.errorHere(`preprocessed output larger than ${mib(e.limit)} (dtmap's limit)`);
     if (e instanceof RangeError && /call stack/i.test(e.message)) return this.errorHere('macro expansion nested too deeply');
     return e;
   }
@@ -272,7 +277,7 @@ export class Engine {
     this.instances.push({ file: path, includedFrom: this.includedFrom(parent, line) });
     this.noteFile(path, src.marks);
     const dir = path.slice(0, path.lastIndexOf('/') + 1);
-    const state: FileState = { path, dir, src, toks: this.tokensOf(src), inst: this.instances.length - 1, pos: 0, conds: [], dirIndex, lineDelta: 0, rec, mark: null, avoidPasteIn: false };
+    const state: FileState = { path, dir, src, toks: this.tokensOf(src, path), inst: this.instances.length - 1, pos: 0, conds: [], dirIndex, lineDelta: 0, rec, mark: null, avoidPasteIn: false };
     this.stack.push(state);
     this.cur = state;
     this.out.fileChange();
@@ -282,9 +287,14 @@ export class Engine {
     }
   }
 
-  private tokensOf(src: SourceFile): Token[] {
+  private tokensOf(src: SourceFile, path: string): Token[] {
     let toks = this.tokenObjects.get(src);
     if (!toks) {
+      // the token objects are what a run holds in memory: bounded over all the files it reads
+      if ((this.lexed += src.count) > this.opts.maxTokens) {
+        const message = `more than ${this.opts.maxTokens} tokens in the files read (dtmap's limit)`;
+        throw this.stack.length ? this.errorHere(message) : new PreprocessError(message, path, 1, 1);
+      }
       toks = new Array<Token>(src.count);
       for (let i = 0; i < src.count; i++) toks[i] = tokenAt(src, i);
       this.tokenObjects.set(src, toks);
@@ -385,7 +395,7 @@ export class Engine {
     if (m.dirIndex !== dirIndex || m.setting !== this.setting) return false;
     if (m.avoidPasteIn !== null && m.avoidPasteIn !== this.out.avoidPasteNext) return false;
     if (m.includeDepth >= 0 && this.stack.length + 1 + m.includeDepth >= this.opts.maxIncludeDepth) return false;
-    if (this.work + m.work > this.opts.maxOutputBytes) return false;
+    if (this.work + m.work > this.opts.maxExpansionTokens) return false;
     if (this.out.length + 1 + m.text.length > this.out.maxBytes) return false;
     for (let i = 0; i < m.readNames.length; i++) if (this.macros.get(m.readNames[i]!) !== m.readDefs[i]) return false;
     for (let i = 0; i < m.onceNames.length; i++) if (this.once.has(m.onceNames[i]!) !== m.onceMarked[i]) return false;
@@ -608,8 +618,8 @@ export class Engine {
   /** Counts tokens materialised by expansion, so runaway expansions stop with an error. */
   private charge(n: number): void {
     this.work += n;
-    if (this.work > this.opts.maxOutputBytes) {
-      throw this.errorAt('macro expansion too large', this.invInst, this.invLine, this.invCol);
+    if (this.work > this.opts.maxExpansionTokens) {
+      throw this.errorAt(`macro expansion builds more than ${this.opts.maxExpansionTokens} tokens (dtmap's limit)`, this.invInst, this.invLine, this.invCol);
     }
   }
 
@@ -636,6 +646,7 @@ export class Engine {
       if (args === null) return false;
       if (m.params.length > 0) tokens = this.replaceArgs(m, args);
     }
+    if (!m.funLike) this.charge(tokens.length); // (replaceArgs charged a function-like one)
     m.disabled = true;
     this.pushContext(m, tokens);
     return true;
@@ -690,6 +701,7 @@ export class Engine {
         toks.push(tok);
       }
       while (toks.length && toks[toks.length - 1]!.kind === Kind.Padding) toks.pop();
+      this.charge(toks.length);
       args.push(toks);
     } while (!isPunct(tok, ')') && tok.kind !== Kind.Eof);
 

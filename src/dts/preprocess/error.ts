@@ -1,3 +1,5 @@
+import { oneLine } from '../../limits.js';
+
 /** A preprocessing error at a source position (what makes `cpp` exit with failure). */
 export class PreprocessError extends Error {
   override name = 'PreprocessError';
@@ -18,6 +20,6 @@ export class PreprocessError extends Error {
 
   /** `file:line:col: error: message`, the one line editors and problem matchers parse. */
   format(): string {
-    return `${this.file}:${this.line}:${this.column}: error: ${this.message}`;
+    return `${this.file}:${this.line}:${this.column}: error: ${oneLine(this.message)}`;
   }
 }

@@ -3,6 +3,7 @@
 // producing text that dtc lexes into the same tokens, plus a map back to the sources.
 
 import type { Span } from '../../tree/model.js';
+import { MAX_EXPANSION_TOKENS, MAX_OUTPUT_BYTES, MAX_TOKENS } from '../../limits.js';
 import { Engine } from './engine.js';
 import { locator, type SourceMap } from './sourcemap.js';
 
@@ -25,8 +26,12 @@ export interface PreprocessOptions {
   maxIncludeDepth?: number;
   /** Nesting limit for macro expansions and macro arguments; default 1000. */
   maxExpansionDepth?: number;
-  /** Default 256 MiB. */
+  /** Default 64 MiB (limits.ts). */
   maxOutputBytes?: number;
+  /** Tokens lexed in all the files read; default MAX_TOKENS (limits.ts). */
+  maxTokens?: number;
+  /** Tokens built by macro expansion; default MAX_EXPANSION_TOKENS (limits.ts). */
+  maxExpansionTokens?: number;
 }
 
 /** A comment containing `dtmap-disable-next-line`; text is the comment body, trimmed. */
@@ -57,7 +62,9 @@ export function preprocess(file: string, opts: PreprocessOptions = {}): Preproce
     overlay: opts.overlay,
     maxIncludeDepth: opts.maxIncludeDepth ?? 200,
     maxExpansionDepth: opts.maxExpansionDepth ?? 1000,
-    maxOutputBytes: opts.maxOutputBytes ?? 256 * 1024 * 1024,
+    maxOutputBytes: opts.maxOutputBytes ?? MAX_OUTPUT_BYTES,
+    maxTokens: opts.maxTokens ?? MAX_TOKENS,
+    maxExpansionTokens: opts.maxExpansionTokens ?? MAX_EXPANSION_TOKENS,
   });
   try {
     engine.run(file);

@@ -6,6 +6,7 @@
 // outside the garbage-collected heap); BOL marks the first token of each logical line, so
 // directives are found without re-scanning the text. Token objects are made from them only for
 // the files a run actually expands.
+import { MAX_TOKENS } from '../../limits.js';
 
 /** Token kinds; the names follow GCC's `cpp_ttype` families. */
 export const Kind = {
@@ -109,8 +110,9 @@ const scratch = {
   end: new Int32Array(4096),
 };
 
+/** Grows the columns, up to MAX_TOKENS (the check costs nothing per token: only when full). */
 function growScratch(): void {
-  const n = scratch.kind.length * 2;
+  const n = Math.min(scratch.kind.length * 2, MAX_TOKENS);
   const grow = <T extends Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
     const b = make(n);
     b.set(a);
@@ -256,7 +258,10 @@ function scan(raw: string): { text: string; count: number; marks: CommentMark[] 
 
   const push = (kind: number, start: number, end: number) => {
     positionAt(start);
-    if (count === scratch.kind.length) growScratch();
+    if (count === scratch.kind.length) {
+      if (count >= MAX_TOKENS) throw new LexError(`more than ${MAX_TOKENS} tokens in one file (dtmap's limit)`, line, col);
+      growScratch();
+    }
     scratch.kind[count] = kind;
     scratch.flags[count] = flags;
     scratch.line[count] = line;
