@@ -132,7 +132,12 @@ export function msiFallback(tree: Tree, b: Bridge, raw: Array<[number, number]>,
       const parent = msiParent(tree, b.node);
       if (d) what = `devices there fall back to the bridge's msi-parent ${d.path} with DeviceID = RID`;
       else if (parent && !parent.target) what = `devices there get no MSI domain from msi-map, and the fallback msi-parent <${hex(parent.phandle)}> matches no node either (the kernel prints "OF: ${b.node.path}: could not find phandle ${parent.phandle}"): MSI/MSI-X allocation fails for every device there`;
-      else if (parent) what = `devices there get no MSI domain: the bridge's msi-parent gives no PCI MSI domain (of_msi_get_domain()), so MSI/MSI-X allocation fails`;
+      else if (parent) {
+        const t = parent.target!;
+        const cells = t.prop('#msi-cells')?.u32(0);
+        const why = t.prop('msi-controller') === undefined ? `${t.path} is no MSI controller` : cells !== undefined && (b.node.prop('msi-parent')?.cellCount ?? 0) < 1 + cells ? `msi-parent is shorter than the #msi-cells = <${cells}> of ${t.path}` : `of_msi_get_domain() finds no PCI MSI domain there`;
+        what = `devices there get no MSI domain: the bridge's msi-parent gives none (${why}), so MSI/MSI-X allocation fails`;
+      }
       else what = `devices there get no MSI domain, so MSI/MSI-X allocation fails (the bridge has no msi-parent to fall back to)`;
       what = `on the root bus (${buses(first, last)}), ${what}`;
     } else if (f.via === 'bridge') {
