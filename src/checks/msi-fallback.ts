@@ -148,7 +148,7 @@ export function msiFallback(tree: Tree, b: Bridge, raw: Array<[number, number]>,
         ? `on ${where}, devices inherit that bridge's MSI domain ${d.path} with DeviceID = RID (pci_set_msi_domain() -> pci_set_bus_msi_domain())`
         : `on ${where}, devices inherit that bridge's MSI domain, and it has none: MSI/MSI-X allocation fails (pci_set_bus_msi_domain())`;
     } else {
-      what = `on ${buses(first, last)} the tree describes no bridge: a device there inherits the MSI domain of the bridge it sits behind with DeviceID = RID (pci_set_bus_msi_domain()), which is no MSI at all unless that bridge's own RID gets a domain`;
+      what = `on ${buses(first, last)} the tree describes no bridge: a device there inherits the MSI domain of the bridge it sits behind with DeviceID = RID (pci_set_bus_msi_domain()), which is no MSI at all unless that bridge has one (from its own RID, or inherited in turn)`;
     }
     if (!mainline && f.domain.current !== f.domain.older) {
       const old = f.domain.older;
