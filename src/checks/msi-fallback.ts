@@ -16,6 +16,7 @@ import type { Bridge } from './context.js';
 import { describedDevices, deviceList, msiParent, type Described } from './context.js';
 import { enumerate, type PciFunction } from '../map/topology.js';
 import { lookup } from '../map/lookup.js';
+import { busRange, type ParsedMap } from '../map/map.js';
 import { hex, ridList } from './format.js';
 import { mergeRanges } from '../map/coverage.js';
 
@@ -62,20 +63,20 @@ export interface BusFallback {
 }
 
 /** The MSI domain of each bus of bus-range, after pci_set_bus_msi_domain(). */
-export function busFallbacks(tree: Tree, b: Bridge): (bus: number) => BusFallback {
-  const a = b.maps.msi;
-  const fns = enumerate(b.node);
+export function busFallbacks(tree: Tree, host: Node, msi: ParsedMap | undefined): (bus: number) => BusFallback {
+  const root = busRange(host)[0];
+  const fns = enumerate(host);
   const bridges = fns.filter((f) => f.bridge && f.rid !== undefined && f.secondary !== undefined);
-  const host = { current: hostMsiDomain(tree, b.node, 'current'), older: hostMsiDomain(tree, b.node, 'older') };
+  const byHost = { current: hostMsiDomain(tree, host, 'current'), older: hostMsiDomain(tree, host, 'older') };
   /** A function's own domain: of_msi_map_get_device_domain(), else its bus's. */
   const effective = (f: PciFunction, form: ParentForm): Node | undefined => {
-    const r = lookup(a?.parsed, f.rid!);
+    const r = lookup(msi, f.rid!);
     if (r.status === 'translated' && isMsiController(r.target)) return r.target;
-    return f.parent ? effective(f.parent, form) : host[form];
+    return f.parent ? effective(f.parent, form) : byHost[form];
   };
   const behind = (f: PciFunction, undescribed: boolean): BusFallback => ({ via: 'bridge', bridge: f, undescribed, domain: { current: effective(f, 'current'), older: effective(f, 'older') } });
   return (bus) => {
-    if (bus === b.busRange[0]) return { via: 'host', domain: host };
+    if (bus === root) return { via: 'host', domain: byHost };
     // the deepest described bridge whose secondary..subordinate holds the bus
     const inside = bridges.filter((f) => f.secondary! <= bus && bus <= f.subordinate!).sort((x, y) => y.secondary! - x.secondary!)[0];
     if (inside) return behind(inside, false);
@@ -106,7 +107,7 @@ export interface FallbackReport {
 export function msiFallback(tree: Tree, b: Bridge, raw: Array<[number, number]>, mainline: boolean): FallbackReport {
   const rids = mergeRanges(raw);
   const a = b.maps.msi!;
-  const of = busFallbacks(tree, b);
+  const of = busFallbacks(tree, b.node, a.parsed);
   const devices = describedDevices(b.node).filter((d) => d.enabled && rids.some(([x, y]) => d.rid >= x && d.rid <= y));
   // group consecutive buses with the same fallback
   const groups: Array<{ first: number; last: number; f: BusFallback }> = [];
