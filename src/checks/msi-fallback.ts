@@ -13,7 +13,7 @@
 // (__of_msi_map_id()).
 import type { Node, Tree } from '../tree/model.js';
 import type { Bridge } from './context.js';
-import { describedDevices, deviceList, msiParent, type Described } from './context.js';
+import { describedDevices, deviceList, msiParent } from './context.js';
 import { enumerate, type PciFunction } from '../map/topology.js';
 import { lookup } from '../map/lookup.js';
 import { busRange, type ParsedMap } from '../map/map.js';
@@ -75,7 +75,8 @@ export function busFallbacks(tree: Tree, host: Node, msi: ParsedMap | undefined)
     return f.parent ? effective(f.parent, form) : byHost[form];
   };
   const behind = (f: PciFunction, undescribed: boolean): BusFallback => ({ via: 'bridge', bridge: f, undescribed, domain: { current: effective(f, 'current'), older: effective(f, 'older') } });
-  return (bus) => {
+  const memo = new Map<number, BusFallback>();
+  const of = (bus: number): BusFallback => {
     if (bus === root) return { via: 'host', domain: byHost };
     // the deepest described bridge whose secondary..subordinate holds the bus
     const inside = bridges.filter((f) => f.secondary! <= bus && bus <= f.subordinate!).sort((x, y) => y.secondary! - x.secondary!)[0];
@@ -85,6 +86,7 @@ export function busFallbacks(tree: Tree, host: Node, msi: ParsedMap | undefined)
     if (port) return behind(port, true);
     return { via: 'unknown', domain: { current: undefined, older: undefined } };
   };
+  return (bus) => memo.get(bus) ?? memo.set(bus, of(bus)).get(bus)!;
 }
 
 const buses = (x: number, y: number) => (x === y ? `bus ${hex(x).slice(2).padStart(2, '0')}` : `buses ${hex(x).slice(2).padStart(2, '0')}-${hex(y).slice(2).padStart(2, '0')}`);
@@ -92,10 +94,8 @@ const buses = (x: number, y: number) => (x === y ? `bus ${hex(x).slice(2).padSta
 export interface FallbackReport {
   /** What happens to the RIDs, one clause per group of buses. */
   text: string;
-  /** Every RID gets a domain under the selected form, and no described device collides. */
+  /** Every RID gets a domain under the selected form, and no fallback DeviceID clashes. */
   safe: boolean;
-  /** Described, enabled devices whose fallback DeviceID (= RID) the map also assigns there. */
-  collide: Described[];
 }
 
 /**
@@ -120,14 +120,12 @@ export function msiFallback(tree: Tree, b: Bridge, raw: Array<[number, number]>,
       else if (!g || g.last !== bus) groups.push({ first: bus, last: bus, f });
     }
   const clauses: string[] = [];
-  const collide: Described[] = [];
   let safe = true;
   for (const { first, last, f } of groups) {
     const d = f.domain.current;
     const inGroup = devices.filter((v) => v.rid >>> 8 >= first && v.rid >>> 8 <= last);
     const assigned = d ? a.coverage.segments.filter((s) => s.status === 'translated' && s.target === d) : [];
     const hit = inGroup.filter((v) => assigned.some((s) => v.rid >= Math.min(s.idFirst!, s.idLast!) && v.rid <= Math.max(s.idFirst!, s.idLast!)));
-    collide.push(...hit);
     let what: string;
     if (f.via === 'host') {
       const parent = msiParent(tree, b.node);
@@ -175,5 +173,5 @@ export function msiFallback(tree: Tree, b: Bridge, raw: Array<[number, number]>,
     if (!d || f.via === 'unknown' || hit.length || clash.length) safe = false;
     clauses.push(what);
   }
-  return { text: clauses.join('; '), safe, collide };
+  return { text: clauses.join('; '), safe };
 }
