@@ -3,6 +3,7 @@ export * from './tree/model.js';
 export { readDtb, isDtb, DtbError } from './dtb/read.js';
 export * from './map/index.js';
 export { check, checkContext, RULES, buildContext, type CheckOptions, type Diagnostic, type Finding, type Rule, type Severity, type Location, type Bridge, type Context } from './checks/index.js';
+export { hostMsiDomain, msiFallback, busFallbacks, type ParentForm } from './checks/msi-fallback.js';
 export { formatJson } from './report/json.js';
 export { formatPretty } from './report/pretty.js';
 export { summarizeMaps, summarize, type FileReport, type MapSummary, type Summary } from './report/model.js';

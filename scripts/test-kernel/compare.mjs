@@ -72,13 +72,10 @@ export function filteredMsiLookup(lib, bytes, name, bridge, itsPath) {
     const r = lib.lookup(map, rid, its);
     return { status: r.status, mask: r.mask, id: r.id, entry: r.entry ? map.entries.indexOf(r.entry) : null, errno: r.errno, log: r.log };
   };
-  // the host bridge's default MSI domain: its own msi-parent (pci_host_bridge_of_msi_domain()).
-  // Linux 6.1's of_msi_get_domain() takes the PCI MSI domain from a msi-parent only when its
-  // target has no #msi-cells ("single msi-parent property"); the phandle-with-args form is read
-  // for platform MSI alone
-  const parent = node.prop('msi-parent');
-  const target = parent && parent.length >= 4 ? tree.byPhandle(parent.u32(0)) : undefined;
-  lookup.hostDefault = target && !target.prop('#msi-cells') ? target.path : null;
+  // the host bridge's default MSI domain: its own msi-parent (pci_host_bridge_of_msi_domain()),
+  // read as dtmap reads it for the booted kernel: Debian's 6.1.192 carries the October 2024
+  // of_msi_get_domain() change (phandle + #msi-cells arguments), dtmap's `current` form
+  lookup.hostDefault = lib.hostMsiDomain(tree, node, 'current')?.path ?? null;
   return lookup;
 }
 

@@ -1,7 +1,8 @@
 // The map variants `npm run test:kernel` boots, and the PCI devices it boots them with.
-// Each variant replaces only the host bridge's maps in QEMU's own DTB (three add an msi-parent
-// to the bridge; `dropMsiCells` also drops the ITS's #msi-cells, which Linux 6.1 needs absent to
-// take a PCI MSI domain from an msi-parent); `&smmu` and `&its` are
+// Each variant replaces only the host bridge's maps in QEMU's own DTB (four add an msi-parent
+// to the bridge; `dropMsiCells` also drops the ITS's #msi-cells, so that `<&its>` is a whole
+// entry: the booted 6.1.192 reads msi-parent as phandles with #msi-cells arguments, as 6.12 does,
+// dtmap's hostMsiDomain() 'current' form); `&smmu` and `&its` are
 // the labels run.mjs gives QEMU's SMMUv3 and ITS nodes, 0xdead is a phandle no node has.
 
 /**
@@ -119,6 +120,11 @@ export const VARIANTS = [
     name: 'gap-msi-parent',
     what: "msi-map covers devices 0-3 only; the bridge's msi-parent is the fallback for the rest",
     props: ['iommu-map = <0x0 &smmu 0x0 0x10000>;', 'msi-map = <0x0 &its 0x0 0x20>;', 'msi-parent = <&its>;'],
+  },
+  {
+    name: 'msi-parent-args',
+    what: "the same with ls1028a's form msi-parent = <&its 0>: one whole entry for the ITS's #msi-cells = <1>, so the fallback applies",
+    props: ['iommu-map = <0x0 &smmu 0x0 0x10000>;', 'msi-map = <0x0 &its 0x0 0x20>;', 'msi-parent = <&its 0>;'],
   },
   {
     name: 'msi-parent-no-cells',

@@ -1,8 +1,9 @@
 // `dtmap query`: what each RID becomes, per host bridge.
 import chalk from 'chalk';
 import type { Node, Tree } from '../tree/model.js';
-import { isPciBridge, mapNodes, type KernelForm, type MapKind } from '../map/map.js';
+import { isPciBridge, mapNodes, parseMap, type KernelForm, type MapKind } from '../map/map.js';
 import { describedDevices, type Described } from '../checks/context.js';
+import { busFallbacks, type BusFallback } from '../checks/msi-fallback.js';
 import { translator, sameOutcome } from '../map/translate.js';
 import { kernelReader, type Reader } from '../map/readers/index.js';
 import type { LookupResult } from '../map/lookup.js';
@@ -42,6 +43,9 @@ export interface QueryRow {
   results: Partial<Record<MapKind, LookupResult>>;
   /** The described PCI device Linux puts at this RID (src/map/topology.ts), if any. */
   device: Described | undefined;
+  /** When msi-map gives the RID no domain (a gap, an error): the one it inherits from its bus
+   *  (src/checks/msi-fallback.ts), under the current of_msi_get_domain() and the older one. */
+  msiDomain?: BusFallback;
 }
 
 export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRow[] {
@@ -52,10 +56,15 @@ export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRo
       const devices = new Map(isPciBridge(node) ? describedDevices(node).map((d) => [d.rid, d] as const) : []);
       for (const reader of opts.readers ?? [kernelReader(opts.kernel)]) {
         const lookups = kinds.map((k) => [k, translator(tree, node, k, reader)] as const);
+        // the bus's MSI domain is Linux's (pci_set_msi_domain()); mainline (7.2) has only the current of_msi_get_domain()
+        const linux = reader.name.startsWith('linux-');
+        const inherit = (f: BusFallback): BusFallback => (reader.form === 'mainline' ? { ...f, domain: { current: f.domain.current, older: f.domain.current } } : f);
+        const fallback = linux && isPciBridge(node) ? busFallbacks(tree, node, parseMap(tree, node, 'msi', reader.form)) : undefined;
         for (let rid = spec.first; rid <= spec.last; rid++) {
           const results: QueryRow['results'] = {};
           for (const [k, look] of lookups) results[k] = look(rid);
-          rows.push({ node, rid, reader, results, device: devices.get(rid) });
+          const msi = results.msi?.status;
+          rows.push({ node, rid, reader, results, device: devices.get(rid), ...(fallback && (msi === 'bypass' || msi === 'error') ? { msiDomain: inherit(fallback(rid >>> 8)) } : {}) });
         }
       }
     }
@@ -71,6 +80,7 @@ export function queryJson(tree: Tree, rows: QueryRow[]): string {
   const several = new Set(rows.map((r) => r.reader)).size > 1; // `reader` only then: one keeps the documented shape
   const json = rows.map((r) => {
     const o: Record<string, unknown> = { node: r.node.path, rid: r.rid, ...(several ? { reader: r.reader.name } : {}), device: r.device ? { node: r.device.node.path, regRid: r.device.written } : null };
+    if (r.msiDomain) o.msiDomain = { via: r.msiDomain.via, bridge: r.msiDomain.bridge?.node.path ?? null, domain: r.msiDomain.domain.current?.path ?? null, olderKernels: r.msiDomain.domain.older?.path ?? null };
     for (const [k, v] of Object.entries(r.results))
       o[k] = { status: v.status, mask: v.mask, masked: v.masked, target: v.target?.path ?? null, targetLabel: v.target ? (tree.labelOf(v.target) ?? null) : null, id: v.id ?? null, ids: v.ids, entry: v.entry?.index ?? null, errno: v.errno, log: v.log };
     return o;
@@ -108,6 +118,18 @@ function describe(tree: Tree, row: QueryRow, kind: MapKind, first: LookupResult,
   }
 }
 
+const sameFallback = (p: BusFallback | undefined, q: BusFallback | undefined) =>
+  p === q || (!!p && !!q && p.via === q.via && p.bridge === q.bridge && p.undescribed === q.undescribed && p.domain.current === q.domain.current && p.domain.older === q.domain.older);
+
+/** What a function with no MSI domain from msi-map inherits (pci_set_msi_domain()). */
+function fallbackText(f: BusFallback): string {
+  const d = f.domain.current;
+  const from = f.via === 'host' ? "the host bridge's msi-parent" : f.via === 'bridge' ? `its bus's bridge ${bdf(f.bridge!.rid!)} ${f.bridge!.node.path}${f.undescribed ? ' (the bus itself is not described)' : ''}` : 'the bridge above it, which the tree does not describe';
+  const older = f.domain.older !== d ? chalk.dim(` (kernels before the October 2024 of_msi_get_domain() change: ${f.domain.older?.path ?? 'none'})`) : '';
+  if (f.via === 'unknown') return chalk.yellow(`inherited from ${from}: unknown`);
+  return d ? `${chalk.green('inherits')} ${d.path} from ${from}, DeviceID = RID${older}` : `${chalk.red('none')}: ${from} has none${older}`;
+}
+
 export function queryPretty(tree: Tree, rows: QueryRow[]): string {
   const lines: string[] = [];
   const several = new Set(rows.map((r) => r.reader)).size > 1;
@@ -115,13 +137,14 @@ export function queryPretty(tree: Tree, rows: QueryRow[]): string {
   while (i < rows.length) {
     // merge consecutive RIDs of one node with the same outcome in every map
     let j = i;
-    while (j + 1 < rows.length && rows[j + 1]!.node === rows[i]!.node && rows[j + 1]!.reader === rows[i]!.reader && rows[j + 1]!.rid === rows[j]!.rid + 1 && Object.keys(rows[i]!.results).every((k) => sameOutcome(rows[i]!.results[k as MapKind]!, rows[j + 1]!.results[k as MapKind]!))) j++;
+    while (j + 1 < rows.length && rows[j + 1]!.node === rows[i]!.node && rows[j + 1]!.reader === rows[i]!.reader && rows[j + 1]!.rid === rows[j]!.rid + 1 && Object.keys(rows[i]!.results).every((k) => sameOutcome(rows[i]!.results[k as MapKind]!, rows[j + 1]!.results[k as MapKind]!)) && sameFallback(rows[i]!.msiDomain, rows[j + 1]!.msiDomain)) j++;
     const a = rows[i]!;
     const b = rows[j]!;
     const who = several ? chalk.dim(`  (${a.reader.name})`) : '';
     lines.push(`${chalk.bold(a.node.path)}  RID ${a === b ? ridText(a.rid) : `${ridText(a.rid)} - ${ridText(b.rid)}`}${who}`);
     for (const r of rows.slice(i, j + 1)) if (r.device) lines.push(`  ${'device'.padEnd(11)}  ${deviceText(r.device)}`);
     for (const k of Object.keys(a.results) as MapKind[]) lines.push(`  ${(k + '-map').padEnd(11)}  ${describe(tree, a, k, a.results[k]!, b.results[k]!)}`);
+    if (a.msiDomain) lines.push(`  ${'msi domain'.padEnd(11)}  ${fallbackText(a.msiDomain)}`);
     i = j + 1;
   }
   return lines.join('\n') + '\n';

@@ -56,6 +56,18 @@ describe('dtmap check', () => {
 });
 
 describe('dtmap query', () => {
+  it('says which MSI domain a RID in an msi-map gap inherits: the bridge above it, or the host bridge msi-parent', () => {
+    const p = run('query', 'fixtures/rules/msi-gap-behind-port.dtb', '01:00.0', '02:00.0').out;
+    expect(p).toContain('  msi domain   inherits /msi-controller@fee20000 from its bus\'s bridge 00:00.0 /pcie@f8000000/pci@0,0, DeviceID = RID');
+    expect(p).toContain('  msi domain   inherits /msi-controller@fee20000 from its bus\'s bridge 00:00.0 /pcie@f8000000/pci@0,0 (the bus itself is not described), DeviceID = RID');
+    const parent = (kernel: string) => run('query', '--kernel', kernel, 'fixtures/rules/msi-gap-parent-warning.dtb', '00:02.0').out;
+    expect(parent('classic')).toContain("  msi domain   inherits /msi-controller@6020000 from the host bridge's msi-parent, DeviceID = RID (kernels before the October 2024 of_msi_get_domain() change: none)");
+    expect(parent('mainline')).toContain("  msi domain   inherits /msi-controller@6020000 from the host bridge's msi-parent, DeviceID = RID\n");
+    const j = JSON.parse(run('query', '--format', 'json', 'fixtures/rules/msi-gap-port-unmapped.dtb', '0x300', '0x100').out);
+    expect(j[0].msiDomain).toEqual({ via: 'bridge', bridge: '/pcie@f8000000/pci@0,0', domain: null, olderKernels: null });
+    expect(j[1].msiDomain).toBeUndefined(); // 01:00.0 is mapped
+  });
+
   it('bypass at the IOMMU function, with the kernel log line', () => {
     const r = run('query', '--format', 'json', VIRTIO, '00:02.0');
     const [row] = JSON.parse(r.out);

@@ -120,6 +120,25 @@ describe('kernel comparison on recorded boots: StreamID and DeviceID sharing', (
   });
 });
 
+describe("kernel comparison on a recorded boot: ls1028a's msi-parent = <&its 0>", () => {
+  it('6.1.192 takes the msi-parent with its #msi-cells argument as the root bus default, as dtmap predicts', async () => {
+    const { recorded, rows } = await recordedVariant('msi-parent-args');
+    const result = rows(recorded);
+    expect(result.filter((r) => !r.agree)).toEqual([]);
+    const byBdf = new Map(result.map((r) => [r.bdf, r]));
+    expect(byBdf.get('00:04.0')!.msis).toBe('3/3');
+    expect(byBdf.get('00:04.0')!.msiNote).toBe("the host bridge's msi-parent MSI domain, DeviceID 0x20");
+    // and dtmap's own finding on that DTB names the fallback (with the older kernels' difference);
+    // QEMU's DTB describes no root port, so for buses 01-ff dtmap cannot say which bridge they inherit from: error
+    const dtb = join(dir, 'msi-parent-args.dtb');
+    const gap = JSON.parse(dtmap(['check', '--format', 'json', dtb])).files[0].diagnostics.filter((d: { rule: string }) => d.rule === 'msi-map-gap');
+    expect(gap).toHaveLength(1);
+    expect(gap[0].severity).toBe('error');
+    expect(gap[0].message).toContain('on buses 01-ff the tree describes no bridge');
+    expect(gap[0].message).toContain("on the root bus (bus 00), devices there fall back to the bridge's msi-parent /intc@8000000/its@8080000 with DeviceID = RID on Linux 6.12 and the stable kernels");
+  });
+});
+
 describe('initramfs helpers', () => {
   it('writes newc cpio entries the kernel unpacks (header, name, 4-byte padding)', () => {
     const out: Buffer = cpio([{ name: 'bin' }, { name: 'init', mode: 0o100755, data: Buffer.from('#!/bin/sh\n') }, { name: 'bin/sh', target: 'busybox' }]);

@@ -1,9 +1,10 @@
 import type { Rule } from '../types.js';
 import type { Bridge } from '../context.js';
-import { entrySpan } from '../context.js';
+import { describedDevices, deviceList, entrySpan, type Described } from '../context.js';
+import { lookup } from '../../map/lookup.js';
 import { MAP_KINDS, NAMES, type MapEntry, type MapKind } from '../../map/map.js';
 import type { Node } from '../../tree/model.js';
-import { idRange } from '../format.js';
+import { hex, idRange } from '../format.js';
 import { mergeRanges } from '../../map/coverage.js';
 
 interface Output {
@@ -39,8 +40,44 @@ const overlap = (p: Output, q: Output): [number, number] | null => {
   return p.target === q.target && s <= t ? [s, t] : null;
 };
 
+
+/** Targets whose Linux driver cannot let two masters share one ID, so a fold by the mask is not
+ *  harmless there: SMMUv3 refuses a second master on a StreamID (arm_smmu_insert_master():
+ *  "stream N already in tree from dev ...", -EINVAL: that device gets no IOMMU); the GICv3 ITS
+ *  gives all devices on one DeviceID one ITT, sized by the first to allocate
+ *  (its_pci_msi_prepare(): roundup_pow_of_two(nvec); its_msi_prepare(): "Reusing ITT"), so a
+ *  later device gets vectors only while events are free. arm-smmu (v2), IPMMU and Tegra let
+ *  masters share a stream, so folding stays deliberate there. */
+const FOLD_REFUSED = { iommu: 'arm,smmu-v3', msi: 'arm,gic-v3-its' } as const;
+
+function folds(b: Bridge, kind: MapKind, report: Parameters<Rule['check']>[1]): void {
+  const a = b.maps[kind];
+  if (!a || !b.pci) return;
+  const groups = new Map<string, { target: Node; id: number; entry: MapEntry; devs: Described[] }>();
+  for (const d of describedDevices(b.node)) {
+    if (!d.enabled) continue; // no driver, so no IOMMU set-up and no vectors (pci_bus_add_device())
+    const r = lookup(a.parsed, d.rid);
+    if (r.status !== 'translated' || !r.target || !(r.target.prop('compatible')?.strings() ?? []).includes(FOLD_REFUSED[kind])) continue;
+    const key = `${r.target.path} ${r.id} ${r.masked}`; // different masked RIDs on one ID: the alias check above
+    const g = groups.get(key) ?? { target: r.target, id: r.id!, entry: r.entry!, devs: [] };
+    g.devs.push(d);
+    groups.set(key, g);
+  }
+  const mask = NAMES[kind].mask;
+  for (const g of groups.values()) {
+    if (g.devs.length < 2) continue;
+    const list = deviceList(g.devs, b.node);
+    const message =
+      kind === 'iommu'
+        ? `${mask} folds ${g.devs.length} described functions onto StreamID ${hex(g.id)} of the SMMUv3 ${g.target.path}: ${list}. SMMUv3 refuses a StreamID another master holds (arm_smmu_insert_master(): "stream ${g.id} already in tree", -EINVAL), so every function but the first to probe gets no IOMMU`
+        : `${mask} folds ${g.devs.length} described functions onto DeviceID ${hex(g.id)} of the ITS ${g.target.path}: ${list}. They share one ITT, sized by the first to allocate (its_pci_msi_prepare(), its_msi_prepare(): "Reusing ITT"); the others get vectors only while its events last, else fewer vectors or INTx`;
+    report({ node: b.node.path, property: NAMES[kind].map, message, severity: kind === 'iommu' ? 'warning' : 'info', rids: mergeRanges(g.devs.map((d) => [d.rid, d.rid])), entry: g.entry.index, span: entrySpan(a.parsed, g.entry), disabled: !b.enabled });
+  }
+}
+
 /** Two different masked RIDs reaching the same target and output ID share one StreamID or
- *  DeviceID: the IOMMU or ITS cannot tell those devices apart. Folding by the mask is deliberate. */
+ *  DeviceID: the IOMMU or ITS cannot tell those devices apart. Folding by the mask is deliberate,
+ *  except where the target's driver refuses or starves a shared ID (`folds()`). */
 export const mapAlias: Rule = {
   id: 'map-alias',
   severity: 'warning',
@@ -69,6 +106,7 @@ export const mapAlias: Rule = {
             report({ node: b.node.path, property: name, message: `${b.node.path} and ${p.bridge.node.path} both send ${q.target.path} ID ${idRange(ids[0], ids[1])}: devices on the two host bridges share one ${kind === 'iommu' ? 'StreamID' : 'DeviceID'}`, rids: q.rids, entry: q.entry.index, span: entrySpan(b.maps[kind]!.parsed, q.entry) });
           }
         all.push(...mine);
+        folds(b, kind, report);
       }
     }
   },
