@@ -20,7 +20,7 @@ export interface FileCheckOptions {
 
 export async function checkFile(file: string, opts: FileCheckOptions, preprocessed?: PreprocessedDts | { error: string }): Promise<FileReport> {
   try {
-    const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose, preprocessed });
+    const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose, preprocessed, mapsOnly: true });
     const ctx = buildContext(tree, opts.kernel); // maps parsed and covered once, for checks and summary
     const diagnostics = checkContext(ctx, { rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable });
     // locations name files relative to the working directory (the .dtsi where the entry was written)

@@ -1,8 +1,8 @@
 // Reading an input file into a tree: DTB by its magic, DTS by its text.
 import { existsSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DtbError, isDtb, readDtb } from '../dtb/read.js';
-import type { Tree } from '../tree/model.js';
+import { DtbError, hasMapNames, isDtb, readDtb, validateDtb } from '../dtb/read.js';
+import { Node, Tree } from '../tree/model.js';
 import type { PreprocessedDts } from '../dts/index.js';
 import { isLiveTree, LiveTreeError, readLiveTree } from '../live/read.js';
 import { applyOverlay, OverlayError } from '../overlay/apply.js';
@@ -25,6 +25,11 @@ export interface InputOptions {
   overlays?: string[];
   /** Read a directory as a live tree (/proc/device-tree form). */
   live?: boolean;
+  /**
+   * The caller reads only the maps (`check`): a DTB with no map property name loads as an empty
+   * tree, checked but not built (most boards).
+   */
+  mapsOnly?: boolean;
   /** The file already preprocessed (by the preprocessing worker), or why that failed. */
   preprocessed?: PreprocessedDts | { error: string };
 }
@@ -104,12 +109,16 @@ function liveTree(dir: string, opts: InputOptions): Tree {
 
 async function fileTree(file: string, opts: InputOptions): Promise<Tree> {
   const bytes = readBytes(file);
-  if (isDtb(bytes) || /\.dtbo?$/.test(file)) return dtb(bytes, file);
+  if (isDtb(bytes) || /\.dtbo?$/.test(file)) return dtb(bytes, file, opts.mapsOnly && !opts.overlays?.length);
   return loadDts(file, opts);
 }
 
-function dtb(bytes: Uint8Array, file: string): Tree {
+function dtb(bytes: Uint8Array, file: string, mapsOnly = false): Tree {
   try {
+    if (mapsOnly && !hasMapNames(bytes)) {
+      validateDtb(bytes, file);
+      return new Tree(new Node(''), file);
+    }
     return readDtb(bytes, file);
   } catch (e) {
     if (e instanceof DtbError) throw new InputError(e.message);

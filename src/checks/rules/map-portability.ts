@@ -1,6 +1,6 @@
 import type { Rule } from '../types.js';
 import { MAP_KINDS, NAMES, type KernelForm } from '../../map/map.js';
-import { lookup, type LookupResult } from '../../map/lookup.js';
+import { formsAgree, lookup, type LookupResult } from '../../map/lookup.js';
 import { mergeRanges } from '../../map/coverage.js';
 import { count, hex, ridList } from '../format.js';
 
@@ -23,7 +23,7 @@ export const mapPortability: Rule = {
     for (const b of ctx.bridges) {
       for (const kind of MAP_KINDS) {
         const [c, m] = forms.map((f) => (f === ctx.form ? b.maps[kind] : ctx.analyse(b, kind, f)));
-        if (!c || !m) continue;
+        if (!c || !m || formsAgree(c.parsed, m.parsed)) continue; // the common case, without a lookup
         // Cut the domain where either form's outcome changes; within a piece each form is one
         // entry (linear in the masked ID) or one error, so its two ends decide the whole piece.
         const cuts = new Set<number>([b.domain[0]]);
