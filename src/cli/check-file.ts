@@ -20,12 +20,13 @@ export interface FileCheckOptions {
 
 export async function checkFile(file: string, opts: FileCheckOptions, preprocessed?: PreprocessedDts | { error: string }): Promise<FileReport> {
   try {
-    const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose, preprocessed, mapsOnly: true });
+    const read: string[] = [];
+    const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose, preprocessed, mapsOnly: true, read });
     const ctx = buildContext(tree, opts.kernel); // maps parsed and covered once, for checks and summary
     const diagnostics = checkContext(ctx, { rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable });
     // locations name files relative to the working directory (the .dtsi where the entry was written)
     for (const d of diagnostics) if (d.location) d.location.file = relPath(d.location.file);
-    return { file, error: null, maps: summarizeMaps(ctx), diagnostics };
+    return { file, error: null, maps: summarizeMaps(ctx), diagnostics, files: read };
   } catch (e) {
     if (e instanceof InputError) return { file, error: e.message, maps: [], diagnostics: [] };
     // A bug, not bad input: report it against the file, still one line, and keep going.

@@ -1,6 +1,6 @@
 // `dtmap check`: inputs -> per-file reports -> baseline -> format -> exit code.
 import { availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { RULES } from '../checks/index.js';
 import type { KernelForm } from '../map/map.js';
 import type { FileReport } from '../report/model.js';
@@ -17,6 +17,7 @@ import { isLiveTree } from '../live/read.js';
 import { errorLine, InputError } from './input.js';
 import { writeAtomic } from './output.js';
 import { checkAll, progressBar } from './pool.js';
+import { defaultCacheDir, ResultCache } from './cache.js';
 
 export interface CheckCommandOptions {
   format: 'pretty' | 'json' | 'sarif' | 'github' | 'gcc';
@@ -36,6 +37,7 @@ export interface CheckCommandOptions {
   overlay?: string[];
   live?: boolean;
   reportUnusedDisable?: boolean;
+  cache?: string | boolean;
 }
 
 
@@ -45,8 +47,21 @@ function positiveInt(text: string | undefined, option: string, fallback: number)
   return Number(text);
 }
 
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export async function runCheck(args: string[], opts: CheckCommandOptions, version: string): Promise<number> {
   const started = Date.now();
+  if (typeof opts.cache === 'string' && (/\.dt[sb]o?$|[*?[]/.test(opts.cache) || isFile(opts.cache))) {
+    // `--cache board.dts`: commander took the first input for the optional folder; give it back
+    args = [opts.cache, ...args];
+    opts = { ...opts, cache: true };
+  }
   const config = loadConfig(opts.config);
   const rules: Record<string, RuleSetting> = { ...config.rules };
   for (const r of opts.rule) {
@@ -61,9 +76,20 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   // cost more than they save, so DTB-only runs stay on one thread unless --jobs says otherwise.
   if (opts.jobs === undefined && files.every((f) => /\.dtbo?$/.test(f))) jobs = 1;
   const fileOpts = { kernel, rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live, reportUnusedDisable: opts.reportUnusedDisable, verbose: opts.verbose };
-  let reports = await checkAll(files, jobs, fileOpts, progressBar(files.length));
-
   const notes: string[] = [];
+  const note = (m: string) => process.stderr.write(`dtmap: note: ${m}\n`);
+  const cache = opts.cache ? new ResultCache(opts.cache === true ? defaultCacheDir() : opts.cache, version, { cwd: process.cwd(), fileOpts: { ...fileOpts, verbose: undefined } }, note) : undefined;
+  const kept = files.map((f) => cache?.get(f));
+  const todo = files.filter((_, i) => !kept[i]);
+  const fresh = await checkAll(todo, jobs, fileOpts, progressBar(todo.length));
+  let next = 0;
+  let reports = kept.map((r) => r ?? fresh[next++]!);
+  if (cache) {
+    for (const r of fresh) cache.set(r);
+    cache.save();
+    if (opts.verbose) note(`cache: ${cache.hits} of ${files.length} results reused, ${todo.length} checked (${cache.path})`);
+  }
+
   if (opts.writeBaseline) {
     writeAtomic(opts.writeBaseline, JSON.stringify(makeBaseline(reports, opts.writeBaseline), null, 2) + '\n');
     const n = reports.reduce((k, r) => k + r.diagnostics.length, 0);

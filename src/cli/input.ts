@@ -30,6 +30,8 @@ export interface InputOptions {
    * tree, checked but not built (most boards).
    */
   mapsOnly?: boolean;
+  /** Every file the load reads is pushed here (the input first; for `check --cache`). */
+  read?: string[];
   /** The file already preprocessed (by the preprocessing worker), or why that failed. */
   preprocessed?: PreprocessedDts | { error: string };
 }
@@ -84,9 +86,9 @@ export async function loadTree(file: string, opts: InputOptions = {}): Promise<T
   } catch {
     /* readBytes reports it */
   }
-  const base = opts.preprocessed ? await dtsTree(opts.preprocessed) : isDir ? liveTree(file, opts) : await fileTree(file, opts);
+  const base = opts.preprocessed ? await dtsTree(opts.preprocessed, opts.read) : isDir ? liveTree(file, opts) : await fileTree(file, opts);
   for (const o of opts.overlays ?? []) {
-    const overlay = await loadTree(o, { ...opts, overlays: [], preprocessed: undefined });
+    const overlay = await loadTree(o, { ...opts, overlays: [], preprocessed: undefined, mapsOnly: false });
     try {
       applyOverlay(base, overlay, o);
     } catch (e) {
@@ -109,7 +111,10 @@ function liveTree(dir: string, opts: InputOptions): Tree {
 
 async function fileTree(file: string, opts: InputOptions): Promise<Tree> {
   const bytes = readBytes(file);
-  if (isDtb(bytes) || /\.dtbo?$/.test(file)) return dtb(bytes, file, opts.mapsOnly && !opts.overlays?.length);
+  if (isDtb(bytes) || /\.dtbo?$/.test(file)) {
+    opts.read?.push(file);
+    return dtb(bytes, file, opts.mapsOnly && !opts.overlays?.length);
+  }
   return loadDts(file, opts);
 }
 
@@ -174,12 +179,13 @@ export async function preprocessInput(file: string, opts: InputOptions): Promise
 }
 
 /** The second half: parse the preprocessed text into the tree, with its suppression comments. */
-async function dtsTree(pp: PreprocessedDts | { error: string }): Promise<Tree> {
+async function dtsTree(pp: PreprocessedDts | { error: string }, read?: string[]): Promise<Tree> {
   if ('error' in pp) throw new InputError(pp.error);
   const { compilePreprocessed } = await import('../dts/index.js');
   try {
-    const { tree, suppressions } = compilePreprocessed(pp);
+    const { tree, suppressions, files } = compilePreprocessed(pp);
     tree.suppressions = suppressions;
+    read?.push(...files);
     return tree;
   } catch (e) {
     const error = sourceErrorText(e);
@@ -189,5 +195,5 @@ async function dtsTree(pp: PreprocessedDts | { error: string }): Promise<Tree> {
 }
 
 async function loadDts(file: string, opts: InputOptions): Promise<Tree> {
-  return dtsTree(await preprocessFile(file, opts));
+  return dtsTree(await preprocessFile(file, opts), opts.read);
 }

@@ -17,6 +17,8 @@ export interface FileReport {
   error: string | null;
   maps: MapSummary[];
   diagnostics: Diagnostic[];
+  /** Every file the check read, the input first (what `check --cache` keys the result on). */
+  files?: string[];
 }
 
 export interface Summary {
