@@ -17,7 +17,6 @@ import { isLiveTree } from '../live/read.js';
 import { errorLine, InputError } from './input.js';
 import { writeAtomic } from './output.js';
 import { checkAll, progressBar } from './pool.js';
-import { defaultCacheDir, ResultCache } from './cache.js';
 
 export interface CheckCommandOptions {
   format: 'pretty' | 'json' | 'sarif' | 'github' | 'gcc';
@@ -78,7 +77,12 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   const fileOpts = { kernel, rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live, reportUnusedDisable: opts.reportUnusedDisable, verbose: opts.verbose };
   const notes: string[] = [];
   const note = (m: string) => process.stderr.write(`dtmap: note: ${m}\n`);
-  const cache = opts.cache ? new ResultCache(opts.cache === true ? defaultCacheDir() : opts.cache, version, { cwd: process.cwd(), fileOpts: { ...fileOpts, verbose: undefined } }, note) : undefined;
+  let cache: import('./cache.js').ResultCache | undefined;
+  if (opts.cache) {
+    // loaded on demand: node:crypto costs start-up time that runs without --cache would pay for nothing
+    const { defaultCacheDir, ResultCache } = await import('./cache.js');
+    cache = new ResultCache(opts.cache === true ? defaultCacheDir() : opts.cache, version, { cwd: process.cwd(), fileOpts: { ...fileOpts, verbose: undefined } }, note);
+  }
   const kept = files.map((f) => cache?.get(f));
   const todo = files.filter((_, i) => !kept[i]);
   const fresh = await checkAll(todo, jobs, fileOpts, progressBar(todo.length));
