@@ -1,17 +1,22 @@
-// npm run bench [-- CORPUS_DIR]: dtmap against the reference tools, measured in the same run.
-//  1. `dtmap check` over every arm64 DTB of the kernel corpus vs `dtc -I dtb -O dts` over the same files.
-//  2. `dtmap query` wall time vs `node -e 0` (start-up cost).
-// Medians of several runs. CORPUS_DIR defaults to $DTMAP_CORPUS, else corpus/ (scripts/kernel-corpus.sh builds it).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// npm run bench [-- CORPUS_DIR]: every speed figure of dtmap as a ratio against a reference
+// measured in the same run, runs interleaved (reference, dtmap, reference, dtmap, ...) so that
+// load on the machine hits both alike. bench/README.md says how to read the output.
+// Corpus: CORPUS_DIR, else $DTMAP_CORPUS, else corpus/ (a kernel tree in linux/, DTBs in dtb/arm64/).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { corpusDir } from '../scripts/corpus-dir.mjs';
 
-const corpus = process.argv[2] ?? corpusDir();
+const corpus = resolve(process.argv[2] ?? corpusDir());
 const runs = Number(process.env.BENCH_RUNS ?? 5);
+const seed = Number(process.env.BENCH_SEED ?? 1);
+const bin = resolve('bin/dtmap.cjs');
+const rssProbe = resolve('bench/maxrss.cjs');
+const linux = join(corpus, 'linux');
 const dtbDir = join(corpus, 'dtb', 'arm64');
-const bin = 'bin/dtmap.cjs';
+const tmp = mkdtempSync(join(tmpdir(), 'dtmap-bench-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 function files(dir, ext) {
   const out = [];
@@ -23,84 +28,115 @@ function files(dir, ext) {
   return out.sort();
 }
 
-function median(xs) {
+const stats = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function time(fn) {
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const t = process.hrtime.bigint();
-    fn();
-    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return median(samples);
-}
-
+  const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { median, min: s[0], max: s[s.length - 1] };
+};
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+const span = (st, f = fmt) => `${f(st.median)} [${f(st.min)}, ${f(st.max)}]`;
+const x = (r) => `${r.toFixed(2)}x`;
 
-if (!existsSync(dtbDir)) {
-  console.error(`bench: ${dtbDir} not found; build the corpus with scripts/kernel-corpus.sh --dest ${corpus} arm64`);
+/** One timed run of a command (wall clock, ms); a crash or exit 2 of dtmap stops the bench. */
+function timed(cmd, args, opts = {}) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { maxBuffer: 1 << 30, stdio: ['pipe', 'ignore', 'pipe'], ...opts });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (opts.dtmap && (r.status === null || r.status > 1)) throw new Error(`${[cmd, ...args].join(' ').slice(0, 300)}: exit ${r.status}\n${String(r.stderr).slice(0, 2000)}`);
+  return { ms, stderr: String(r.stderr ?? '') };
+}
+
+/**
+ * `n` pairs, reference and dtmap alternating (which goes first alternates too). Prints both
+ * medians [min, max] and the per-pair ratio. `faster`: the ratio is reference/dtmap (a speed-up
+ * to reach), else dtmap/reference (a cost to stay under).
+ */
+function pair(label, n, ref, dtmap, target, faster) {
+  const r = [];
+  const d = [];
+  for (let i = 0; i < n; i++) {
+    if (i % 2) d.push(dtmap());
+    r.push(ref());
+    if (!(i % 2)) d.push(dtmap());
+  }
+  const ratios = r.map((ms, i) => (faster ? ms / d[i] : d[i] / ms));
+  const q = stats(ratios);
+  const met = faster ? q.median >= target : q.median <= target;
+  const verdict = target === undefined ? '' : `  target ${faster ? '>=' : '<='} ${target}x: ${met ? 'met' : 'NOT met'}`;
+  console.log(`${label}\n  dtmap ${span(stats(d))}   reference ${span(stats(r))}   ratio ${span(q, x)}${verdict}`);
+  return q;
+}
+
+const node = (args, opts) => () => timed(process.execPath, args, opts).ms;
+const dtmap = (args, opts) => () => timed(process.execPath, [bin, ...args], { dtmap: true, ...opts }).ms;
+/** Peak RSS (MB) of one dtmap run, read by bench/maxrss.cjs in the process itself (workers included). */
+function peakRss(args, opts) {
+  const { stderr } = timed(process.execPath, ['-r', rssProbe, bin, ...args], { dtmap: true, ...opts });
+  return Number(/dtmap-bench-maxrss (\d+)/.exec(stderr)?.[1]) / 1024;
+}
+
+if (!existsSync(linux) || !existsSync(dtbDir)) {
+  console.error(`bench: no corpus at ${corpus} (need linux/ and dtb/arm64/): pass CORPUS_DIR or set DTMAP_CORPUS`);
   process.exit(2);
 }
-const dtbs = files(dtbDir, '.dtb');
-const dtc = execFileSync('sh', ['-c', 'command -v dtc'], { encoding: 'utf8' }).trim();
-console.log(`corpus: ${dtbs.length} arm64 DTBs (${(dtbs.reduce((n, f) => n + statSync(f).size, 0) / 1e6).toFixed(1)} MB), ${runs} runs each, medians`);
-
-const tDtmap = time(() => {
-  const r = spawnSync(process.execPath, [bin, 'check', '--format', 'json', ...dtbs], { maxBuffer: 1 << 30 });
-  if (r.status === 2) throw new Error(r.stderr.toString());
-});
-const tDtc = time(() => {
-  for (const f of dtbs) spawnSync(dtc, ['-q', '-I', 'dtb', '-O', 'dts', '-o', '/dev/null', f]);
-});
-console.log(`check all arm64 DTBs:  dtmap ${fmt(tDtmap)}   dtc -I dtb -O dts ${fmt(tDtc)}   ratio ${(tDtc / tDtmap).toFixed(1)}x (target >= 4x)`);
-
-// 3. DTS: `dtmap check` over every arm64 board source (preprocessing included, both cores) vs
-//    cpp + dtc compiling the same boards two at a time (xargs -P2), as `make -j2 dtbs` would.
-const linux = join(corpus, 'linux');
 const dtsDir = join(linux, 'arch', 'arm64', 'boot', 'dts');
-if (existsSync(dtsDir)) {
-  const boards = files(dtsDir, '.dts').map((f) => f.slice(linux.length + 1));
-  const script = `cpp -nostdinc -I scripts/dtc/include-prefixes -undef -D__DTS__ -x assembler-with-cpp "$1" 2>/dev/null | ${dtc} -q -I dts -O dtb -b 0 -i "$(dirname "$1")" -o /dev/null - 2>/dev/null`;
-  const dtsRuns = Math.max(1, Math.min(runs, 3));
-  const timeN = (fn) => {
-    const xs = [];
-    for (let i = 0; i < dtsRuns; i++) {
-      const t = process.hrtime.bigint();
-      fn();
-      xs.push(Number(process.hrtime.bigint() - t) / 1e6);
-    }
-    return median(xs);
-  };
-  const tDts = timeN(() => {
-    const r = spawnSync(process.execPath, [join(process.cwd(), bin), 'check', '--format', 'json', '-q', 'arch/arm64/boot/dts/**/*.dts'], { cwd: linux, maxBuffer: 1 << 30 });
-    if (r.status === 2) throw new Error(r.stderr.toString().slice(0, 2000));
-  });
-  const sh = join(tmpdir(), `dtmap-bench-cppdtc-${process.pid}.sh`);
-  writeFileSync(sh, script + '\n');
-  const tCpp = timeN(() => {
-    spawnSync('xargs', ['-P2', '-n1', 'sh', sh], { cwd: linux, input: boards.join('\n'), maxBuffer: 1 << 30 });
-  });
-  const tCpp1 = timeN(() => {
-    spawnSync('xargs', ['-n1', 'sh', sh], { cwd: linux, input: boards.join('\n'), maxBuffer: 1 << 30 });
-  });
-  rmSync(sh, { force: true });
-  console.log(`check all ${boards.length} arm64 DTS boards:  dtmap (2 threads) ${fmt(tDts)}   cpp+dtc 2 at a time ${fmt(tCpp)} (ratio ${(tCpp / tDts).toFixed(1)}x)   cpp+dtc one at a time ${fmt(tCpp1)} (ratio ${(tCpp1 / tDts).toFixed(1)}x)   target >= 5x, ${dtsRuns} runs`);
-} else console.log(`(no kernel sources at ${linux}: DTS benchmark skipped)`);
+const boards = files(dtsDir, '.dts').map((f) => f.slice(linux.length + 1));
+const dtbs = files(dtbDir, '.dtb');
+const board = 'arch/arm64/boot/dts/rockchip/rk3399-firefly.dts';
+const boardDtb = join(dtbDir, 'rockchip', 'rk3399-firefly.dtb');
+const inLinux = { cwd: linux };
+console.log(`corpus ${corpus}: ${boards.length} arm64 boards, ${dtbs.length} arm64 DTBs; ${runs} pairs per batch figure; node ${process.version}`);
 
-const virt = 'fixtures/qemu/virt-virtio-iommu.dtb';
+// cpp + dtc as the kernel's build runs them on one board (scripts/Makefile.lib: dtc_cpp_flags)
+const cppDtc = join(tmp, 'cpp-dtc.sh');
+writeFileSync(cppDtc, `for f; do cpp -nostdinc -I scripts/dtc/include-prefixes -undef -D__DTS__ -x assembler-with-cpp "$f" 2>/dev/null | dtc -q -I dts -O dtb -b 0 -i "$(dirname "$f")" -o /dev/null - 2>/dev/null; done\n`);
+const dtcDtb = join(tmp, 'dtc-dtb.sh');
+writeFileSync(dtcDtb, `for f; do dtc -q -I dtb -O dts -o /dev/null "$f"; done\n`);
+const xargs = (script, list, parallel) => () => timed('xargs', [...(parallel ? ['-P2'] : []), '-n', String(parallel ? Math.ceil(list.length / 16) : list.length), 'sh', script], { ...inLinux, input: list.join('\n') }).ms;
+
+// 1. Interactive: one command against node's own start-up.
 const qRuns = Math.max(runs * 4, 20);
-const sample = (args) => {
-  const xs = [];
-  for (let i = 0; i < qRuns; i++) {
-    const t = process.hrtime.bigint();
-    spawnSync(process.execPath, args);
-    xs.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  return median(xs);
+const nodeStart = node(['-e', '0']);
+console.log(`\n1. Interactive, ${qRuns} pairs each, against node -e 0`);
+pair(`check ${board}`, qRuns, nodeStart, dtmap(['check', board], inLinux), 2.0, false);
+pair(`check ${board.replace(/\.dts$/, '.dtb')} (the DTB)`, qRuns, nodeStart, dtmap(['check', boardDtb]), 1.25, false);
+pair('query fixtures/qemu/virt-virtio-iommu.dtb 00:02.0', qRuns, nodeStart, dtmap(['query', 'fixtures/qemu/virt-virtio-iommu.dtb', '00:02.0']), 1.25, false);
+const oneCache = join(tmp, 'cache-one');
+timed(process.execPath, [bin, 'check', '--cache', oneCache, board], { ...inLinux, dtmap: true });
+pair(`check --cache ${board} (result reused)`, qRuns, nodeStart, dtmap(['check', '--cache', oneCache, board], inLinux), 2.0, false);
+
+// 2. Batch from DTS: every arm64 board, and a seeded sample of 150.
+console.log(`\n2. Batch from DTS`);
+pair(`check all ${boards.length} boards  vs  cpp+dtc two at a time (xargs -P2)`, runs, xargs(cppDtc, boards, true), dtmap(['check', '-q', '--format', 'json', 'arch/arm64/boot/dts/**/*.dts'], inLinux), 5, true);
+let s = seed;
+const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const sample = [...boards].map((b) => [rand(), b]).sort((a, b) => a[0] - b[0]).slice(0, 150).map(([, b]) => b).sort();
+pair(`check 150 boards (BENCH_SEED=${seed})  vs  cpp+dtc one at a time`, runs, xargs(cppDtc, sample, false), dtmap(['check', '-q', '--format', 'json', ...sample], inLinux), 3, true);
+const rssAll = peakRss(['check', '-q', '--format', 'json', 'arch/arm64/boot/dts/**/*.dts'], inLinux);
+const rssSample = peakRss(['check', '-q', '--format', 'json', ...sample], inLinux);
+const rssOne = peakRss(['check', '-q', '--format', 'json', board], inLinux);
+console.log(`peak RSS: all ${boards.length} boards ${rssAll.toFixed(0)} MB (target <= 256 MB: ${rssAll <= 256 ? 'met' : 'NOT met'}); 150 boards ${rssSample.toFixed(0)} MB; one board ${rssOne.toFixed(0)} MB`);
+
+// 3. DTBs: every arm64 DTB, both tools on both cores.
+console.log(`\n3. DTBs`);
+pair(`check all ${dtbs.length} DTBs  vs  dtc -I dtb -O dts two at a time (xargs -P2)`, runs, xargs(dtcDtb, dtbs, true), dtmap(['check', '-q', '--format', 'json', ...dtbs]), 4, true);
+
+// 4. Cache: the whole tree again after one board changed (its kept result dropped from the
+//    cache file, which is what a change to the board does), against node -e 0 and in absolute.
+console.log(`\n4. check --cache, all ${boards.length} boards, one board changed`);
+const treeCache = join(tmp, 'cache-tree');
+const all = ['check', '-q', '--format', 'json', '--cache', treeCache, 'arch/arm64/boot/dts/**/*.dts'];
+timed(process.execPath, [bin, ...all], { ...inLinux, dtmap: true });
+const cacheFile = join(treeCache, readdirSync(treeCache).find((f) => f.endsWith('.json')));
+const full = readFileSync(cacheFile, 'utf8');
+let k = 0;
+const rerun = () => {
+  const data = JSON.parse(full);
+  delete data.entries[boards[k++ % boards.length]];
+  writeFileSync(cacheFile, JSON.stringify(data));
+  return timed(process.execPath, [bin, ...all], { ...inLinux, dtmap: true }).ms;
 };
-const tNode = sample(['-e', '0']);
-const tQuery = sample([bin, 'query', virt, '00:02.0']);
-console.log(`start-up:  dtmap query ${fmt(tQuery)}   node -e 0 ${fmt(tNode)}   ratio ${(tQuery / tNode).toFixed(2)}x (target <= 1.3x)`);
+const times = [];
+pair('rerun with one board changed  vs  node -e 0', runs, nodeStart, () => (times.push(rerun()), times[times.length - 1]));
+const t = stats(times);
+console.log(`  rerun: ${span(t)}  target <= 0.5 s: ${t.median <= 500 ? 'met' : 'NOT met'}`);

@@ -79,13 +79,13 @@ export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[
       out.push(d);
     });
   }
+  const kept = applySuppressions(tree, out, opts.reportUnusedDisable ?? false, RULES.map((r) => r.id));
+  if (kept.length < 2) return kept;
   // Stable order: by node in tree order, then severity, then rule order.
   const order = new Map<string, number>();
   let i = 0;
   for (const n of tree.root.walk()) order.set(n.path, i++);
   const ruleOrder = new Map(RULES.map((r, k) => [r.id, k]));
-  const kept = applySuppressions(tree, out, opts.reportUnusedDisable ?? false, RULES.map((r) => r.id));
-  if (kept.length < 2) return kept;
   return kept
     .map((d, k) => ({ d, k }))
     .sort((x, y) => (order.get(x.d.node) ?? 0) - (order.get(y.d.node) ?? 0) || RANK[x.d.severity] - RANK[y.d.severity] || (ruleOrder.get(x.d.rule) ?? RULES.length) - (ruleOrder.get(y.d.rule) ?? RULES.length) || x.k - y.k)

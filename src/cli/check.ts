@@ -1,5 +1,6 @@
 // `dtmap check`: inputs -> per-file reports -> baseline -> format -> exit code.
 import { availableParallelism } from 'node:os';
+import { statSync } from 'node:fs';
 import { RULES } from '../checks/index.js';
 import type { KernelForm } from '../map/map.js';
 import type { FileReport } from '../report/model.js';
@@ -39,11 +40,25 @@ export interface CheckCommandOptions {
   overlay?: string[];
   live?: boolean;
   reportUnusedDisable?: boolean;
+  cache?: string | boolean;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export async function runCheck(args: string[], opts: CheckCommandOptions, version: string): Promise<number> {
   const started = Date.now();
   // configuration and baseline are checked whole before anything runs or is written
+  if (typeof opts.cache === 'string' && (/\.dt[sb]o?$|[*?[]/.test(opts.cache) || isFile(opts.cache))) {
+    // `--cache board.dts`: commander took the first input for the optional folder; give it back
+    args = [opts.cache, ...args];
+    opts = { ...opts, cache: true };
+  }
   const config = loadConfig(opts.config);
   const baseline = opts.baseline ? loadBaseline(opts.baseline, warnOnStderr) : undefined;
   const rules: Record<string, RuleSetting> = { ...config.rules };
@@ -69,10 +84,26 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   const given = [...files, ...(opts.overlay ?? []), ...(config.source ? [config.source] : []), ...(opts.baseline ? [opts.baseline] : [])];
   checkOutputs(outputs, given);
   const fileOpts = { kernel, readers: readers.map((r) => r.name), rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live, reportUnusedDisable: opts.reportUnusedDisable, verbose: opts.verbose };
-  let reports = await checkAll(files, jobs, fileOpts, progressBar(files.length));
+  const notes: string[] = [];
+  const note = (m: string) => process.stderr.write(`dtmap: note: ${m}\n`);
+  let cache: import('./cache.js').ResultCache | undefined;
+  if (opts.cache) {
+    // loaded on demand: node:crypto costs start-up time that runs without --cache would pay for nothing
+    const { defaultCacheDir, ResultCache } = await import('./cache.js');
+    cache = new ResultCache(opts.cache === true ? defaultCacheDir() : opts.cache, version, { cwd: process.cwd(), fileOpts: { ...fileOpts, verbose: undefined } }, note);
+  }
+  const kept = files.map((f) => cache?.get(f));
+  const todo = files.filter((_, i) => !kept[i]);
+  const fresh = await checkAll(todo, jobs, fileOpts, progressBar(todo.length));
+  let next = 0;
+  let reports = kept.map((r) => r ?? fresh[next++]!);
+  if (cache) {
+    for (const r of fresh) cache.set(r);
+    cache.save();
+    if (opts.verbose) note(`cache: ${cache.hits} of ${files.length} results reused, ${todo.length} checked (${cache.path})`);
+  }
   checkOutputs(outputs, [...given, ...reports.flatMap((r) => r.files ?? [])]);
 
-  const notes: string[] = [];
   if (opts.writeBaseline) {
     writeAtomic(opts.writeBaseline, JSON.stringify(makeBaseline(reports, opts.writeBaseline), null, 2) + '\n');
     const n = reports.reduce((k, r) => k + r.diagnostics.length, 0);

@@ -1,8 +1,8 @@
 // Reading an input file into a tree: DTB by its magic, DTS by its text.
 import { existsSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DtbError, isDtb, readDtb } from '../dtb/read.js';
-import type { Tree } from '../tree/model.js';
+import { DtbError, hasMapNames, isDtb, readDtb, validateDtb } from '../dtb/read.js';
+import { Node, Tree } from '../tree/model.js';
 import type { PreprocessedDts } from '../dts/index.js';
 import { isLiveTree, LiveTreeError, readLiveTree } from '../live/read.js';
 import { applyOverlay, OverlayError } from '../overlay/apply.js';
@@ -37,6 +37,13 @@ export interface InputOptions {
   overlays?: string[];
   /** Read a directory as a live tree (/proc/device-tree form). */
   live?: boolean;
+  /**
+   * The caller reads only the maps (`check`): a DTB with no map property name loads as an empty
+   * tree, checked but not built (most boards).
+   */
+  mapsOnly?: boolean;
+  /** Every file the load reads is pushed here (the input first; for `check --cache`). */
+  read?: string[];
   /** The file already preprocessed (by the preprocessing worker), or why that failed. */
   preprocessed?: PreprocessResult;
 }
@@ -94,10 +101,10 @@ export async function loadTree(file: string, opts: InputOptions = {}): Promise<T
   } catch {
     /* readBytes reports it */
   }
-  const base = opts.preprocessed ? await dtsTree(opts.preprocessed) : isDir ? liveTree(file, opts) : await fileTree(file, opts);
+  const base = opts.preprocessed ? await dtsTree(opts.preprocessed, opts.read) : isDir ? liveTree(file, opts) : await fileTree(file, opts);
   for (const o of opts.overlays ?? []) {
     try {
-      const overlay = await loadTree(o, { ...opts, overlays: [], preprocessed: undefined });
+      const overlay = await loadTree(o, { ...opts, overlays: [], preprocessed: undefined, mapsOnly: false });
       base.files.push(...overlay.files);
       applyOverlay(base, overlay, o);
     } catch (e) {
@@ -121,12 +128,19 @@ function liveTree(dir: string, opts: InputOptions): Tree {
 
 async function fileTree(file: string, opts: InputOptions): Promise<Tree> {
   const bytes = readBytes(file);
-  if (isDtb(bytes) || /\.dtbo?$/.test(file)) return dtb(bytes, file);
+  if (isDtb(bytes) || /\.dtbo?$/.test(file)) {
+    opts.read?.push(file);
+    return dtb(bytes, file, opts.mapsOnly && !opts.overlays?.length);
+  }
   return loadDts(file, opts);
 }
 
-function dtb(bytes: Uint8Array, file: string): Tree {
+function dtb(bytes: Uint8Array, file: string, mapsOnly = false): Tree {
   try {
+    if (mapsOnly && !hasMapNames(bytes)) {
+      validateDtb(bytes, file);
+      return new Tree(new Node(''), file);
+    }
     return readDtb(bytes, file);
   } catch (e) {
     if (e instanceof DtbError) throw new InputError(e.message);
@@ -192,13 +206,14 @@ export async function preprocessInput(file: string, opts: InputOptions): Promise
 }
 
 /** The second half: parse the preprocessed text into the tree, with its suppression comments. */
-async function dtsTree(pp: PreprocessResult): Promise<Tree> {
+async function dtsTree(pp: PreprocessResult, read?: string[]): Promise<Tree> {
   if ('error' in pp) throw new InputError(pp.error, pp.files);
   const { compilePreprocessed } = await import('../dts/index.js');
   try {
     const { tree, files, suppressions } = compilePreprocessed(pp);
     tree.suppressions = suppressions;
     tree.files = files;
+    read?.push(...files);
     return tree;
   } catch (e) {
     const error = sourceErrorText(e);
@@ -208,5 +223,5 @@ async function dtsTree(pp: PreprocessResult): Promise<Tree> {
 }
 
 async function loadDts(file: string, opts: InputOptions): Promise<Tree> {
-  return dtsTree(await preprocessFile(file, opts));
+  return dtsTree(await preprocessFile(file, opts), opts.read);
 }

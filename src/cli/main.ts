@@ -74,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--overlay <file>', 'apply an overlay (.dtbo/.dtso) to every input first, as fdtoverlay does (repeatable)', collect, [])
     .option('--live', 'read directory arguments as live trees (/proc/device-tree form)')
     .option('--report-unused-disable', 'report dtmap-disable-next-line comments that suppress nothing')
+    .option('--cache [dir]', 'reuse the results of files whose inputs are unchanged (default dir: node_modules/.cache/dtmap, or $XDG_CACHE_HOME/dtmap)')
     .action(async (files: string[], opts) => {
       // loaded on demand: `query` stays lean (worker pool, formats and baselines are check-only)
       const { runCheck } = await import('./check.js');

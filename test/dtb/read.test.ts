@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { DtbError, readDtb } from '../../src/dtb/read.js';
+import { DtbError, hasMapNames, readDtb, validateDtb } from '../../src/dtb/read.js';
 
 const qemu = (name: string) => new Uint8Array(readFileSync(`fixtures/qemu/${name}.dtb`));
 
@@ -93,5 +93,42 @@ describe('readDtb rejects malformed blobs with the byte offset', () => {
         expect(e).toBeInstanceOf(DtbError);
       }
     }
+  });
+});
+
+describe('validateDtb: what readDtb accepts, without the tree', () => {
+  const outcome = (f: () => unknown) => {
+    try {
+      f();
+      return 'ok';
+    } catch (e) {
+      return e instanceof DtbError ? e.message : `not a DtbError: ${String(e)}`;
+    }
+  };
+
+  it('the same error as readDtb on every malformed blob above, and on random byte flips', () => {
+    const bytes = qemu('virt-gicv2');
+    const end = new DataView(bytes.buffer).getUint32(12) + new DataView(bytes.buffer).getUint32(32);
+    const blobs = [blob([BEGIN, 0, 7, END_NODE, END]), blob([BEGIN, 0, BEGIN, 0, END_NODE, END_NODE, END]), blob([BEGIN, 0x41000000, END_NODE, END]), blob([BEGIN, 0, END])];
+    let seed = 777;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let run = 0; run < 500; run++) {
+      const b = bytes.slice(0, end);
+      for (let f = 0; f < 1 + Math.floor(rand() * 4); f++) b[Math.floor(rand() * end)] ^= 1 << Math.floor(rand() * 8);
+      blobs.push(b);
+    }
+    let failed = 0;
+    for (const b of blobs) {
+      const expected = outcome(() => readDtb(b, 'x.dtb'));
+      if (expected !== 'ok') failed++;
+      expect(outcome(() => validateDtb(b, 'x.dtb'))).toBe(expected);
+    }
+    expect(failed).toBeGreaterThan(10);
+  });
+
+  it('hasMapNames: the strings block names iommu-map or msi-map (also as the tail of a shared string)', () => {
+    expect(hasMapNames(qemu('virt-virtio-iommu'))).toBe(true);
+    expect(hasMapNames(new Uint8Array(readFileSync('fixtures/dts/basic.dtb')))).toBe(false);
+    expect(hasMapNames(blob([BEGIN, 0, PROP, 0, 4, END_NODE, END], 'vendor,msi-map\0'))).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Node, Property } from '../../src/tree/model.js';
 import { parseMap, type KernelForm } from '../../src/map/map.js';
-import { lookup } from '../../src/map/lookup.js';
+import { formsAgree, lookup } from '../../src/map/lookup.js';
 import { coverage } from '../../src/map/coverage.js';
 import { cellsValue, node, tree } from '../helpers.js';
 
@@ -127,5 +127,21 @@ describe.each<KernelForm>(['classic', 'mainline'])('%s engine equals the per-ID 
       }),
       { numRuns: 1500 },
     );
+  });
+});
+
+describe('formsAgree()', () => {
+  it('when it says so, classic and mainline give the same outcome for every ID', () => {
+    let agreed = 0;
+    fc.assert(
+      fc.property(mapArb, maskArb, fc.array(fc.oneof(small, fc.nat({ max: 0xffffffff })), { minLength: 1, maxLength: 20 }), (map, mask, ids) => {
+        const { t, bridge, phandles } = build(map, mask);
+        if (!formsAgree(parseMap(t, bridge, 'iommu', 'classic')!, parseMap(t, bridge, 'iommu', 'mainline')!)) return;
+        agreed++;
+        for (const id of ids) expect(mainline(map, mask ?? 0xffffffff, phandles, id)).toEqual(classic(map, mask ?? 0xffffffff, phandles, id));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(agreed).toBeGreaterThan(100);
   });
 });

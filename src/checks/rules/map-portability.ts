@@ -1,6 +1,6 @@
 import type { Rule } from '../types.js';
 import { MAP_KINDS, NAMES, type ParsedMap } from '../../map/map.js';
-import { lookup, type LookupResult } from '../../map/lookup.js';
+import { formsAgree, lookup, type LookupResult } from '../../map/lookup.js';
 import { mergeRanges } from '../../map/coverage.js';
 import type { Reader } from '../../map/readers/index.js';
 import { count, hex, ridList } from '../format.js';
@@ -65,6 +65,7 @@ export const mapPortability: Rule = {
           if (a.parsed.notes?.length) report({ node: b.node.path, property: NAMES[kind].map, severity: 'info', message: `${reader.name}: ${a.parsed.notes.join('; ')}`, span: a.parsed.property.span, disabled: !b.enabled });
         }
         if (readings.length < 2) continue;
+        if (pair && formsAgree(readings[0]!.parsed, readings[1]!.parsed)) continue; // the common case, without a lookup
         const starts = [...cuts].sort((x, y) => x - y);
         const found = new Map<string, { rids: Array<[number, number]>; example: string; gapOnly: boolean }>();
         // the classic/mainline pair keeps its kernel-form wording
