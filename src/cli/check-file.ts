@@ -30,12 +30,11 @@ export function checkTree(tree: Tree, opts: Pick<FileCheckOptions, 'kernel' | 'r
 
 export async function checkFile(file: string, opts: FileCheckOptions, preprocessed?: PreprocessResult): Promise<FileReport> {
   try {
-    const read: string[] = [];
-    const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose, preprocessed, mapsOnly: true, read });
+    const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose, preprocessed, mapsOnly: true });
     const { ctx, diagnostics } = checkTree(tree, opts);
     // locations name files relative to the working directory (the .dtsi where the entry was written)
     for (const d of diagnostics) if (d.location) d.location.file = relPath(d.location.file);
-    return { file, error: null, maps: summarizeMaps(ctx), diagnostics, files: read };
+    return { file, error: null, maps: summarizeMaps(ctx), diagnostics, files: tree.files };
   } catch (e) {
     if (e instanceof InputError || e instanceof LimitError) return { file, error: oneLine(e.message), maps: [], diagnostics: [], files: e instanceof InputError ? e.files : undefined };
     const exhausted = exhaustedMessage(e);

@@ -42,8 +42,6 @@ export interface InputOptions {
    * tree, checked but not built (most boards).
    */
   mapsOnly?: boolean;
-  /** Every file the load reads is pushed here (the input first; for `check --cache`). */
-  read?: string[];
   /** The file already preprocessed (by the preprocessing worker), or why that failed. */
   preprocessed?: PreprocessResult;
 }
@@ -101,7 +99,7 @@ export async function loadTree(file: string, opts: InputOptions = {}): Promise<T
   } catch {
     /* readBytes reports it */
   }
-  const base = opts.preprocessed ? await dtsTree(opts.preprocessed, opts.read) : isDir ? liveTree(file, opts) : await fileTree(file, opts);
+  const base = opts.preprocessed ? await dtsTree(opts.preprocessed) : isDir ? liveTree(file, opts) : await fileTree(file, opts);
   for (const o of opts.overlays ?? []) {
     try {
       const overlay = await loadTree(o, { ...opts, overlays: [], preprocessed: undefined, mapsOnly: false });
@@ -129,7 +127,6 @@ function liveTree(dir: string, opts: InputOptions): Tree {
 async function fileTree(file: string, opts: InputOptions): Promise<Tree> {
   const bytes = readBytes(file);
   if (isDtb(bytes) || /\.dtbo?$/.test(file)) {
-    opts.read?.push(file);
     return dtb(bytes, file, opts.mapsOnly && !opts.overlays?.length);
   }
   return loadDts(file, opts);
@@ -206,14 +203,13 @@ export async function preprocessInput(file: string, opts: InputOptions): Promise
 }
 
 /** The second half: parse the preprocessed text into the tree, with its suppression comments. */
-async function dtsTree(pp: PreprocessResult, read?: string[]): Promise<Tree> {
+async function dtsTree(pp: PreprocessResult): Promise<Tree> {
   if ('error' in pp) throw new InputError(pp.error, pp.files);
   const { compilePreprocessed } = await import('../dts/index.js');
   try {
     const { tree, files, suppressions } = compilePreprocessed(pp);
     tree.suppressions = suppressions;
     tree.files = files;
-    read?.push(...files);
     return tree;
   } catch (e) {
     const error = sourceErrorText(e);
@@ -223,5 +219,5 @@ async function dtsTree(pp: PreprocessResult, read?: string[]): Promise<Tree> {
 }
 
 async function loadDts(file: string, opts: InputOptions): Promise<Tree> {
-  return dtsTree(await preprocessFile(file, opts), opts.read);
+  return dtsTree(await preprocessFile(file, opts));
 }

@@ -17,7 +17,7 @@ export interface FileReport {
   error: string | null;
   maps: MapSummary[];
   diagnostics: Diagnostic[];
-  /** Every file the check read, the input first (what `check --cache` keys the result on). */
+  /** Every file the check read, the input first (Tree.files): what `check --cache` keys the result on, and what `-o` must not replace. */
   files?: string[];
 }
 
