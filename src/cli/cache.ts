@@ -123,7 +123,7 @@ export class ResultCache {
     const e = Object.hasOwn(this.entries, file) ? this.entries[file] : undefined;
     if (!e || !e.deps.every((d) => this.unchanged(d))) return undefined;
     this.hits++;
-    return e.report;
+    return { ...e.report, files: e.deps.map((d) => d[0]) }; // what it read, for the -o guard
   }
 
   /** Keeps a fresh report (not one with an error, nor one of a live tree or stdin). */

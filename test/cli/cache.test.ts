@@ -42,6 +42,15 @@ describe('check --cache', () => {
     expect(second.code).toBe(first.code);
   });
 
+  it('a reused result still names the files its board read: -o onto an included .dtsi is refused', () => {
+    run(['--cache', 'c6']);
+    const before = readFileSync(join(dir, 'a.dtsi'), 'utf8');
+    const r = spawnSync(process.execPath, [bin, 'check', '--cache', 'c6', '-o', 'a.dtsi', 'a.dts', 'b.dts'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.stderr).toContain('dtmap: error: -o a.dtsi is also an input (a.dtsi); nothing written');
+    expect(r.status).toBe(2);
+    expect(readFileSync(join(dir, 'a.dtsi'), 'utf8')).toBe(before);
+  });
+
   it('editing one included .dtsi rechecks exactly the board that includes it', () => {
     run(['--cache', 'c2']);
     appendFileSync(join(dir, 'a.dtsi'), map('0x100'));
