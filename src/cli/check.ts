@@ -53,12 +53,12 @@ function isFile(p: string): boolean {
 
 export async function runCheck(args: string[], opts: CheckCommandOptions, version: string): Promise<number> {
   const started = Date.now();
-  // configuration and baseline are checked whole before anything runs or is written
   if (typeof opts.cache === 'string' && (/\.dt[sb]o?$|[*?[]/.test(opts.cache) || isFile(opts.cache))) {
     // `--cache board.dts`: commander took the first input for the optional folder; give it back
     args = [opts.cache, ...args];
     opts = { ...opts, cache: true };
   }
+  // configuration and baseline are checked whole before anything runs or is written
   const config = loadConfig(opts.config);
   const baseline = opts.baseline ? loadBaseline(opts.baseline, warnOnStderr) : undefined;
   const rules: Record<string, RuleSetting> = { ...config.rules };

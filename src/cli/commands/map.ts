@@ -18,13 +18,6 @@ export type SetCode = (code: number) => void;
 
 export const kernelOption = () => new Option('--kernel <form>', 'kernel form: classic (Linux 5.3-7.1, the default) or mainline (7.2+)').choices(['classic', 'mainline']);
 
-/** `--kernel`, else the config file's `kernel` (.dtmaprc.json or package.json, found upwards), else classic. */
-export async function kernelForm(given: KernelForm | undefined): Promise<KernelForm> {
-  if (given) return given;
-  const { loadConfig } = await import('../config.js');
-  return loadConfig(undefined).kernel ?? 'classic';
-}
-
 /** `--node PATH|LABEL`: the node, which must carry a map; undefined when not given. */
 export function mapNode(tree: Tree, ref: string | undefined): Node | undefined {
   if (ref === undefined) return undefined;
@@ -33,10 +26,11 @@ export function mapNode(tree: Tree, ref: string | undefined): Node | undefined {
   return node;
 }
 
-/** `--kernel` / `--reader`, else the config file's `kernel`, else linux-classic. */
+/** `--kernel` / `--reader`, else the config file's `kernel` (.dtmaprc.json or package.json, found upwards), else linux-classic. */
 export async function commandReaders(reader: string | undefined, kernel: KernelForm | undefined): Promise<Reader[]> {
   if (reader !== undefined || kernel !== undefined) return selectedReaders(reader, kernel);
-  return selectedReaders(undefined, await kernelForm(undefined));
+  const { loadConfig } = await import('../config.js');
+  return selectedReaders(undefined, undefined, loadConfig(undefined).kernel);
 }
 
 export interface MapOptions {
