@@ -69,12 +69,21 @@ export function busFallbacks(tree: Tree, host: Node, msi: ParsedMap | undefined)
   const bridges = fns.filter((f) => f.bridge && f.rid !== undefined && f.secondary !== undefined);
   const byHost = { current: hostMsiDomain(tree, host, 'current'), older: hostMsiDomain(tree, host, 'older') };
   /** A function's own domain: of_msi_map_get_device_domain(), else its bus's. */
+  const own = new Map<PciFunction, Node | undefined>();
   const effective = (f: PciFunction, form: ParentForm): Node | undefined => {
-    const r = lookup(msi, f.rid!);
-    if (r.status === 'translated' && isMsiController(r.target)) return r.target;
-    return f.parent ? effective(f.parent, form) : byHost[form];
+    if (!own.has(f)) {
+      const r = lookup(msi, f.rid!);
+      own.set(f, r.status === 'translated' && isMsiController(r.target) ? r.target : undefined);
+    }
+    return own.get(f) ?? (f.parent ? effective(f.parent, form) : byHost[form]);
   };
-  const behind = (f: PciFunction, undescribed: boolean): BusFallback => ({ via: 'bridge', bridge: f, undescribed, domain: { current: effective(f, 'current'), older: effective(f, 'older') } });
+  // one result per bridge: a gap over many buses behind one root port asks for it per bus
+  const seen = { false: new Map<PciFunction, BusFallback>(), true: new Map<PciFunction, BusFallback>() };
+  const behind = (f: PciFunction, undescribed: boolean): BusFallback => {
+    const known = seen[`${undescribed}`];
+    if (!known.has(f)) known.set(f, { via: 'bridge', bridge: f, undescribed, domain: { current: effective(f, 'current'), older: effective(f, 'older') } });
+    return known.get(f)!;
+  };
   const memo = new Map<number, BusFallback>();
   const of = (bus: number): BusFallback => {
     if (bus === root) return { via: 'host', domain: byHost };
