@@ -419,12 +419,14 @@ class Compiler {
     const convert = (d: DNode, parent: Node | null): Node => {
       const n = new Node(d.name, parent);
       if (d.pos >= 0) n.spanLater(spanOf, d.pos);
-      for (const l of d.labels) if (!l.deleted) n.labels.push(l.name);
+      const labels = d.labels.filter((l) => !l.deleted).map((l) => l.name);
+      if (labels.length) n.labels = labels;
       for (const p of d.props) {
         if (p.deleted) continue;
         const prop = new Property(p.name, p.data);
         if (p.pos >= 0) prop.spanLater(spanOf, p.pos);
-        for (const l of p.labels) if (!l.deleted) prop.labels.push(l.name);
+        const propLabels = p.labels.filter((l) => !l.deleted).map((l) => l.name);
+        if (propLabels.length) prop.labels = propLabels;
         if (p.markers) {
           const ms: ValueMarker[] = [];
           for (const m of p.markers) {

@@ -20,54 +20,90 @@ export interface ValueMarker {
 /** Computes a span when it is first read (readers that know positions cheaply, spans dearly). */
 export type SpanOf = (pos: number) => Span;
 
+/** The labels of a node or property that has none: shared, so frozen (assign a new list). */
+const NO_LABELS: string[] = Object.freeze([]) as unknown as string[];
+
 /** Where a node or property was written; computed on first read when the reader defers it. */
 class Spanned {
-  #span: Span | undefined;
-  #spanOf: SpanOf | undefined;
-  #pos = 0;
+  // plain fields set once in the constructor: a DTB holds a million of these objects, and
+  // private fields or a setter call per object cost a third of reading it
+  private spanValue: Span | undefined;
+  private spanOf: SpanOf | undefined = undefined;
+  private spanPos = 0;
+
+  constructor(span: Span | undefined) {
+    this.spanValue = span;
+  }
 
   get span(): Span | undefined {
-    if (this.#spanOf) {
-      this.#span = this.#spanOf(this.#pos);
-      this.#spanOf = undefined;
+    if (this.spanOf) {
+      this.spanValue = this.spanOf(this.spanPos);
+      this.spanOf = undefined;
     }
-    return this.#span;
+    return this.spanValue;
   }
 
   set span(span: Span | undefined) {
-    this.#span = span;
-    this.#spanOf = undefined;
+    this.spanValue = span;
+    this.spanOf = undefined;
   }
 
   /** The span is `spanOf(pos)`, computed when first read. */
   spanLater(spanOf: SpanOf, pos: number): void {
-    this.#spanOf = spanOf;
-    this.#pos = pos;
+    this.spanOf = spanOf;
+    this.spanPos = pos;
   }
 }
 
+const EMPTY = new Uint8Array(0);
+
 export class Property extends Spanned {
   name: string;
-  value: Uint8Array;
-  labels: string[] = [];
+  // the value, or (start >= 0) the buffer it is bytes[start, end) of: a DTB reader's property is
+  // a view made on first read, as most are never read
+  private bytes: Uint8Array;
+  private start = -1;
+  private end = 0;
+  /** Labels written on the property (DTS input); replace the list to add one. */
+  labels: string[] = NO_LABELS;
   /** For DTS input: the span of the cell starting at each byte offset (4-byte aligned cells). */
-  cellSpans?: Map<number, Span>;
-  markers?: ValueMarker[];
+  cellSpans?: Map<number, Span> = undefined;
+  markers?: ValueMarker[] = undefined;
 
-  constructor(name: string, value: Uint8Array = new Uint8Array(0), span?: Span) {
-    super();
+  constructor(name: string, value: Uint8Array = EMPTY, span?: Span) {
+    super(span);
     this.name = name;
-    this.value = value;
-    this.span = span;
+    this.bytes = value;
+  }
+
+  /** A property whose value is `buffer[start, end)`, not copied (and not sliced until read). */
+  static view(name: string, buffer: Uint8Array, start: number, end: number): Property {
+    const p = new Property(name, buffer);
+    p.start = start;
+    p.end = end;
+    return p;
+  }
+
+  get value(): Uint8Array {
+    if (this.start >= 0) {
+      this.bytes = this.bytes.subarray(this.start, this.end);
+      this.start = -1;
+    }
+    return this.bytes;
+  }
+
+  set value(value: Uint8Array) {
+    this.bytes = value;
+    this.start = -1;
   }
 
   get length(): number {
-    return this.value.length;
+    return this.start >= 0 ? this.end - this.start : this.bytes.length;
   }
 
   /** Number of whole 32-bit cells in the value. */
   get cellCount(): number {
-    return this.value.length >> 2;
+    return this.length >> 2;
   }
 
   /** Big-endian 32-bit cell `i` (as a non-negative number), or undefined past the end. */
@@ -111,13 +147,13 @@ export class Node extends Spanned {
   parent: Node | null;
   children: Node[] = [];
   props: Property[] = [];
-  labels: string[] = [];
+  /** Labels written on the node (DTS input, or __symbols__); replace the list to add one. */
+  labels: string[] = NO_LABELS;
 
   constructor(name: string, parent: Node | null = null, span?: Span) {
-    super();
+    super(span);
     this.name = name;
     this.parent = parent;
-    this.span = span;
   }
 
   get path(): string {

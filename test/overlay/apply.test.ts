@@ -212,7 +212,7 @@ describe('libfdt details', () => {
 
   it('labels read from DTS source resolve fixups when the base has no __symbols__', () => {
     const smmu = node('iommu@0', { phandle: [1], '#iommu-cells': [1] });
-    smmu.labels.push('smmu');
+    smmu.labels = ['smmu'];
     const base = tree([smmu]);
     const ov = tree([
       node('fragment@0', { 'target-path': '/' }, [node('__overlay__', {}, [node('dev', { iommus: [0xffffffff, 3] })])]),
