@@ -38,6 +38,7 @@ function identity(path: string): string | undefined {
  * output that does not exist yet is fine; two outputs on one file are not.
  */
 export function checkOutputs(outputs: Output[], inputs: Iterable<string>): void {
+  if (!outputs.length) return; // nothing is written: no input to stat
   const written = new Map<string, Output>();
   const folders = new Map<string, Output>(); // the output's folder and every folder above it
   for (const out of outputs) {
