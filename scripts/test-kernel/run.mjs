@@ -68,7 +68,7 @@ function dtmap(argv) {
     return execFileSync(process.execPath, [join(repo, 'bin', 'dtmap.cjs'), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   } catch (err) {
     if (err.status === 1 && err.stdout?.length) return err.stdout.toString(); // findings: output is still complete
-    throw new Error(`dtmap ${argv.join(' ')}: ${String(err.stderr ?? err.message).trim()}`);
+    throw new Error(`dtmap ${argv.join(' ')}: ${String(err.stderr ?? err.message).trim()}`, { cause: err });
   }
 }
 

@@ -16,7 +16,7 @@ function run(cmd, args, { cwd, deadline, env } = {}) {
     return execFileSync(cmd, args, { cwd, timeout, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }).toString();
   } catch (err) {
     const tail = String(err.stderr ?? err.message).trim().split('\n').slice(-3).join(' | ');
-    throw new Error(`${cmd} ${args.join(' ')}: ${err.signal === 'SIGTERM' ? 'timed out' : tail}`);
+    throw new Error(`${cmd} ${args.join(' ')}: ${err.signal === 'SIGTERM' ? 'timed out' : tail}`, { cause: err });
   }
 }
 

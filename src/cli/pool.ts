@@ -2,7 +2,6 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { FileReport } from '../report/model.js';
 import { checkFile, type FileCheckOptions } from './check-file.js';
-import type { PreprocessedDts } from '../dts/index.js';
 
 export async function checkAll(files: string[], jobs: number, opts: FileCheckOptions, progress?: (done: number) => void): Promise<FileReport[]> {
   const results: FileReport[] = new Array(files.length);

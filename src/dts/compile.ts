@@ -108,7 +108,6 @@ class Compiler {
   }
 
   run(): Tree {
-    const root = this.tree.root;
     const boot = this.guessBootCpuid();
     this.checkTree();
     this.checkExplicitPhandles();

@@ -581,7 +581,7 @@ export class Lexer {
   private literal(p: number): number {
     const t = this.text;
     const n = this.len;
-    let q = p;
+    let q: number;
     let hex = false;
     if (t.charCodeAt(p) === C.d0 && (t.charCodeAt(p + 1) | 0x20) === C.x && cls(t.charCodeAt(p + 2)) & HEX) {
       hex = true;
@@ -610,7 +610,10 @@ export class Lexer {
         const d = hexVal(t.charCodeAt(i));
         if (!big && (value as number) < 2 ** 48) value = (value as number) * 16 + d;
         else {
-          if (!big) (big = true), (value = BigInt(value));
+          if (!big) {
+            big = true;
+            value = BigInt(value);
+          }
           value = (value as bigint) * 16n + BigInt(d);
         }
       }
@@ -625,7 +628,10 @@ export class Lexer {
         }
         if (!big && (value as number) < 2 ** 49) value = (value as number) * base + d;
         else {
-          if (!big) (big = true), (value = BigInt(value));
+          if (!big) {
+            big = true;
+            value = BigInt(value);
+          }
           value = (value as bigint) * BigInt(base) + BigInt(d);
         }
       }
@@ -674,7 +680,7 @@ export class Lexer {
       }
     }
     let src: Uint8Array;
-    let base = 0;
+    const base = 0;
     let stop: number;
     if (ascii) {
       src = new Uint8Array(e - s + 2);

@@ -102,6 +102,5 @@ export function lt(a: U64, b: U64): U64 {
 }
 
 export function eq(a: U64, b: U64): boolean {
-  // eslint-disable-next-line eqeqeq
   return typeof a === typeof b ? a === b : big(a) === big(b);
 }

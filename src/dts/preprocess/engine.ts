@@ -875,7 +875,7 @@ export class Engine {
     this.inDirective = true;
     this.directiveEnd = end;
     f.pos++;
-    let include: (() => void) | null = null;
+    let include: (() => void) | null;
     try {
       include = this.runDirective(name, nameTok, hashAt, end);
     } finally {
