@@ -1,2 +1,4 @@
 import { defineConfig } from 'vitest/config';
-export default defineConfig({ test: { include: ['test/**/*.test.ts'], testTimeout: 60000, globalSetup: ['test/global-setup.ts'] } });
+export default defineConfig({
+  test: { include: ['test/**/*.test.ts'], testTimeout: 60000, globalSetup: ['test/global-setup.ts'] },
+});

@@ -33,16 +33,30 @@ async function run(debounceMs) {
   });
   conn.listen();
   const root = pathToFileURL(kernel).href;
-  await conn.sendRequest('initialize', { processId: process.pid, rootUri: root, workspaceFolders: [{ uri: root, name: 'linux' }], capabilities: {}, initializationOptions: { debounceMs } });
+  await conn.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: root,
+    workspaceFolders: [{ uri: root, name: 'linux' }],
+    capabilities: {},
+    initializationOptions: { debounceMs },
+  });
   await conn.sendNotification('initialized', {});
-  for (const f of [board, dtsi]) await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: pathToFileURL(f).href, languageId: 'dts', version: 1, text: readFileSync(f, 'utf8') } });
+  for (const f of [board, dtsi])
+    await conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: pathToFileURL(f).href, languageId: 'dts', version: 1, text: readFileSync(f, 'utf8') },
+    });
   const results = [];
   for (let i = 0; i <= edits; i++) {
     const done = new Promise((resolve) => (waiting = resolve));
     const t0 = performance.now();
     await conn.sendNotification('textDocument/didChange', {
       textDocument: { uri: pathToFileURL(dtsi).href, version: i + 2 },
-      contentChanges: [{ range: { start: { line, character: col }, end: { line, character: col + 6 } }, text: i % 2 ? '0x1000' : '0x2000' }],
+      contentChanges: [
+        {
+          range: { start: { line, character: col }, end: { line, character: col + 6 } },
+          text: i % 2 ? '0x1000' : '0x2000',
+        },
+      ],
     });
     const r = await done;
     if (i > 0) results.push({ ...r, roundTrip: performance.now() - t0 }); // the first edit warms the JIT
@@ -51,7 +65,9 @@ async function run(debounceMs) {
   await conn.sendNotification('exit');
   conn.dispose();
   const pick = (k) => median(results.map((r) => r[k])).toFixed(1);
-  console.log(`debounce ${debounceMs} ms, median of ${results.length} edits: check ${pick('check')} ms (CPU ${pick('cpu')} ms); change -> publishDiagnostics ${pick('latency')} ms (server), ${pick('roundTrip')} ms (client round trip)`);
+  console.log(
+    `debounce ${debounceMs} ms, median of ${results.length} edits: check ${pick('check')} ms (CPU ${pick('cpu')} ms); change -> publishDiagnostics ${pick('latency')} ms (server), ${pick('roundTrip')} ms (client round trip)`,
+  );
 }
 
 await run(0);

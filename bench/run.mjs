@@ -42,7 +42,8 @@ function timed(cmd, args, opts = {}) {
   const t = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { maxBuffer: 1 << 30, stdio: ['pipe', 'ignore', 'pipe'], ...opts });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  if (opts.dtmap && (r.status === null || r.status > 1)) throw new Error(`${[cmd, ...args].join(' ').slice(0, 300)}: exit ${r.status}\n${String(r.stderr).slice(0, 2000)}`);
+  if (opts.dtmap && (r.status === null || r.status > 1))
+    throw new Error(`${[cmd, ...args].join(' ').slice(0, 300)}: exit ${r.status}\n${String(r.stderr).slice(0, 2000)}`);
   return { ms, stderr: String(r.stderr ?? '') };
 }
 
@@ -85,14 +86,24 @@ const dtbs = files(dtbDir, '.dtb');
 const board = 'arch/arm64/boot/dts/rockchip/rk3399-firefly.dts';
 const boardDtb = join(dtbDir, 'rockchip', 'rk3399-firefly.dtb');
 const inLinux = { cwd: linux };
-console.log(`corpus ${corpus}: ${boards.length} arm64 boards, ${dtbs.length} arm64 DTBs; ${runs} pairs per batch figure; node ${process.version}`);
+console.log(
+  `corpus ${corpus}: ${boards.length} arm64 boards, ${dtbs.length} arm64 DTBs; ${runs} pairs per batch figure; node ${process.version}`,
+);
 
 // cpp + dtc as the kernel's build runs them on one board (scripts/Makefile.lib: dtc_cpp_flags)
 const cppDtc = join(tmp, 'cpp-dtc.sh');
-writeFileSync(cppDtc, `for f; do cpp -nostdinc -I scripts/dtc/include-prefixes -undef -D__DTS__ -x assembler-with-cpp "$f" 2>/dev/null | dtc -q -I dts -O dtb -b 0 -i "$(dirname "$f")" -o /dev/null - 2>/dev/null; done\n`);
+writeFileSync(
+  cppDtc,
+  `for f; do cpp -nostdinc -I scripts/dtc/include-prefixes -undef -D__DTS__ -x assembler-with-cpp "$f" 2>/dev/null | dtc -q -I dts -O dtb -b 0 -i "$(dirname "$f")" -o /dev/null - 2>/dev/null; done\n`,
+);
 const dtcDtb = join(tmp, 'dtc-dtb.sh');
 writeFileSync(dtcDtb, `for f; do dtc -q -I dtb -O dts -o /dev/null "$f"; done\n`);
-const xargs = (script, list, parallel) => () => timed('xargs', [...(parallel ? ['-P2'] : []), '-n', String(parallel ? Math.ceil(list.length / 16) : list.length), 'sh', script], { ...inLinux, input: list.join('\n') }).ms;
+const xargs = (script, list, parallel) => () =>
+  timed(
+    'xargs',
+    [...(parallel ? ['-P2'] : []), '-n', String(parallel ? Math.ceil(list.length / 16) : list.length), 'sh', script],
+    { ...inLinux, input: list.join('\n') },
+  ).ms;
 
 // 1. Interactive: one command against node's own start-up.
 const qRuns = Math.max(runs * 4, 20);
@@ -100,26 +111,68 @@ const nodeStart = node(['-e', '0']);
 console.log(`\n1. Interactive, ${qRuns} pairs each, against node -e 0`);
 pair(`check ${board}`, qRuns, nodeStart, dtmap(['check', board], inLinux), 2.0, false);
 pair(`check ${board.replace(/\.dts$/, '.dtb')} (the DTB)`, qRuns, nodeStart, dtmap(['check', boardDtb]), 1.25, false);
-pair('query fixtures/qemu/virt-virtio-iommu.dtb 00:02.0', qRuns, nodeStart, dtmap(['query', 'fixtures/qemu/virt-virtio-iommu.dtb', '00:02.0']), 1.25, false);
+pair(
+  'query fixtures/qemu/virt-virtio-iommu.dtb 00:02.0',
+  qRuns,
+  nodeStart,
+  dtmap(['query', 'fixtures/qemu/virt-virtio-iommu.dtb', '00:02.0']),
+  1.25,
+  false,
+);
 const oneCache = join(tmp, 'cache-one');
 timed(process.execPath, [bin, 'check', '--cache', oneCache, board], { ...inLinux, dtmap: true });
-pair(`check --cache ${board} (result reused)`, qRuns, nodeStart, dtmap(['check', '--cache', oneCache, board], inLinux), 2.0, false);
+pair(
+  `check --cache ${board} (result reused)`,
+  qRuns,
+  nodeStart,
+  dtmap(['check', '--cache', oneCache, board], inLinux),
+  2.0,
+  false,
+);
 
 // 2. Batch from DTS: every arm64 board, and a seeded sample of 150.
 console.log(`\n2. Batch from DTS`);
-pair(`check all ${boards.length} boards  vs  cpp+dtc two at a time (xargs -P2)`, runs, xargs(cppDtc, boards, true), dtmap(['check', '-q', '--format', 'json', 'arch/arm64/boot/dts/**/*.dts'], inLinux), 5, true);
+pair(
+  `check all ${boards.length} boards  vs  cpp+dtc two at a time (xargs -P2)`,
+  runs,
+  xargs(cppDtc, boards, true),
+  dtmap(['check', '-q', '--format', 'json', 'arch/arm64/boot/dts/**/*.dts'], inLinux),
+  5,
+  true,
+);
 let s = seed;
-const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-const sample = [...boards].map((b) => [rand(), b]).sort((a, b) => a[0] - b[0]).slice(0, 150).map(([, b]) => b).sort();
-pair(`check 150 boards (BENCH_SEED=${seed})  vs  cpp+dtc one at a time`, runs, xargs(cppDtc, sample, false), dtmap(['check', '-q', '--format', 'json', ...sample], inLinux), 3, true);
+const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+const sample = [...boards]
+  .map((b) => [rand(), b])
+  .sort((a, b) => a[0] - b[0])
+  .slice(0, 150)
+  .map(([, b]) => b)
+  .sort();
+pair(
+  `check 150 boards (BENCH_SEED=${seed})  vs  cpp+dtc one at a time`,
+  runs,
+  xargs(cppDtc, sample, false),
+  dtmap(['check', '-q', '--format', 'json', ...sample], inLinux),
+  3,
+  true,
+);
 const rssAll = peakRss(['check', '-q', '--format', 'json', 'arch/arm64/boot/dts/**/*.dts'], inLinux);
 const rssSample = peakRss(['check', '-q', '--format', 'json', ...sample], inLinux);
 const rssOne = peakRss(['check', '-q', '--format', 'json', board], inLinux);
-console.log(`peak RSS: all ${boards.length} boards ${rssAll.toFixed(0)} MB (target <= 256 MB: ${rssAll <= 256 ? 'met' : 'NOT met'}); 150 boards ${rssSample.toFixed(0)} MB; one board ${rssOne.toFixed(0)} MB`);
+console.log(
+  `peak RSS: all ${boards.length} boards ${rssAll.toFixed(0)} MB (target <= 256 MB: ${rssAll <= 256 ? 'met' : 'NOT met'}); 150 boards ${rssSample.toFixed(0)} MB; one board ${rssOne.toFixed(0)} MB`,
+);
 
 // 3. DTBs: every arm64 DTB, both tools on both cores.
 console.log(`\n3. DTBs`);
-pair(`check all ${dtbs.length} DTBs  vs  dtc -I dtb -O dts two at a time (xargs -P2)`, runs, xargs(dtcDtb, dtbs, true), dtmap(['check', '-q', '--format', 'json', ...dtbs]), 4, true);
+pair(
+  `check all ${dtbs.length} DTBs  vs  dtc -I dtb -O dts two at a time (xargs -P2)`,
+  runs,
+  xargs(dtcDtb, dtbs, true),
+  dtmap(['check', '-q', '--format', 'json', ...dtbs]),
+  4,
+  true,
+);
 
 // 4. Cache: the whole tree again after one board changed (its kept result dropped from the
 //    cache file, which is what a change to the board does), against node -e 0 and in absolute.
@@ -127,7 +180,10 @@ console.log(`\n4. check --cache, all ${boards.length} boards, one board changed`
 const treeCache = join(tmp, 'cache-tree');
 const all = ['check', '-q', '--format', 'json', '--cache', treeCache, 'arch/arm64/boot/dts/**/*.dts'];
 timed(process.execPath, [bin, ...all], { ...inLinux, dtmap: true });
-const cacheFile = join(treeCache, readdirSync(treeCache).find((f) => f.endsWith('.json')));
+const cacheFile = join(
+  treeCache,
+  readdirSync(treeCache).find((f) => f.endsWith('.json')),
+);
 const full = readFileSync(cacheFile, 'utf8');
 let k = 0;
 const rerun = () => {
@@ -137,6 +193,11 @@ const rerun = () => {
   return timed(process.execPath, [bin, ...all], { ...inLinux, dtmap: true }).ms;
 };
 const times = [];
-pair('rerun with one board changed  vs  node -e 0', runs, nodeStart, () => (times.push(rerun()), times[times.length - 1]));
+pair(
+  'rerun with one board changed  vs  node -e 0',
+  runs,
+  nodeStart,
+  () => (times.push(rerun()), times[times.length - 1]),
+);
 const t = stats(times);
 console.log(`  rerun: ${span(t)}  target <= 0.5 s: ${t.median <= 500 ? 'met' : 'NOT met'}`);

@@ -12,7 +12,9 @@ rmSync('dist', { recursive: true, force: true });
 const lazyChildProcess = {
   name: 'lazy-child-process',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (a) => (/commander/.test(a.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined));
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (a) =>
+      /commander/.test(a.importer) ? { path: 'child_process', namespace: 'lazy' } : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
       contents: "let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require('node:child_process'))[k] });",
       loader: 'js',
@@ -23,19 +25,41 @@ const common = { bundle: true, platform: 'node', target: 'node20', minify: true,
 await build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', format: 'esm', minify: false });
 await build({
   ...common,
-  entryPoints: { cli: 'src/cli/main.ts', worker: 'src/cli/worker.ts', 'pp-worker': 'src/cli/pp-worker.ts', lsp: 'src/lsp/server.ts' },
+  entryPoints: {
+    cli: 'src/cli/main.ts',
+    worker: 'src/cli/worker.ts',
+    'pp-worker': 'src/cli/pp-worker.ts',
+    lsp: 'src/lsp/server.ts',
+  },
   outdir: 'dist',
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   plugins: [lazyChildProcess],
-  define: { 'import.meta.url': '__dtmapModuleUrl', __DTMAP_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
+  define: {
+    'import.meta.url': '__dtmapModuleUrl',
+    __DTMAP_VERSION__: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version),
+  },
   banner: { js: "const __dtmapModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 // V8 code cache for the CLI (bin/dtmap.cjs uses it): compiled while running one query, then a
 // check of DTS fixtures (preprocessor, parser, checks) and of a DTB, in one process.
 const cache = 'dist/cli.cjs.cache';
-const dts = (dir) => readdirSync(dir).filter((f) => f.endsWith('.dts') && !f.startsWith('err-')).map((f) => `${dir}/${f}`);
-const train = [['check', '--jobs', '1', '-I', 'fixtures/cpp/include', ...dts('fixtures/cpp'), ...dts('fixtures/rules'), 'fixtures/qemu/virt-smmuv3-its.dtb']];
+const dts = (dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.dts') && !f.startsWith('err-'))
+    .map((f) => `${dir}/${f}`);
+const train = [
+  [
+    'check',
+    '--jobs',
+    '1',
+    '-I',
+    'fixtures/cpp/include',
+    ...dts('fixtures/cpp'),
+    ...dts('fixtures/rules'),
+    'fixtures/qemu/virt-smmuv3-its.dtb',
+  ],
+];
 // (the exit code is the findings': ignored; the rename below fails if no cache was written)
 spawnSync(process.execPath, ['bin/dtmap.cjs', 'query', 'fixtures/qemu/virt-virtio-iommu.dtb', '00:02.0'], {
   env: { ...process.env, DTMAP_WRITE_CODE_CACHE: cache + '.tmp', DTMAP_TRAIN: JSON.stringify(train), NO_COLOR: '1' },

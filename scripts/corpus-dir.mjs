@@ -5,5 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export function corpusDir() {
-  return path.resolve(process.env.DTMAP_CORPUS || path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'corpus'));
+  return path.resolve(
+    process.env.DTMAP_CORPUS || path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'corpus'),
+  );
 }

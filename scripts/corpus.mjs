@@ -41,13 +41,18 @@ async function main() {
     } else positional.push(a);
   }
   // DIR is optional: a first argument that is not a directory is an ARCH.
-  const dir = positional.length && existsSync(positional[0]) && statSync(positional[0]).isDirectory() ? positional.shift() : corpusDir();
+  const dir =
+    positional.length && existsSync(positional[0]) && statSync(positional[0]).isDirectory()
+      ? positional.shift()
+      : corpusDir();
   const archList = positional;
   const root = path.resolve(dir);
   const linux = path.join(root, 'linux');
   const prefixes = path.join(linux, 'scripts/dtc/include-prefixes');
   if (!existsSync(prefixes)) {
-    console.error(`${linux}: no kernel tree (expected scripts/dtc/include-prefixes); build it with scripts/kernel-corpus.sh`);
+    console.error(
+      `${linux}: no kernel tree (expected scripts/dtc/include-prefixes); build it with scripts/kernel-corpus.sh`,
+    );
     process.exit(2);
   }
   const arches = archList.length ? archList : ['arm64'];
@@ -91,7 +96,8 @@ async function main() {
       const via = compilerOf.get(r.key) ? ` [reference built by ${compilerOf.get(r.key)}]` : '';
       console.log(`${r.status === 'failed' ? 'FAILED' : 'DIFFER'} ${r.key}${via}: ${r.detail}`);
     }
-    if (failed.length + differ.length > shown.length) console.log(`... and ${failed.length + differ.length - shown.length} more`);
+    if (failed.length + differ.length > shown.length)
+      console.log(`... and ${failed.length + differ.length - shown.length} more`);
 
     let dtcSeconds;
     if (opt.timeDtc) dtcSeconds = await timeDtc(withRef, opt.jobs, linux);
@@ -179,7 +185,8 @@ class Pool {
       }
       const w = this.idle.pop();
       const items = [];
-      for (let k = 0; k < 4 && job.next < job.boards.length; k++, job.next++) items.push({ index: job.next, ...job.boards[job.next] });
+      for (let k = 0; k < 4 && job.next < job.boards.length; k++, job.next++)
+        items.push({ index: job.next, ...job.boards[job.next] });
       w.job = job;
       w.postMessage(items);
     }
@@ -237,7 +244,11 @@ function firstDifference(readDtb, ours, ref) {
     return `dtmap's blob does not read back: ${e.message}`;
   }
   b = readDtb(ref, 'dtc');
-  const hex = (v) => Buffer.from(v).toString('hex').replace(/(.{8})/g, '$1 ').trim();
+  const hex = (v) =>
+    Buffer.from(v)
+      .toString('hex')
+      .replace(/(.{8})/g, '$1 ')
+      .trim();
   const cut = (s) => (s.length > 120 ? `${s.slice(0, 120)}...` : s);
   const walk = (x, y) => {
     const path = x.path;
@@ -247,7 +258,8 @@ function firstDifference(readDtb, ours, ref) {
       if (!p) return `${path}: dtc has extra property ${q.name} = <${cut(hex(q.value))}>`;
       if (!q) return `${path}: dtmap has extra property ${p.name} = <${cut(hex(p.value))}>`;
       if (p.name !== q.name) return `${path}: property #${i} is ${p.name} in dtmap, ${q.name} in dtc`;
-      if (!equal(p.value, q.value)) return `${path}:${p.name}: dtmap <${cut(hex(p.value))}>, dtc <${cut(hex(q.value))}>`;
+      if (!equal(p.value, q.value))
+        return `${path}:${p.name}: dtmap <${cut(hex(p.value))}>, dtc <${cut(hex(q.value))}>`;
     }
     for (let i = 0; i < Math.max(x.children.length, y.children.length); i++) {
       const c = x.children[i];
@@ -262,7 +274,10 @@ function firstDifference(readDtb, ours, ref) {
   };
   const r = walk(a.root, b.root);
   if (r) return r;
-  if (a.memreserves.length !== b.memreserves.length || a.memreserves.some((m, i) => m.address !== b.memreserves[i].address || m.size !== b.memreserves[i].size)) {
+  if (
+    a.memreserves.length !== b.memreserves.length ||
+    a.memreserves.some((m, i) => m.address !== b.memreserves[i].address || m.size !== b.memreserves[i].size)
+  ) {
     return `memory reservations differ`;
   }
   if (a.bootCpuidPhys !== b.bootCpuidPhys) return `boot_cpuid_phys ${a.bootCpuidPhys} vs ${b.bootCpuidPhys}`;

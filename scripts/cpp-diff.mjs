@@ -35,7 +35,8 @@ for (let i = 0; i < args.length; i++) {
   else if (args[i] === '--ext') exts = args[++i].split(',');
   else inputs.push(args[i]);
 }
-if (inputs.length === 0) for (const arch of ['arm64', 'arm', 'riscv']) inputs.push(path.join(linux, 'arch', arch, 'boot/dts'));
+if (inputs.length === 0)
+  for (const arch of ['arm64', 'arm', 'riscv']) inputs.push(path.join(linux, 'arch', arch, 'boot/dts'));
 
 async function loadPreprocess() {
   if (bundle) return (await import(path.resolve(bundle))).preprocess;
@@ -56,11 +57,12 @@ const prefixes = path.join(linux, 'scripts/dtc/include-prefixes');
 function collect(p, out) {
   const st = fs.statSync(p);
   if (st.isFile()) out.push(p);
-  else for (const e of fs.readdirSync(p).sort()) {
-    const q = path.join(p, e);
-    if (fs.statSync(q).isDirectory()) collect(q, out);
-    else if (exts.some((x) => e.endsWith(x))) out.push(q);
-  }
+  else
+    for (const e of fs.readdirSync(p).sort()) {
+      const q = path.join(p, e);
+      if (fs.statSync(q).isDirectory()) collect(q, out);
+      else if (exts.some((x) => e.endsWith(x))) out.push(q);
+    }
   return out;
 }
 const files = inputs.flatMap((p) => collect(p, []));
@@ -128,5 +130,7 @@ console.log(
   `${files.length} files: ${agree} agree (${counts.same} identical, ${counts.bothFail} rejected by both), ` +
     `${counts.differ} differ, ${counts.oursFail} fail only here, ${counts.cppFail} fail only in cpp`,
 );
-console.log(`time: cpp ${(cppMs / 1000).toFixed(1)} s (process per file, 4 parallel), ours ${(oursMs / 1000).toFixed(1)} s (in process, warm cache)`);
+console.log(
+  `time: cpp ${(cppMs / 1000).toFixed(1)} s (process per file, 4 parallel), ours ${(oursMs / 1000).toFixed(1)} s (in process, warm cache)`,
+);
 process.exitCode = agree === files.length ? 0 : 1;

@@ -19,7 +19,9 @@ const env = {
 const count = opt('count', undefined);
 if (count !== undefined) env.DTMAP_FUZZ_COUNT = count;
 else env.DTMAP_FUZZ_SECONDS = opt('seconds', '600');
-process.stderr.write(`fuzz: seed ${env.DTMAP_FUZZ_SEED}, ${count !== undefined ? `${count} inputs` : `${env.DTMAP_FUZZ_SECONDS} s`}\n`);
+process.stderr.write(
+  `fuzz: seed ${env.DTMAP_FUZZ_SEED}, ${count !== undefined ? `${count} inputs` : `${env.DTMAP_FUZZ_SECONDS} s`}\n`,
+);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
 const r = spawnSync(process.execPath, [vitest, 'run', 'test/fuzz/fuzz.test.ts'], { cwd: root, env, stdio: 'inherit' });

@@ -22,9 +22,13 @@ import { inflateSync } from 'node:zlib';
 export function decodePng(buf) {
   const SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
   if (buf.length < 8 || SIG.some((b, i) => buf[i] !== b)) throw new Error('not a PNG');
-  let width = 0, height = 0, depth = 0, type = 0, interlace = 0;
+  let width = 0,
+    height = 0,
+    depth = 0,
+    type = 0,
+    interlace = 0;
   const idat = [];
-  for (let o = 8; o + 8 <= buf.length; ) {
+  for (let o = 8; o + 8 <= buf.length;) {
     const len = buf.readUInt32BE(o);
     const name = buf.toString('latin1', o + 4, o + 8);
     const data = buf.subarray(o + 8, o + 8 + len);
@@ -39,7 +43,8 @@ export function decodePng(buf) {
     o += 12 + len;
   }
   const channels = { 0: 1, 2: 3, 4: 2, 6: 4 }[type];
-  if (depth !== 8 || !channels || interlace !== 0) throw new Error(`unsupported PNG: depth ${depth}, colour type ${type}, interlace ${interlace}`);
+  if (depth !== 8 || !channels || interlace !== 0)
+    throw new Error(`unsupported PNG: depth ${depth}, colour type ${type}, interlace ${interlace}`);
   const raw = inflateSync(Buffer.concat(idat));
   const stride = width * channels;
   if (raw.length < height * (stride + 1)) throw new Error('PNG data too short');
@@ -55,16 +60,27 @@ export function decodePng(buf) {
       const c = up && i >= channels ? up[i - channels] : 0;
       let v = line[i];
       switch (filter) {
-        case 0: break;
-        case 1: v += a; break;
-        case 2: v += b; break;
-        case 3: v += (a + b) >> 1; break;
+        case 0:
+          break;
+        case 1:
+          v += a;
+          break;
+        case 2:
+          v += b;
+          break;
+        case 3:
+          v += (a + b) >> 1;
+          break;
         case 4: {
-          const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+          const p = a + b - c,
+            pa = Math.abs(p - a),
+            pb = Math.abs(p - b),
+            pc = Math.abs(p - c);
           v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
           break;
         }
-        default: throw new Error(`bad PNG filter ${filter} on line ${y}`);
+        default:
+          throw new Error(`bad PNG filter ${filter} on line ${y}`);
       }
       out[i] = v & 0xff;
     }
@@ -76,13 +92,25 @@ export function decodePng(buf) {
     else if (channels === 2) rgba.set([g, g, g, px[j + 1]], i * 4);
     else rgba.set([px[j], px[j + 1], px[j + 2], channels === 4 ? px[j + 3] : 255], i * 4);
   }
-  return { width, height, pixel: (x, y) => (x < 0 || y < 0 || x >= width || y >= height ? null : [...rgba.subarray((y * width + x) * 4, (y * width + x) * 4 + 4)]) };
+  return {
+    width,
+    height,
+    pixel: (x, y) =>
+      x < 0 || y < 0 || x >= width || y >= height
+        ? null
+        : [...rgba.subarray((y * width + x) * 4, (y * width + x) * 4 + 4)],
+  };
 }
 
 // ---- what the file draws ----------------------------------------------------------------------
 
 const attrs = (tag) => Object.fromEntries([...tag.matchAll(/([\w-]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-const unesc = (s) => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const unesc = (s) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** The picture's size, and each bar (node, map, RID domain, box, gap colour) with the gaps it draws. */
 export function readPicture(text) {
@@ -92,8 +120,21 @@ export function readPicture(text) {
   const rows = [];
   for (const m of text.matchAll(/<g class="row"[^>]*>([\s\S]*?)<\/g>/g)) {
     const a = attrs(m[0].slice(0, m[0].indexOf('>') + 1));
-    const gaps = [...m[1].matchAll(/<rect class="mark gap"[^>]*>/g)].map((g) => attrs(g[0])).map((g) => [Number(g['data-first']), Number(g['data-last'])]);
-    rows.push({ node: unesc(a['data-node']), map: a['data-map'], lo: +a['data-lo'], hi: +a['data-hi'], x: +a['data-x'], y: +a['data-y'], w: +a['data-w'], h: +a['data-h'], colour: a['data-gap-colour'], gaps });
+    const gaps = [...m[1].matchAll(/<rect class="mark gap"[^>]*>/g)]
+      .map((g) => attrs(g[0]))
+      .map((g) => [Number(g['data-first']), Number(g['data-last'])]);
+    rows.push({
+      node: unesc(a['data-node']),
+      map: a['data-map'],
+      lo: +a['data-lo'],
+      hi: +a['data-hi'],
+      x: +a['data-x'],
+      y: +a['data-y'],
+      w: +a['data-w'],
+      h: +a['data-h'],
+      colour: a['data-gap-colour'],
+      gaps,
+    });
   }
   return { width: Math.ceil(+r.width), height: Math.ceil(+r.height), rows };
 }
@@ -122,9 +163,22 @@ export function screenshot(file, width, height, chromium = findChromium()) {
   const dir = mkdtempSync(join(tmpdir(), 'dtmap-render-'));
   try {
     const png = join(dir, 'shot.png');
-    const args = ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--no-first-run', '--mute-audio', `--user-data-dir=${join(dir, 'profile')}`, '--force-device-scale-factor=1', `--window-size=${width},${height}`, `--screenshot=${png}`, pathToFileURL(resolve(file)).href];
+    const args = [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--hide-scrollbars',
+      '--no-first-run',
+      '--mute-audio',
+      `--user-data-dir=${join(dir, 'profile')}`,
+      '--force-device-scale-factor=1',
+      `--window-size=${width},${height}`,
+      `--screenshot=${png}`,
+      pathToFileURL(resolve(file)).href,
+    ];
     const r = spawnSync(chromium, args, { encoding: 'utf8', timeout: 90_000 });
-    if (!existsSync(png)) throw new Error(`chromium wrote no screenshot (exit ${r.status}${r.error ? `, ${r.error.message}` : ''})`);
+    if (!existsSync(png))
+      throw new Error(`chromium wrote no screenshot (exit ${r.status}${r.error ? `, ${r.error.message}` : ''})`);
     return readFileSync(png);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -134,7 +188,8 @@ export function screenshot(file, width, height, chromium = findChromium()) {
 // ---- checks -----------------------------------------------------------------------------------
 
 const hexColour = (s) => [1, 3, 5].map((i) => parseInt(s.slice(i, i + 2), 16));
-const near = (p, c, tol = 10) => p && Math.abs(p[0] - c[0]) <= tol && Math.abs(p[1] - c[1]) <= tol && Math.abs(p[2] - c[2]) <= tol;
+const near = (p, c, tol = 10) =>
+  p && Math.abs(p[0] - c[0]) <= tol && Math.abs(p[1] - c[1]) <= tol && Math.abs(p[2] - c[2]) <= tol;
 
 /** Columns of the bar's middle line that show the row's gap colour. */
 function gapColumns(img, row) {
@@ -159,20 +214,41 @@ export function checkImage(img, picture, expect = [], slack = 3) {
   const results = [];
   for (const row of picture.rows) {
     const cols = gapColumns(img, row);
-    const wanted = [...row.gaps.map(([a, b]) => ({ a, b, source: 'drawn' })), ...expect.filter((e) => e.node === row.node && e.map === row.map).map((e) => ({ a: e.rid, b: e.rid, source: 'expected' }))];
+    const wanted = [
+      ...row.gaps.map(([a, b]) => ({ a, b, source: 'drawn' })),
+      ...expect
+        .filter((e) => e.node === row.node && e.map === row.map)
+        .map((e) => ({ a: e.rid, b: e.rid, source: 'expected' })),
+    ];
     for (const g of wanted) {
       const [x0, x1] = span(row, g.a, g.b, slack);
       const hit = cols.filter((x) => x + 1 > x0 && x < x1);
-      results.push({ ok: hit.length > 0, what: `${row.node} ${row.map}-map gap ${g.a === g.b ? `RID 0x${g.a.toString(16)}` : `RIDs 0x${g.a.toString(16)}-0x${g.b.toString(16)}`} (${g.source})`, detail: hit.length ? `${row.colour} at x ${hit[0]}-${hit[hit.length - 1]} (expected ${x0.toFixed(1)}-${x1.toFixed(1)})` : `no ${row.colour} pixel between x ${x0.toFixed(1)} and ${x1.toFixed(1)} at y ${Math.round(row.y + row.h / 2)}` });
+      results.push({
+        ok: hit.length > 0,
+        what: `${row.node} ${row.map}-map gap ${g.a === g.b ? `RID 0x${g.a.toString(16)}` : `RIDs 0x${g.a.toString(16)}-0x${g.b.toString(16)}`} (${g.source})`,
+        detail: hit.length
+          ? `${row.colour} at x ${hit[0]}-${hit[hit.length - 1]} (expected ${x0.toFixed(1)}-${x1.toFixed(1)})`
+          : `no ${row.colour} pixel between x ${x0.toFixed(1)} and ${x1.toFixed(1)} at y ${Math.round(row.y + row.h / 2)}`,
+      });
     }
-    const stray = cols.filter((x) => !row.gaps.some(([a, b]) => {
-      const [x0, x1] = span(row, a, b, slack);
-      return x + 1 > x0 && x < x1;
-    }));
-    results.push({ ok: stray.length === 0, what: `${row.node} ${row.map}-map: gap colour only at gaps`, detail: stray.length ? `${stray.length} stray ${row.colour} pixels, first at x ${stray[0]}` : `${cols.length} gap-coloured columns, all at gaps` });
+    const stray = cols.filter(
+      (x) =>
+        !row.gaps.some(([a, b]) => {
+          const [x0, x1] = span(row, a, b, slack);
+          return x + 1 > x0 && x < x1;
+        }),
+    );
+    results.push({
+      ok: stray.length === 0,
+      what: `${row.node} ${row.map}-map: gap colour only at gaps`,
+      detail: stray.length
+        ? `${stray.length} stray ${row.colour} pixels, first at x ${stray[0]}`
+        : `${cols.length} gap-coloured columns, all at gaps`,
+    });
   }
   for (const e of expect)
-    if (!picture.rows.some((r) => r.node === e.node && r.map === e.map)) results.push({ ok: false, what: `${e.node} ${e.map}-map`, detail: 'no such bar in the picture' });
+    if (!picture.rows.some((r) => r.node === e.node && r.map === e.map))
+      results.push({ ok: false, what: `${e.node} ${e.map}-map`, detail: 'no such bar in the picture' });
   return results;
 }
 
@@ -181,7 +257,8 @@ export function renderCheck(file, { expect = [], png, chromium } = {}) {
   const shot = screenshot(file, picture.width, picture.height, chromium);
   if (png) writeFileSync(png, shot);
   const img = decodePng(shot);
-  if (img.width < picture.width || img.height < picture.height) throw new Error(`screenshot is ${img.width}x${img.height}, picture is ${picture.width}x${picture.height}`);
+  if (img.width < picture.width || img.height < picture.height)
+    throw new Error(`screenshot is ${img.width}x${img.height}, picture is ${picture.width}x${picture.height}`);
   return { picture, results: checkImage(img, picture, expect) };
 }
 
@@ -210,13 +287,18 @@ function main(argv) {
   }
   for (const r of out.results) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.what}: ${r.detail}\n`);
   const failed = out.results.filter((r) => !r.ok).length;
-  process.stdout.write(`${failed ? 'FAIL' : 'ok'}: ${out.results.length - failed}/${out.results.length} checks passed (${file}, ${out.picture.width}x${out.picture.height})\n`);
+  process.stdout.write(
+    `${failed ? 'FAIL' : 'ok'}: ${out.results.length - failed}/${out.results.length} checks passed (${file}, ${out.picture.width}x${out.picture.height})\n`,
+  );
   return failed ? 1 : 0;
 }
 
 function usage(msg) {
-  process.stderr.write(`render-check: ${msg}\nusage: node scripts/render-check.mjs FILE.svg|FILE.html [--expect-gap NODE:MAP:RID]... [--png OUT.png]\n`);
+  process.stderr.write(
+    `render-check: ${msg}\nusage: node scripts/render-check.mjs FILE.svg|FILE.html [--expect-gap NODE:MAP:RID]... [--png OUT.png]\n`,
+  );
   return 2;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href)
+  process.exitCode = main(process.argv.slice(2));

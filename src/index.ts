@@ -2,13 +2,43 @@
 export * from './tree/model.js';
 export { readDtb, isDtb, DtbError } from './dtb/read.js';
 export * from './map/index.js';
-export { check, checkContext, RULES, buildContext, type CheckOptions, type Diagnostic, type Finding, type Rule, type Severity, type Location, type Bridge, type Context } from './checks/index.js';
+export {
+  check,
+  checkContext,
+  RULES,
+  buildContext,
+  type CheckOptions,
+  type Diagnostic,
+  type Finding,
+  type Rule,
+  type Severity,
+  type Location,
+  type Bridge,
+  type Context,
+} from './checks/index.js';
 export { hostMsiDomain, msiFallback, busFallbacks, type ParentForm } from './checks/msi-fallback.js';
 export { formatJson } from './report/json.js';
 export { formatPretty } from './report/pretty.js';
 export { summarizeMaps, summarize, type FileReport, type MapSummary, type Summary } from './report/model.js';
 export { applyOverlay, OverlayError } from './overlay/apply.js';
 export { readLiveTree, isLiveTree, LiveTreeError, type LiveTreeOptions } from './live/read.js';
-export { readDts, compileDts, parseDts, DtsError, PreprocessError, type ReadDtsOptions, type CompiledDts } from './dts/index.js';
+export {
+  readDts,
+  compileDts,
+  parseDts,
+  DtsError,
+  PreprocessError,
+  type ReadDtsOptions,
+  type CompiledDts,
+} from './dts/index.js';
 export { writeDtb, type WriteDtbOptions } from './dtb/write.js';
-export { LimitError, MAX_FILE_BYTES, MAX_OUTPUT_BYTES, MAX_TOKENS, MAX_EXPANSION_TOKENS, MAX_PROPERTY_BYTES, MAX_MAP_ENTRIES, MAX_TREE_ITEMS } from './limits.js';
+export {
+  LimitError,
+  MAX_FILE_BYTES,
+  MAX_OUTPUT_BYTES,
+  MAX_TOKENS,
+  MAX_EXPANSION_TOKENS,
+  MAX_PROPERTY_BYTES,
+  MAX_MAP_ENTRIES,
+  MAX_TREE_ITEMS,
+} from './limits.js';

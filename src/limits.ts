@@ -45,7 +45,8 @@ export class LimitError extends Error {
 
 /** Throws LimitError when a file of `bytes` is over MAX_FILE_BYTES; call it before reading. */
 export function checkFileSize(bytes: number): void {
-  if (bytes > MAX_FILE_BYTES) throw new LimitError(`file of ${bytes} bytes is larger than ${mib(MAX_FILE_BYTES)} (dtmap's limit)`);
+  if (bytes > MAX_FILE_BYTES)
+    throw new LimitError(`file of ${bytes} bytes is larger than ${mib(MAX_FILE_BYTES)} (dtmap's limit)`);
 }
 
 /**
@@ -56,7 +57,8 @@ export function exhaustedMessage(e: unknown): string | undefined {
   if (!(e instanceof RangeError)) return undefined;
   if (/call stack/i.test(e.message)) return 'input nested too deeply (out of stack)';
   // (not "Invalid array length": that is a negative or absurd size, a bug to fix, not a big input)
-  if (/allocation failed|invalid string length|out of memory/i.test(e.message)) return 'input too large (out of memory)';
+  if (/allocation failed|invalid string length|out of memory/i.test(e.message))
+    return 'input too large (out of memory)';
   return undefined;
 }
 
@@ -70,6 +72,8 @@ export function mib(n: number): string {
  * quoted token can hold newlines), and cut after 500 characters (it can be megabytes long).
  */
 export function oneLine(message: string): string {
-  const s = message.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  const s = message.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
   return s.length > 500 ? `${s.slice(0, 500)}...` : s;
 }

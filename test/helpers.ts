@@ -21,7 +21,9 @@ export function stringValue(s: string): Uint8Array {
 export function node(name: string, props: Record<string, number[] | string | true>, children: Node[] = []): Node {
   const n = new Node(name);
   for (const [k, v] of Object.entries(props))
-    n.props.push(new Property(k, v === true ? new Uint8Array(0) : typeof v === 'string' ? stringValue(v) : cellsValue(v)));
+    n.props.push(
+      new Property(k, v === true ? new Uint8Array(0) : typeof v === 'string' ? stringValue(v) : cellsValue(v)),
+    );
   for (const c of children) n.addChild(c);
   return n;
 }

@@ -30,7 +30,9 @@ describe('one-line errors (found by the fuzz run)', () => {
   });
 
   it('a /include/ name with a newline in it stays on one line', () => {
-    expect(errorLine('/dts-v1/;\n/include/ "x\ny"\n')).toBe(':2:1: error: Couldn\'t open "x\\ny": No such file or directory');
+    expect(errorLine('/dts-v1/;\n/include/ "x\ny"\n')).toBe(
+      ':2:1: error: Couldn\'t open "x\\ny": No such file or directory',
+    );
   });
 
   it('a quoted token of megabytes is cut', () => {
@@ -53,14 +55,18 @@ describe('tree limits', () => {
     const offStrings = offStruct + sizeStruct;
     const out = new Uint8Array(offStrings + 2);
     const v = new DataView(out.buffer);
-    [0xd00dfeed, out.length, offStruct, offStrings, 40, 17, 16, 0, 2, sizeStruct].forEach((w, i) => v.setUint32(i * 4, w));
+    [0xd00dfeed, out.length, offStruct, offStrings, 40, 17, 16, 0, 2, sizeStruct].forEach((w, i) =>
+      v.setUint32(i * 4, w),
+    );
     v.setUint32(offStruct, 1); // FDT_BEGIN_NODE "" (root)
     for (let i = 0, o = offStruct + 8; i < props; i++, o += 12) v.setUint32(o, 3); // FDT_PROP, len 0, nameoff 0
     v.setUint32(offStrings - 8, 2); // FDT_END_NODE
     v.setUint32(offStrings - 4, 9); // FDT_END
     out[offStrings] = 0x70; // "p"
     const last = offStruct + 8 + (props - 1) * 12;
-    expect(() => readDtb(out, 'many.dtb')).toThrow(`many.dtb: more than ${MAX_TREE_ITEMS} nodes and properties (dtmap's limit) (at byte offset 0x${last.toString(16)})`);
+    expect(() => readDtb(out, 'many.dtb')).toThrow(
+      `many.dtb: more than ${MAX_TREE_ITEMS} nodes and properties (dtmap's limit) (at byte offset 0x${last.toString(16)})`,
+    );
   });
 
   it('a stack or an allocation that runs out anyway is a clean message, other errors are not hidden', () => {
@@ -80,8 +86,16 @@ describe('tree limits', () => {
 
   it('a map with more than MAX_MAP_ENTRIES entries is refused (each costs ~2 ms to check; found by fuzzing)', () => {
     const map = (n: number) => Array.from({ length: n }, (_, i) => [i, 1, i, 1]).flat();
-    const t = (n: number) => tree([node('smmu', { phandle: [1], '#iommu-cells': [1] }), node('pcie@0', { device_type: 'pci', 'iommu-map': map(n) })]);
-    expect(() => buildContext(t(MAX_MAP_ENTRIES + 1), 'classic')).toThrow(`test: /pcie@0: iommu-map has ${MAX_MAP_ENTRIES + 1} entries, more than ${MAX_MAP_ENTRIES} (dtmap's limit)`);
-    expect(buildContext(t(MAX_MAP_ENTRIES), 'mainline').bridges[0]!.maps.iommu!.parsed.entries).toHaveLength(MAX_MAP_ENTRIES);
+    const t = (n: number) =>
+      tree([
+        node('smmu', { phandle: [1], '#iommu-cells': [1] }),
+        node('pcie@0', { device_type: 'pci', 'iommu-map': map(n) }),
+      ]);
+    expect(() => buildContext(t(MAX_MAP_ENTRIES + 1), 'classic')).toThrow(
+      `test: /pcie@0: iommu-map has ${MAX_MAP_ENTRIES + 1} entries, more than ${MAX_MAP_ENTRIES} (dtmap's limit)`,
+    );
+    expect(buildContext(t(MAX_MAP_ENTRIES), 'mainline').bridges[0]!.maps.iommu!.parsed.entries).toHaveLength(
+      MAX_MAP_ENTRIES,
+    );
   });
 });

@@ -3,7 +3,17 @@
 // tarball in an empty project with no dev dependencies and no build step, then `npx dtmap`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -48,7 +58,8 @@ beforeAll(() => {
   // Offline from npm's cache (the repository's own `npm ci` filled it with chalk and commander);
   // only if something is missing there does npm fetch from the registry.
   let install = sh(npm, ['install', '--offline', '--no-audit', '--no-fund', tarball], app);
-  if (install.status !== 0 && /ENOTCACHED/.test(install.stderr)) install = sh(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app);
+  if (install.status !== 0 && /ENOTCACHED/.test(install.stderr))
+    install = sh(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app);
   expect(install.status, install.stderr).toBe(0);
 }, 300_000);
 
@@ -58,12 +69,22 @@ afterAll(() => {
 
 describe('npm pack', () => {
   it('ships the built CLI, library, types and docs', () => {
-    for (const f of ['package/package.json', 'package/README.md', 'package/bin/dtmap.cjs', 'package/dist/cli.cjs', 'package/dist/index.js', 'package/dist/types/index.d.ts', 'package/docs/semantics.md'])
+    for (const f of [
+      'package/package.json',
+      'package/README.md',
+      'package/bin/dtmap.cjs',
+      'package/dist/cli.cjs',
+      'package/dist/index.js',
+      'package/dist/types/index.d.ts',
+      'package/docs/semantics.md',
+    ])
       expect(contents).toContain(f);
   });
 
   it('ships no tests, fixtures, sources, scripts or source maps', () => {
-    const unwanted = contents.filter((f) => /\.map$|\.test\.|^package\/(test|fixtures|src|scripts|bench|\.ci)\//.test(f));
+    const unwanted = contents.filter((f) =>
+      /\.map$|\.test\.|^package\/(test|fixtures|src|scripts|bench|\.ci)\//.test(f),
+    );
     expect(unwanted).toEqual([]);
     expect(contents.every((f) => f.startsWith('package/'))).toBe(true);
   });
@@ -75,7 +96,8 @@ describe('npm install of the tarball', () => {
     expect(existsSync(join(mods, 'dtmap', 'dist', 'cli.cjs'))).toBe(true);
     expect(existsSync(join(mods, 'chalk'))).toBe(true);
     expect(existsSync(join(mods, 'commander'))).toBe(true);
-    for (const dev of ['esbuild', 'typescript', 'vitest', 'fast-check', 'ajv']) expect(existsSync(join(mods, dev)), dev).toBe(false);
+    for (const dev of ['esbuild', 'typescript', 'vitest', 'fast-check', 'ajv'])
+      expect(existsSync(join(mods, dev)), dev).toBe(false);
   });
 
   it('npx dtmap --version prints the package version', () => {

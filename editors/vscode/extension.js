@@ -9,10 +9,15 @@ let client;
 exports.activate = () => {
   const settings = workspace.getConfiguration('dtmap');
   const server = { command: settings.get('path') || 'dtmap', args: ['lsp', '--stdio'] };
-  client = new LanguageClient('dtmap', 'dtmap', { run: server, debug: server }, {
-    documentSelector: [{ scheme: 'file', pattern: '**/*.{dts,dtsi,dtso}' }],
-    initializationOptions: settings.get('initializationOptions') || {},
-  });
+  client = new LanguageClient(
+    'dtmap',
+    'dtmap',
+    { run: server, debug: server },
+    {
+      documentSelector: [{ scheme: 'file', pattern: '**/*.{dts,dtsi,dtso}' }],
+      initializationOptions: settings.get('initializationOptions') || {},
+    },
+  );
   return client.start();
 };
 

@@ -27,7 +27,9 @@ export function parseConsole(text) {
 /** The lines of_map_id() (drivers/of/base.c) prints: translations (pr_debug), bypasses, errors. */
 function mapLines(dmesg, node) {
   const esc = node.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const debug = new RegExp(`^OF: ${esc}: (iommu-map|msi-map), using mask [0-9a-f]{8}, id-base: [0-9a-f]{8}, out-base: [0-9a-f]{8}, length: [0-9a-f]{8}, id: ([0-9a-f]{8}) -> [0-9a-f]{8}$`);
+  const debug = new RegExp(
+    `^OF: ${esc}: (iommu-map|msi-map), using mask [0-9a-f]{8}, id-base: [0-9a-f]{8}, out-base: [0-9a-f]{8}, length: [0-9a-f]{8}, id: ([0-9a-f]{8}) -> [0-9a-f]{8}$`,
+  );
   const bypass = new RegExp(`^OF: ${esc}: no (iommu-map|msi-map) translation for id 0x([0-9a-f]+) on `);
   const error = new RegExp(`^OF: ${esc}: (Error: Bad|Invalid) `);
   const out = [];
@@ -35,7 +37,8 @@ function mapLines(dmesg, node) {
     let m;
     if ((m = debug.exec(line))) out.push({ line, kind: 'translated', property: m[1], id: parseInt(m[2], 16) });
     else if ((m = bypass.exec(line))) out.push({ line, kind: 'bypass', property: m[1], id: parseInt(m[2], 16) });
-    else if (error.test(line)) out.push({ line, kind: 'error', property: /(iommu-map|msi-map)/.exec(line)?.[1] ?? null, id: null });
+    else if (error.test(line))
+      out.push({ line, kind: 'error', property: /(iommu-map|msi-map)/.exec(line)?.[1] ?? null, id: null });
   }
   return out;
 }
@@ -44,12 +47,15 @@ function mapLines(dmesg, node) {
 export function expectedLines(result, entries, property, node, rid) {
   if (result.status === 'translated') {
     const e = entries[result.entry];
-    return [`OF: ${node}: ${property}, using mask ${hex8(result.mask)}, id-base: ${hex8(e.ridBase)}, out-base: ${hex8(e.outBase)}, length: ${hex8(e.length)}, id: ${hex8(rid)} -> ${hex8(result.id)}`];
+    return [
+      `OF: ${node}: ${property}, using mask ${hex8(result.mask)}, id-base: ${hex8(e.ridBase)}, out-base: ${hex8(e.outBase)}, length: ${hex8(e.length)}, id: ${hex8(rid)} -> ${hex8(result.id)}`,
+    ];
   }
   return result.log ? [result.log] : [];
 }
 
-const short = (line) => (/Bad \S+ length/.test(line) ? 'Bad length' : /ignores id-base/.test(line) ? 'mask ignores id-base' : line);
+const short = (line) =>
+  /Bad \S+ length/.test(line) ? 'Bad length' : /ignores id-base/.test(line) ? 'mask ignores id-base' : line;
 
 function dtmapCell(result) {
   if (result.status === 'translated') return `0x${result.id.toString(16)}`;
@@ -70,7 +76,14 @@ export function filteredMsiLookup(lib, bytes, name, bridge, itsPath) {
   const its = tree.byPath(itsPath);
   const lookup = (rid) => {
     const r = lib.lookup(map, rid, its);
-    return { status: r.status, mask: r.mask, id: r.id, entry: r.entry ? map.entries.indexOf(r.entry) : null, errno: r.errno, log: r.log };
+    return {
+      status: r.status,
+      mask: r.mask,
+      id: r.id,
+      entry: r.entry ? map.entries.indexOf(r.entry) : null,
+      errno: r.errno,
+      log: r.log,
+    };
   };
   // the host bridge's default MSI domain: its own msi-parent (pci_host_bridge_of_msi_domain()),
   // read as dtmap reads it for the booted kernel: Debian's 6.1.192 carries the October 2024
@@ -139,18 +152,32 @@ export function compare(devices, query, maps, kernel, targets, msiLookup) {
       // and again, filtered to the ITS, when vectors are allocated
       const readByKernel = which === 'msi' || dev.driver;
       const expected = readByKernel ? expectedLines(q[which], entries, property, node, dev.rid) : [];
-      if (which === 'msi' && filtered) expected.push(...expectedLines(filtered, entries, property, node, dev.rid).filter((l) => !expected.includes(l)));
+      if (which === 'msi' && filtered)
+        expected.push(
+          ...expectedLines(filtered, entries, property, node, dev.rid).filter((l) => !expected.includes(l)),
+        );
       const own = lines.filter((l) => l.property === property && l.id === dev.rid);
       const errorsSeen = expected.filter((e) => lines.some((l) => l.kind === 'error' && l.line === e));
       const cell = { dtmap: dtmapCell(q[which]) + (readByKernel ? '' : ' (not read)'), kernel: '-' };
-      if (own.length) cell.kernel = [...new Set(own.map((l) => (l.kind === 'bypass' ? 'bypass' : `0x${parseInt(l.line.split(' -> ')[1], 16).toString(16)}`)))].join(',');
+      if (own.length)
+        cell.kernel = [
+          ...new Set(
+            own.map((l) =>
+              l.kind === 'bypass' ? 'bypass' : `0x${parseInt(l.line.split(' -> ')[1], 16).toString(16)}`,
+            ),
+          ),
+        ].join(',');
       else if (errorsSeen.length) cell.kernel = short(errorsSeen[0]);
       for (const l of own) {
         if (expected.includes(l.line)) explained.add(l.line);
-        else row.why.push(`${property}: kernel printed "${l.line}", dtmap expects ${expected.length ? `"${expected.join('" / "')}"` : 'no line'}`);
+        else
+          row.why.push(
+            `${property}: kernel printed "${l.line}", dtmap expects ${expected.length ? `"${expected.join('" / "')}"` : 'no line'}`,
+          );
       }
       for (const e of expected) {
-        if (!lines.some((l) => l.line === e)) row.why.push(`${property}: dtmap expects "${e}", the kernel did not print it`);
+        if (!lines.some((l) => l.line === e))
+          row.why.push(`${property}: dtmap expects "${e}", the kernel did not print it`);
         else explained.add(e);
       }
       row[which] = cell;
@@ -171,7 +198,10 @@ export function compare(devices, query, maps, kernel, targets, msiLookup) {
       const hasGroup = k.group !== null;
       row.group = `${wantGroup ? 'yes' : 'no'}/${hasGroup ? 'yes' : 'no'}`;
       row.msis = `${wantMsi}/${k.msi}`;
-      if (wantGroup !== hasGroup) row.why.push(`iommu group: dtmap predicts ${wantGroup ? 'one' : 'none'}, the kernel ${hasGroup ? `put it in group ${k.group}` : 'gave none'}`);
+      if (wantGroup !== hasGroup)
+        row.why.push(
+          `iommu group: dtmap predicts ${wantGroup ? 'one' : 'none'}, the kernel ${hasGroup ? `put it in group ${k.group}` : 'gave none'}`,
+        );
       if (wantMsi !== k.msi) row.why.push(`MSI: dtmap predicts ${wantMsi} vectors, the kernel allocated ${k.msi}`);
       if (dev.driver && k.driver === null) row.why.push('no driver bound');
     } else {
@@ -182,11 +212,30 @@ export function compare(devices, query, maps, kernel, targets, msiLookup) {
   }
   const bdfs = new Set(devices.map((d) => d.bdf));
   for (const bdf of kernel.devices.keys()) {
-    if (!bdfs.has(bdf)) rows.push({ bdf, rid: -1, iommu: { dtmap: '-', kernel: '-' }, msi: { dtmap: '-', kernel: '-' }, group: '-', msis: '-', agree: false, why: ['a device the test does not know'] });
+    if (!bdfs.has(bdf))
+      rows.push({
+        bdf,
+        rid: -1,
+        iommu: { dtmap: '-', kernel: '-' },
+        msi: { dtmap: '-', kernel: '-' },
+        group: '-',
+        msis: '-',
+        agree: false,
+        why: ['a device the test does not know'],
+      });
   }
   const unexplained = lines.filter((l) => !explained.has(l.line));
   if (unexplained.length) {
-    rows.push({ bdf: '-', rid: -1, iommu: { dtmap: '-', kernel: '-' }, msi: { dtmap: '-', kernel: '-' }, group: '-', msis: '-', agree: false, why: unexplained.map((l) => `kernel line no prediction explains: "${l.line}"`) });
+    rows.push({
+      bdf: '-',
+      rid: -1,
+      iommu: { dtmap: '-', kernel: '-' },
+      msi: { dtmap: '-', kernel: '-' },
+      group: '-',
+      msis: '-',
+      agree: false,
+      why: unexplained.map((l) => `kernel line no prediction explains: "${l.line}"`),
+    });
   }
   return rows;
 }

@@ -33,12 +33,24 @@ const log = (s) => process.stderr.write(`test:kernel: ${s}\n`);
 
 // -cpu max with QEMU's own pointer-authentication algorithm is many times slower under TCG;
 // pauth-impdef keeps the feature (the kernel uses it) with a cheap algorithm.
-const MACHINE = ['-M', 'virt,gic-version=3,its=on,iommu=smmuv3', '-cpu', 'max,pauth-impdef=on', '-m', '512M', '-nographic', '-nic', 'none', '-no-reboot'];
+const MACHINE = [
+  '-M',
+  'virt,gic-version=3,its=on,iommu=smmuv3',
+  '-cpu',
+  'max,pauth-impdef=on',
+  '-m',
+  '512M',
+  '-nographic',
+  '-nic',
+  'none',
+  '-no-reboot',
+];
 const DEVICE_ARGS = DEVICES.filter((d) => d.qemu).flatMap((d) => ['-device', d.qemu]);
 // The kernel decides; QEMU's SMMU and ITS use the real RID. Identity IOMMU domains and bypass
 // for unused StreamIDs keep DMA working whatever StreamID the map gives, so a device's probe
 // never stalls on DMA: what is measured is the kernel's reading of the maps alone.
-const CMDLINE = 'console=ttyAMA0 panic=-1 quiet dyndbg="file drivers/of/base.c +p" iommu.passthrough=1 arm_smmu_v3.disable_bypass=0';
+const CMDLINE =
+  'console=ttyAMA0 panic=-1 quiet dyndbg="file drivers/of/base.c +p" iommu.passthrough=1 arm_smmu_v3.disable_bypass=0';
 
 const INIT = `#!/bin/sh
 /bin/busybox --install -s
@@ -65,7 +77,9 @@ poweroff -f
 
 function dtmap(argv) {
   try {
-    return execFileSync(process.execPath, [join(repo, 'bin', 'dtmap.cjs'), ...argv], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+    return execFileSync(process.execPath, [join(repo, 'bin', 'dtmap.cjs'), ...argv], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).toString();
   } catch (err) {
     if (err.status === 1 && err.stdout?.length) return err.stdout.toString(); // findings: output is still complete
     throw new Error(`dtmap ${argv.join(' ')}: ${String(err.stderr ?? err.message).trim()}`, { cause: err });
@@ -75,7 +89,11 @@ function dtmap(argv) {
 /** QEMU's DTB for exactly this machine and device set, as DTS with labels on the SMMU and ITS. */
 function baseDts(prepared, dir) {
   const dtb = join(dir, 'qemu-virt.dtb');
-  execFileSync('qemu-system-aarch64', [...MACHINE, ...DEVICE_ARGS, '-kernel', prepared.kernel, '-machine', `dumpdtb=${dtb}`], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+  execFileSync(
+    'qemu-system-aarch64',
+    [...MACHINE, ...DEVICE_ARGS, '-kernel', prepared.kernel, '-machine', `dumpdtb=${dtb}`],
+    { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 },
+  );
   let dts = execFileSync('dtc', ['-q', '-I', 'dtb', '-O', 'dts', dtb]).toString();
   const label = (re, name) => {
     if (!re.test(dts)) throw new Error(`QEMU's DTB has no node matching ${re}`);
@@ -156,10 +174,18 @@ async function main() {
     prepared = setup(cache, t0 + 10 * 60_000, log);
   } catch (err) {
     if (!(err instanceof SkipError)) throw err;
-    console.log(`skipped: test:kernel needs qemu-system-arm and the arm64 linux-image and busybox-static packages, which could not be had within 10 minutes (${err.message})`);
+    console.log(
+      `skipped: test:kernel needs qemu-system-arm and the arm64 linux-image and busybox-static packages, which could not be had within 10 minutes (${err.message})`,
+    );
     return 0;
   }
-  for (const option of ['CONFIG_DYNAMIC_DEBUG', 'CONFIG_ARM_SMMU_V3', 'CONFIG_ARM_GIC_V3_ITS', 'CONFIG_PCI_HOST_GENERIC', 'CONFIG_PCIEPORTBUS']) {
+  for (const option of [
+    'CONFIG_DYNAMIC_DEBUG',
+    'CONFIG_ARM_SMMU_V3',
+    'CONFIG_ARM_GIC_V3_ITS',
+    'CONFIG_PCI_HOST_GENERIC',
+    'CONFIG_PCIEPORTBUS',
+  ]) {
     if (!new RegExp(`^${option}=y$`, 'm').test(prepared.config)) {
       console.log(`skipped: ${prepared.imageDeb} is not built with ${option}=y`);
       return 0;
@@ -169,7 +195,9 @@ async function main() {
   mkdirSync(runs, { recursive: true });
   const initrd = join(cache, 'initramfs.cpio');
   const loaded = buildInitramfs(prepared, MODULES, INIT, initrd);
-  log(`kernel ${prepared.release} (${prepared.imageDeb}); initramfs loads ${loaded.map((m) => m.split('/').pop()).join(' ')}`);
+  log(
+    `kernel ${prepared.release} (${prepared.imageDeb}); initramfs loads ${loaded.map((m) => m.split('/').pop()).join(' ')}`,
+  );
   const base = baseDts(prepared, runs);
   const targets = { iommu: labelPath(base, 'smmu'), msi: labelPath(base, 'its') };
   const bridge = '/' + /\bpcie@[0-9a-f]+(?= \{)/.exec(base)[0];
@@ -193,7 +221,8 @@ async function main() {
     log(`${p.variant.name}: ${r.error ?? 'booted'} in ${r.seconds.toFixed(1)} s`);
     if (r.error) return { ...p, seconds: r.seconds, error: r.error, rows: [] };
     const kernel = parseConsole(r.console);
-    if (!kernel.complete) return { ...p, seconds: r.seconds, error: 'the console has no device list (init did not finish)', rows: [] };
+    if (!kernel.complete)
+      return { ...p, seconds: r.seconds, error: 'the console has no device list (init did not finish)', rows: [] };
     const maps = p.checked.files[0].maps;
     return { ...p, seconds: r.seconds, rows: compare(DEVICES, p.query, maps, kernel, targets, p.msiLookup) };
   });
@@ -207,7 +236,11 @@ async function main() {
     if (r.error) failed += DEVICES.length * 2;
     for (const row of r.rows) {
       for (const which of ['iommu', 'msi']) {
-        const bad = row.why.some((w) => (which === 'iommu' ? /^(iommu-map|iommu group)/ : /^(msi-map|MSI)/).test(w) || !/^(iommu-map|iommu group|msi-map|MSI)/.test(w));
+        const bad = row.why.some(
+          (w) =>
+            (which === 'iommu' ? /^(iommu-map|iommu group)/ : /^(msi-map|MSI)/).test(w) ||
+            !/^(iommu-map|iommu group|msi-map|MSI)/.test(w),
+        );
         if (bad) failed++;
         else if (row.rid >= 0) passed++;
       }
@@ -215,16 +248,31 @@ async function main() {
   }
   const disagreements = failed;
   const times = results.map((r) => `${r.variant.name} ${r.seconds.toFixed(1)} s`).join(', ');
-  console.log(`\nkernel: Linux ${prepared.release} (${prepared.imageDeb}); QEMU: ${execFileSync('qemu-system-aarch64', ['--version']).toString().split('\n')[0]}`);
+  console.log(
+    `\nkernel: Linux ${prepared.release} (${prepared.imageDeb}); QEMU: ${execFileSync('qemu-system-aarch64', ['--version']).toString().split('\n')[0]}`,
+  );
   console.log(`boots: ${times}`);
   console.log(`total: ${((Date.now() - t0) / 1000).toFixed(1)} s for ${results.length} boots, ${jobs} at a time`);
-  console.log(`${results.length} variants x ${DEVICES.length} RIDs x 2 maps (iommu-map: log lines + iommu group; msi-map: log lines + MSI count): ${disagreements} disagreements`);
+  console.log(
+    `${results.length} variants x ${DEVICES.length} RIDs x 2 maps (iommu-map: log lines + iommu group; msi-map: log lines + MSI count): ${disagreements} disagreements`,
+  );
   console.log(`test:kernel: ${passed} passed, ${failed} failed`);
   return disagreements ? 1 : 0;
 }
 
 function printTable(results) {
-  const head = ['variant', 'BDF', 'RID', 'iommu-map: dtmap', 'kernel', 'group: dtmap/kernel', 'msi-map: dtmap', 'kernel', 'MSIs: dtmap/kernel', ''];
+  const head = [
+    'variant',
+    'BDF',
+    'RID',
+    'iommu-map: dtmap',
+    'kernel',
+    'group: dtmap/kernel',
+    'msi-map: dtmap',
+    'kernel',
+    'MSIs: dtmap/kernel',
+    '',
+  ];
   const rows = [];
   for (const r of results) {
     if (r.error) {
@@ -232,11 +280,26 @@ function printTable(results) {
       continue;
     }
     for (const row of r.rows) {
-      rows.push([r.variant.name, row.bdf, row.rid < 0 ? '-' : `0x${row.rid.toString(16)}`, row.iommu.dtmap, row.iommu.kernel, row.group, row.msi.dtmap, row.msi.kernel, row.msis, row.agree ? `ok${row.msiNote ? ` (${row.msiNote})` : ''}` : `DISAGREE: ${row.why.join('; ')}`]);
+      rows.push([
+        r.variant.name,
+        row.bdf,
+        row.rid < 0 ? '-' : `0x${row.rid.toString(16)}`,
+        row.iommu.dtmap,
+        row.iommu.kernel,
+        row.group,
+        row.msi.dtmap,
+        row.msi.kernel,
+        row.msis,
+        row.agree ? `ok${row.msiNote ? ` (${row.msiNote})` : ''}` : `DISAGREE: ${row.why.join('; ')}`,
+      ]);
     }
   }
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => c.padEnd(width[i])).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => c.padEnd(width[i]))
+      .join('  ')
+      .trimEnd();
   console.log(line(head));
   for (const r of rows) console.log(line(r));
 }

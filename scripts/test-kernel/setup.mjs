@@ -13,9 +13,19 @@ export class SkipError extends Error {}
 function run(cmd, args, { cwd, deadline, env } = {}) {
   const timeout = Math.max(1000, deadline - Date.now());
   try {
-    return execFileSync(cmd, args, { cwd, timeout, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 }).toString();
+    return execFileSync(cmd, args, {
+      cwd,
+      timeout,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 << 20,
+    }).toString();
   } catch (err) {
-    const tail = String(err.stderr ?? err.message).trim().split('\n').slice(-3).join(' | ');
+    const tail = String(err.stderr ?? err.message)
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
     throw new Error(`${cmd} ${args.join(' ')}: ${err.signal === 'SIGTERM' ? 'timed out' : tail}`, { cause: err });
   }
 }
@@ -121,7 +131,11 @@ export function moduleOrder(modulesDir, names) {
   for (const rel of readFileSync(join(modulesDir, 'modules.order'), 'utf8').split('\n')) {
     if (rel) byName.set(norm(rel.split('/').pop().replace(/\.ko$/, '')), rel);
   }
-  const builtin = new Set(readFileSync(join(modulesDir, 'modules.builtin'), 'utf8').split('\n').map((rel) => norm(rel.split('/').pop().replace(/\.ko$/, ''))));
+  const builtin = new Set(
+    readFileSync(join(modulesDir, 'modules.builtin'), 'utf8')
+      .split('\n')
+      .map((rel) => norm(rel.split('/').pop().replace(/\.ko$/, ''))),
+  );
   const order = [];
   const seen = new Set();
   const visit = (name) => {
@@ -146,7 +160,13 @@ export function cpio(entries) {
     const nameBytes = Buffer.from(name + '\0');
     const fields = [ino++, mode, 0, 0, 1, 0, data.length, 0, 0, 0, 0, nameBytes.length, 0];
     const header = '070701' + fields.map((f) => f.toString(16).padStart(8, '0')).join('');
-    parts.push(Buffer.from(header), nameBytes, Buffer.alloc(pad4(110 + nameBytes.length)), data, Buffer.alloc(pad4(data.length)));
+    parts.push(
+      Buffer.from(header),
+      nameBytes,
+      Buffer.alloc(pad4(110 + nameBytes.length)),
+      data,
+      Buffer.alloc(pad4(data.length)),
+    );
   };
   for (const e of entries) {
     if (e.target !== undefined) push(e.name, 0o120777, Buffer.from(e.target));
@@ -160,11 +180,26 @@ export function cpio(entries) {
 /** Writes the initramfs (busybox, the modules in load order, /init) to `out` atomically. */
 export function buildInitramfs(prepared, moduleNames, init, out) {
   const order = moduleOrder(prepared.modules, moduleNames);
-  const entries = [{ name: 'bin' }, { name: 'sbin' }, { name: 'usr' }, { name: 'usr/bin' }, { name: 'usr/sbin' }, { name: 'proc' }, { name: 'sys' }, { name: 'dev' }, { name: 'lib' }, { name: 'lib/modules' }];
+  const entries = [
+    { name: 'bin' },
+    { name: 'sbin' },
+    { name: 'usr' },
+    { name: 'usr/bin' },
+    { name: 'usr/sbin' },
+    { name: 'proc' },
+    { name: 'sys' },
+    { name: 'dev' },
+    { name: 'lib' },
+    { name: 'lib/modules' },
+  ];
   entries.push({ name: 'bin/busybox', mode: 0o100755, data: readFileSync(prepared.busybox) });
   entries.push({ name: 'bin/sh', target: 'busybox' });
-  for (const rel of order) entries.push({ name: `lib/modules/${rel.split('/').pop()}`, data: readFileSync(join(prepared.modules, rel)) });
-  entries.push({ name: 'lib/modules/load-order', data: Buffer.from(order.map((rel) => rel.split('/').pop()).join('\n') + '\n') });
+  for (const rel of order)
+    entries.push({ name: `lib/modules/${rel.split('/').pop()}`, data: readFileSync(join(prepared.modules, rel)) });
+  entries.push({
+    name: 'lib/modules/load-order',
+    data: Buffer.from(order.map((rel) => rel.split('/').pop()).join('\n') + '\n'),
+  });
   entries.push({ name: 'init', mode: 0o100755, data: Buffer.from(init) });
   writeFileSync(out + '.tmp', cpio(entries));
   renameSync(out + '.tmp', out);

@@ -16,12 +16,61 @@
  */
 export const DEVICES = [
   { bdf: '00:00.0', rid: 0x000, kind: 'host bridge', qemu: null, driver: false, vectors: 0, virtio: false },
-  { bdf: '00:05.0', rid: 0x028, kind: 'root port', qemu: 'pcie-root-port,id=rp1,addr=5.0,chassis=1', driver: true, vectors: 1, virtio: false },
-  { bdf: '00:02.0', rid: 0x010, kind: 'endpoint (virtio-net)', qemu: 'virtio-net-pci,addr=2.0,romfile=', driver: true, vectors: 3, virtio: true },
-  { bdf: '00:03.0', rid: 0x018, kind: 'endpoint (virtio-keyboard)', qemu: 'virtio-keyboard-pci,addr=3.0', driver: true, vectors: 2, virtio: true },
-  { bdf: '00:04.0', rid: 0x020, kind: 'multifunction .0 (virtio-net)', qemu: 'virtio-net-pci,addr=4.0,multifunction=on,romfile=', driver: true, vectors: 3, virtio: true },
-  { bdf: '00:04.1', rid: 0x021, kind: 'multifunction .1 (virtio-net)', qemu: 'virtio-net-pci,addr=4.1,romfile=', driver: true, vectors: 3, virtio: true },
-  { bdf: '01:00.0', rid: 0x100, kind: 'behind the root port (virtio-net)', qemu: 'virtio-net-pci,bus=rp1,addr=0.0,romfile=', driver: true, vectors: 3, virtio: true, parent: '00:05.0' },
+  {
+    bdf: '00:05.0',
+    rid: 0x028,
+    kind: 'root port',
+    qemu: 'pcie-root-port,id=rp1,addr=5.0,chassis=1',
+    driver: true,
+    vectors: 1,
+    virtio: false,
+  },
+  {
+    bdf: '00:02.0',
+    rid: 0x010,
+    kind: 'endpoint (virtio-net)',
+    qemu: 'virtio-net-pci,addr=2.0,romfile=',
+    driver: true,
+    vectors: 3,
+    virtio: true,
+  },
+  {
+    bdf: '00:03.0',
+    rid: 0x018,
+    kind: 'endpoint (virtio-keyboard)',
+    qemu: 'virtio-keyboard-pci,addr=3.0',
+    driver: true,
+    vectors: 2,
+    virtio: true,
+  },
+  {
+    bdf: '00:04.0',
+    rid: 0x020,
+    kind: 'multifunction .0 (virtio-net)',
+    qemu: 'virtio-net-pci,addr=4.0,multifunction=on,romfile=',
+    driver: true,
+    vectors: 3,
+    virtio: true,
+  },
+  {
+    bdf: '00:04.1',
+    rid: 0x021,
+    kind: 'multifunction .1 (virtio-net)',
+    qemu: 'virtio-net-pci,addr=4.1,romfile=',
+    driver: true,
+    vectors: 3,
+    virtio: true,
+  },
+  {
+    bdf: '01:00.0',
+    rid: 0x100,
+    kind: 'behind the root port (virtio-net)',
+    qemu: 'virtio-net-pci,bus=rp1,addr=0.0,romfile=',
+    driver: true,
+    vectors: 3,
+    virtio: true,
+    parent: '00:05.0',
+  },
 ];
 
 /** Kernel modules init loads (with their dependencies, from each module's .modinfo). */
@@ -53,12 +102,21 @@ export const VARIANTS = [
   {
     name: 'fold-functions',
     what: 'mask 0xfff8 folds the functions of a device',
-    props: ['iommu-map = <0x0 &smmu 0x0 0x10000>;', 'iommu-map-mask = <0xfff8>;', 'msi-map = <0x0 &its 0x0 0x10000>;', 'msi-map-mask = <0xfff8>;'],
+    props: [
+      'iommu-map = <0x0 &smmu 0x0 0x10000>;',
+      'iommu-map-mask = <0xfff8>;',
+      'msi-map = <0x0 &its 0x0 0x10000>;',
+      'msi-map-mask = <0xfff8>;',
+    ],
   },
   {
     name: 'fold-bus',
     what: 'mask 0xff00 folds a whole bus, with offsets',
-    props: ['iommu-map = <0x0 &smmu 0x10 0x100>, <0x100 &smmu 0x20 0x100>;', 'iommu-map-mask = <0xff00>;', 'msi-map = <0x0 &its 0x0 0x10000>;'],
+    props: [
+      'iommu-map = <0x0 &smmu 0x10 0x100>, <0x100 &smmu 0x20 0x100>;',
+      'iommu-map-mask = <0xff00>;',
+      'msi-map = <0x0 &its 0x0 0x10000>;',
+    ],
   },
   {
     name: 'gap',
@@ -104,7 +162,10 @@ export const VARIANTS = [
   {
     name: 'length-0',
     what: 'a length-0 entry matches nothing',
-    props: ['iommu-map = <0x0 &smmu 0x0 0x0>, <0x10 &smmu 0x10 0xfff0>;', 'msi-map = <0x20 &its 0x20 0x0>, <0x0 &its 0x0 0x10000>;'],
+    props: [
+      'iommu-map = <0x0 &smmu 0x0 0x0>, <0x10 &smmu 0x10 0xfff0>;',
+      'msi-map = <0x20 &its 0x20 0x0>, <0x0 &its 0x0 0x10000>;',
+    ],
   },
   {
     name: 'wrap',
@@ -135,7 +196,11 @@ export const VARIANTS = [
   {
     name: 'fallback-collision',
     what: 'fallback DeviceID = RID 0x20 for 00:04.0 (in the gap) is also the one the map gives 01:00.0',
-    props: ['iommu-map = <0x0 &smmu 0x0 0x10000>;', 'msi-map = <0x0 &its 0x0 0x20>, <0x28 &its 0x28 0x1>, <0x100 &its 0x20 0x1>;', 'msi-parent = <&its>;'],
+    props: [
+      'iommu-map = <0x0 &smmu 0x0 0x10000>;',
+      'msi-map = <0x0 &its 0x0 0x20>, <0x28 &its 0x28 0x1>, <0x100 &its 0x20 0x1>;',
+      'msi-parent = <&its>;',
+    ],
     dropMsiCells: true,
   },
   {
@@ -146,6 +211,11 @@ export const VARIANTS = [
   {
     name: 'short-mask',
     what: 'mask properties shorter than a cell are ignored',
-    props: ['iommu-map = <0x0 &smmu 0x0 0x10000>;', 'iommu-map-mask = [ff];', 'msi-map = <0x0 &its 0x0 0x10000>;', 'msi-map-mask = [00 ff];'],
+    props: [
+      'iommu-map = <0x0 &smmu 0x0 0x10000>;',
+      'iommu-map-mask = [ff];',
+      'msi-map = <0x0 &its 0x0 0x10000>;',
+      'msi-map-mask = [00 ff];',
+    ],
   },
 ];

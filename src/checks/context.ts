@@ -1,7 +1,16 @@
 // What every rule reads: the tree, the kernel form, and each node with a map, parsed and with
 // its coverage of the RID space computed once.
 import type { Node, Span, Tree } from '../tree/model.js';
-import { busRange, isPciBridge, MAP_KINDS, mapNodes, type KernelForm, type MapEntry, type MapKind, type ParsedMap } from '../map/map.js';
+import {
+  busRange,
+  isPciBridge,
+  MAP_KINDS,
+  mapNodes,
+  type KernelForm,
+  type MapEntry,
+  type MapKind,
+  type ParsedMap,
+} from '../map/map.js';
 import { coverage, mergeRanges, type Coverage } from '../map/coverage.js';
 import { enumerate } from '../map/topology.js';
 import { bdf } from './format.js';
@@ -47,7 +56,14 @@ export function buildContext(tree: Tree, form: KernelForm, opts: ContextOptions 
   const bridges = mapNodes(tree).map((node) => {
     const pci = isPciBridge(node);
     const range = busRange(node);
-    const b: Bridge = { node, pci, enabled: node.enabled, busRange: range, domain: pci ? [range[0] << 8, (range[1] << 8) | 0xff] : [0, 0xffff], maps: {} };
+    const b: Bridge = {
+      node,
+      pci,
+      enabled: node.enabled,
+      busRange: range,
+      domain: pci ? [range[0] << 8, (range[1] << 8) | 0xff] : [0, 0xffff],
+      maps: {},
+    };
     for (const kind of MAP_KINDS) {
       const a = analyse(b, kind, primary);
       if (a) b.maps[kind] = a;
@@ -83,7 +99,9 @@ export interface Described {
  *  them (src/map/topology.ts: bus numbers depth first, disabled root ports take none). */
 export function describedDevices(bridge: Node): Described[] {
   const out: Described[] = [];
-  for (const f of enumerate(bridge)) if (f.rid !== undefined) out.push({ node: f.node, rid: f.rid, endpoint: !f.bridge, enabled: f.enabled, written: f.written });
+  for (const f of enumerate(bridge))
+    if (f.rid !== undefined)
+      out.push({ node: f.node, rid: f.rid, endpoint: !f.bridge, enabled: f.enabled, written: f.written });
   return out;
 }
 
@@ -91,14 +109,21 @@ export function describedDevices(bridge: Node): Described[] {
  *  than its `reg` says, both BDFs and why (the disabled root ports that take no bus number). */
 export function deviceLabel(d: Described, bridge: Node): string {
   if (d.written === d.rid) return `${d.node.path} (${bdf(d.rid)})`;
-  const skipped = enumerate(bridge).filter((f) => f.absent === 'disabled root port').map((f) => f.node.name);
-  const why = skipped.length ? `, and the disabled root port${skipped.length > 1 ? 's' : ''} ${skipped.join(', ')} take${skipped.length > 1 ? '' : 's'} no bus number` : '';
+  const skipped = enumerate(bridge)
+    .filter((f) => f.absent === 'disabled root port')
+    .map((f) => f.node.name);
+  const why = skipped.length
+    ? `, and the disabled root port${skipped.length > 1 ? 's' : ''} ${skipped.join(', ')} take${skipped.length > 1 ? '' : 's'} no bus number`
+    : '';
   return `${d.node.path} (${bdf(d.rid)}: its reg names ${bdf(d.written)}, but Linux numbers buses depth first${why})`;
 }
 
 /** A list of described devices for a message: up to four, then "and N more". */
 export function deviceList(devices: Described[], bridge: Node): string {
-  const shown = devices.slice(0, 4).map((d) => deviceLabel(d, bridge)).join(', ');
+  const shown = devices
+    .slice(0, 4)
+    .map((d) => deviceLabel(d, bridge))
+    .join(', ');
   return devices.length > 4 ? `${shown} and ${devices.length - 4} more` : shown;
 }
 

@@ -71,7 +71,15 @@ export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[
         severity = 'info';
         message += ' (node disabled)';
       }
-      const d: Diagnostic = { rule: rule.id, severity, node: f.node, property: f.property, message, rids: f.rids ?? [], entry: f.entry ?? null };
+      const d: Diagnostic = {
+        rule: rule.id,
+        severity,
+        node: f.node,
+        property: f.property,
+        message,
+        rids: f.rids ?? [],
+        entry: f.entry ?? null,
+      };
       if (f.span) {
         d.span = f.span;
         d.location = { file: f.span.file, line: f.span.line, column: f.span.column };
@@ -79,7 +87,12 @@ export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[
       out.push(d);
     });
   }
-  const kept = applySuppressions(tree, out, opts.reportUnusedDisable ?? false, RULES.map((r) => r.id));
+  const kept = applySuppressions(
+    tree,
+    out,
+    opts.reportUnusedDisable ?? false,
+    RULES.map((r) => r.id),
+  );
   if (kept.length < 2) return kept;
   // Stable order: by node in tree order, then severity, then rule order.
   const order = new Map<string, number>();
@@ -88,6 +101,12 @@ export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[
   const ruleOrder = new Map(RULES.map((r, k) => [r.id, k]));
   return kept
     .map((d, k) => ({ d, k }))
-    .sort((x, y) => (order.get(x.d.node) ?? 0) - (order.get(y.d.node) ?? 0) || RANK[x.d.severity] - RANK[y.d.severity] || (ruleOrder.get(x.d.rule) ?? RULES.length) - (ruleOrder.get(y.d.rule) ?? RULES.length) || x.k - y.k)
+    .sort(
+      (x, y) =>
+        (order.get(x.d.node) ?? 0) - (order.get(y.d.node) ?? 0) ||
+        RANK[x.d.severity] - RANK[y.d.severity] ||
+        (ruleOrder.get(x.d.rule) ?? RULES.length) - (ruleOrder.get(y.d.rule) ?? RULES.length) ||
+        x.k - y.k,
+    )
     .map((x) => x.d);
 }

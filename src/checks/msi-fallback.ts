@@ -41,7 +41,7 @@ export function hostMsiDomain(tree: Tree, bridge: Node, form: ParentForm): Node 
     const t = tree.byPhandle(prop.u32(0)!);
     return t && t.prop('#msi-cells') === undefined && isMsiController(t) ? t : undefined;
   }
-  for (let i = 0; i < prop.cellCount; ) {
+  for (let i = 0; i < prop.cellCount;) {
     const t = tree.byPhandle(prop.u32(i)!);
     if (!t) return undefined; // of_phandle_iterator_next(): "could not find phandle"
     const args = t.prop('#msi-cells')?.u32(0) ?? 0;
@@ -81,14 +81,22 @@ export function busFallbacks(tree: Tree, host: Node, msi: ParsedMap | undefined)
   const seen = { false: new Map<PciFunction, BusFallback>(), true: new Map<PciFunction, BusFallback>() };
   const behind = (f: PciFunction, undescribed: boolean): BusFallback => {
     const known = seen[`${undescribed}`];
-    if (!known.has(f)) known.set(f, { via: 'bridge', bridge: f, undescribed, domain: { current: effective(f, 'current'), older: effective(f, 'older') } });
+    if (!known.has(f))
+      known.set(f, {
+        via: 'bridge',
+        bridge: f,
+        undescribed,
+        domain: { current: effective(f, 'current'), older: effective(f, 'older') },
+      });
     return known.get(f)!;
   };
   const memo = new Map<number, BusFallback>();
   const of = (bus: number): BusFallback => {
     if (bus === root) return { via: 'host', domain: byHost };
     // the deepest described bridge whose secondary..subordinate holds the bus
-    const inside = bridges.filter((f) => f.secondary! <= bus && bus <= f.subordinate!).sort((x, y) => y.secondary! - x.secondary!)[0];
+    const inside = bridges
+      .filter((f) => f.secondary! <= bus && bus <= f.subordinate!)
+      .sort((x, y) => y.secondary! - x.secondary!)[0];
     if (inside) return behind(inside, false);
     // an undescribed bus: depth-first numbering puts it behind the last root port numbered before it
     const port = bridges.filter((f) => !f.parent && f.secondary! <= bus).sort((x, y) => y.secondary! - x.secondary!)[0];
@@ -98,7 +106,10 @@ export function busFallbacks(tree: Tree, host: Node, msi: ParsedMap | undefined)
   return (bus) => memo.get(bus) ?? memo.set(bus, of(bus)).get(bus)!;
 }
 
-const buses = (x: number, y: number) => (x === y ? `bus ${hex(x).slice(2).padStart(2, '0')}` : `buses ${hex(x).slice(2).padStart(2, '0')}-${hex(y).slice(2).padStart(2, '0')}`);
+const buses = (x: number, y: number) =>
+  x === y
+    ? `bus ${hex(x).slice(2).padStart(2, '0')}`
+    : `buses ${hex(x).slice(2).padStart(2, '0')}-${hex(y).slice(2).padStart(2, '0')}`;
 
 export interface FallbackReport {
   /** What happens to the RIDs, one clause per group of buses. */
@@ -120,7 +131,12 @@ export function msiFallback(tree: Tree, b: Bridge, raw: Array<[number, number]>,
   const devices = describedDevices(b.node).filter((d) => d.enabled && rids.some(([x, y]) => d.rid >= x && d.rid <= y));
   // group consecutive buses with the same fallback
   const groups: Array<{ first: number; last: number; f: BusFallback }> = [];
-  const same = (p: BusFallback, q: BusFallback) => p.via === q.via && p.bridge === q.bridge && p.undescribed === q.undescribed && p.domain.current === q.domain.current && p.domain.older === q.domain.older;
+  const same = (p: BusFallback, q: BusFallback) =>
+    p.via === q.via &&
+    p.bridge === q.bridge &&
+    p.undescribed === q.undescribed &&
+    p.domain.current === q.domain.current &&
+    p.domain.older === q.domain.older;
   for (const [x, y] of rids)
     for (let bus = x >>> 8; bus <= y >>> 8; bus++) {
       const f = of(bus);
@@ -134,24 +150,37 @@ export function msiFallback(tree: Tree, b: Bridge, raw: Array<[number, number]>,
     const d = f.domain.current;
     const inGroup = devices.filter((v) => v.rid >>> 8 >= first && v.rid >>> 8 <= last);
     const assigned = d ? a.coverage.segments.filter((s) => s.status === 'translated' && s.target === d) : [];
-    const hit = inGroup.filter((v) => assigned.some((s) => v.rid >= Math.min(s.idFirst!, s.idLast!) && v.rid <= Math.max(s.idFirst!, s.idLast!)));
+    const hit = inGroup.filter((v) =>
+      assigned.some((s) => v.rid >= Math.min(s.idFirst!, s.idLast!) && v.rid <= Math.max(s.idFirst!, s.idLast!)),
+    );
     let what: string;
     if (f.via === 'host') {
       const parent = msiParent(tree, b.node);
       if (d) what = `devices there fall back to the bridge's msi-parent ${d.path} with DeviceID = RID`;
-      else if (parent && !parent.target) what = `devices there get no MSI domain from msi-map, and the fallback msi-parent <${hex(parent.phandle)}> matches no node either (the kernel prints "OF: ${b.node.path}: could not find phandle ${parent.phandle}"): MSI/MSI-X allocation fails for every device there`;
+      else if (parent && !parent.target)
+        what = `devices there get no MSI domain from msi-map, and the fallback msi-parent <${hex(parent.phandle)}> matches no node either (the kernel prints "OF: ${b.node.path}: could not find phandle ${parent.phandle}"): MSI/MSI-X allocation fails for every device there`;
       else if (parent) {
         const t = parent.target!;
         const cells = t.prop('#msi-cells')?.u32(0);
-        const why = t.prop('msi-controller') === undefined ? `${t.path} is no MSI controller` : cells !== undefined && (b.node.prop('msi-parent')?.cellCount ?? 0) < 1 + cells ? `msi-parent is shorter than the #msi-cells = <${cells}> of ${t.path}` : `of_msi_get_domain() finds no PCI MSI domain there`;
+        const why =
+          t.prop('msi-controller') === undefined
+            ? `${t.path} is no MSI controller`
+            : cells !== undefined && (b.node.prop('msi-parent')?.cellCount ?? 0) < 1 + cells
+              ? `msi-parent is shorter than the #msi-cells = <${cells}> of ${t.path}`
+              : `of_msi_get_domain() finds no PCI MSI domain there`;
         what = `devices there get no MSI domain: the bridge's msi-parent gives none (${why}), so MSI/MSI-X allocation fails`;
-      }
-      else what = `devices there get no MSI domain, so MSI/MSI-X allocation fails (the bridge has no msi-parent to fall back to)`;
+      } else
+        what = `devices there get no MSI domain, so MSI/MSI-X allocation fails (the bridge has no msi-parent to fall back to)`;
       what = `on the root bus (${buses(first, last)}), ${what}`;
     } else if (f.via === 'bridge') {
       const br = f.bridge!;
-      const label = deviceList([{ node: br.node, rid: br.rid!, endpoint: false, enabled: br.enabled, written: br.written }], b.node);
-      const where = f.undescribed ? `${buses(first, last)} (the tree describes no bridge for them; Linux numbers them behind ${label})` : `${buses(first, last)}, behind ${label}`;
+      const label = deviceList(
+        [{ node: br.node, rid: br.rid!, endpoint: false, enabled: br.enabled, written: br.written }],
+        b.node,
+      );
+      const where = f.undescribed
+        ? `${buses(first, last)} (the tree describes no bridge for them; Linux numbers them behind ${label})`
+        : `${buses(first, last)}, behind ${label}`;
       what = d
         ? `on ${where}, devices inherit that bridge's MSI domain ${d.path} with DeviceID = RID (pci_set_msi_domain() -> pci_set_bus_msi_domain())`
         : `on ${where}, devices inherit that bridge's MSI domain, and it has none: MSI/MSI-X allocation fails (pci_set_bus_msi_domain())`;
@@ -178,7 +207,12 @@ export function msiFallback(tree: Tree, b: Bridge, raw: Array<[number, number]>,
           const hi = Math.min(y, (last << 8) | 0xff, Math.max(sg.idFirst!, sg.idLast!));
           if (lo <= hi) clash.push([lo, hi]);
         }
-    if (clash.length) what += `, and msi-map already gives DeviceIDs ${mergeRanges(clash).map(([x, y]) => (x === y ? hex(x) : `${hex(x)}-${hex(y)}`)).join(', ')} to other RIDs on ${d!.path}: a device at RID ${ridList(mergeRanges(clash))} would share one (the ITS shares its ITT, its_msi_prepare())`;
+    if (clash.length)
+      what += `, and msi-map already gives DeviceIDs ${mergeRanges(clash)
+        .map(([x, y]) => (x === y ? hex(x) : `${hex(x)}-${hex(y)}`))
+        .join(
+          ', ',
+        )} to other RIDs on ${d!.path}: a device at RID ${ridList(mergeRanges(clash))} would share one (the ITS shares its ITT, its_msi_prepare())`;
     if (!d || f.via === 'unknown' || hit.length || clash.length) safe = false;
     clauses.push(what);
   }

@@ -20,7 +20,12 @@ function parse(comment: SuppressionComment): string[] {
 }
 
 /** Drops suppressed findings; with `reportUnused`, adds an `unused-disable` warning per unused rule. */
-export function applySuppressions(tree: Tree, diagnostics: Diagnostic[], reportUnused: boolean, knownRules: readonly string[]): Diagnostic[] {
+export function applySuppressions(
+  tree: Tree,
+  diagnostics: Diagnostic[],
+  reportUnused: boolean,
+  knownRules: readonly string[],
+): Diagnostic[] {
   if (!tree.suppressions.length) return diagnostics;
   const byLine = new Map<string, Directive>();
   const directives: Directive[] = [];
@@ -43,7 +48,17 @@ export function applySuppressions(tree: Tree, diagnostics: Diagnostic[], reportU
       if (!d.used.has(rule)) {
         const why = knownRules.includes(rule) ? `no ${rule} finding on the next line` : `unknown rule "${rule}"`;
         const { file, line, column } = d.comment;
-        kept.push({ rule: 'unused-disable', severity: 'warning', node: '/', property: null, message: `unused dtmap-disable-next-line directive: ${why}`, rids: [], entry: null, location: { file, line, column }, span: { file, line, column } });
+        kept.push({
+          rule: 'unused-disable',
+          severity: 'warning',
+          node: '/',
+          property: null,
+          message: `unused dtmap-disable-next-line directive: ${why}`,
+          rids: [],
+          entry: null,
+          location: { file, line, column },
+          span: { file, line, column },
+        });
       }
   return kept;
 }

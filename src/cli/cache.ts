@@ -37,9 +37,26 @@ const sha1 = (data: string | Uint8Array) => createHash('sha1').update(data).dige
 function validEntry(e: unknown, file: string): e is Entry {
   const x = e as Entry;
   return (
-    typeof x === 'object' && x !== null && Array.isArray(x.deps) && x.deps.length > 0 && x.deps[0]![0] === file &&
-    x.deps.every((d) => Array.isArray(d) && d.length === 4 && typeof d[0] === 'string' && typeof d[1] === 'string' && typeof d[2] === 'number' && typeof d[3] === 'number') &&
-    typeof x.report === 'object' && x.report !== null && x.report.file === file && x.report.error === null && Array.isArray(x.report.maps) && Array.isArray(x.report.diagnostics)
+    typeof x === 'object' &&
+    x !== null &&
+    Array.isArray(x.deps) &&
+    x.deps.length > 0 &&
+    x.deps[0]![0] === file &&
+    x.deps.every(
+      (d) =>
+        Array.isArray(d) &&
+        d.length === 4 &&
+        typeof d[0] === 'string' &&
+        typeof d[1] === 'string' &&
+        typeof d[2] === 'number' &&
+        typeof d[3] === 'number',
+    ) &&
+    typeof x.report === 'object' &&
+    x.report !== null &&
+    x.report.file === file &&
+    x.report.error === null &&
+    Array.isArray(x.report.maps) &&
+    Array.isArray(x.report.diagnostics)
   );
 }
 
@@ -51,7 +68,12 @@ export class ResultCache {
   hits = 0;
 
   /** `key`: everything besides file contents that a report depends on (options, working directory). */
-  constructor(dir: string, private readonly version: string, key: unknown, private readonly note: (message: string) => void) {
+  constructor(
+    dir: string,
+    private readonly version: string,
+    key: unknown,
+    private readonly note: (message: string) => void,
+  ) {
     this.path = join(dir, `check-${sha1(JSON.stringify(key)).slice(0, 16)}.json`);
     const entries = this.load();
     this.entries = entries ?? {};
@@ -63,7 +85,8 @@ export class ResultCache {
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.note(`cache ${this.path}: cannot read (${(e as Error).message}); ignored`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.note(`cache ${this.path}: cannot read (${(e as Error).message}); ignored`);
       return undefined;
     }
     let data: { dtmap?: unknown; entries?: unknown } | null = null;
@@ -73,8 +96,12 @@ export class ResultCache {
       // corrupt: below
     }
     const corrupt = () => void this.note(`cache ${this.path}: corrupt; ignored`);
-    if (typeof data !== 'object' || data === null || typeof data.entries !== 'object' || data.entries === null) return corrupt();
-    if (data.dtmap !== this.version) return void this.note(`cache ${this.path}: written by dtmap ${String(data.dtmap)}, this is ${this.version}; ignored`);
+    if (typeof data !== 'object' || data === null || typeof data.entries !== 'object' || data.entries === null)
+      return corrupt();
+    if (data.dtmap !== this.version)
+      return void this.note(
+        `cache ${this.path}: written by dtmap ${String(data.dtmap)}, this is ${this.version}; ignored`,
+      );
     const entries = data.entries as Record<string, unknown>;
     for (const [file, e] of Object.entries(entries)) if (!validEntry(e, file)) return corrupt();
     return entries as Record<string, Entry>;
@@ -148,7 +175,9 @@ export class ResultCache {
       mkdirSync(dirname(this.path), { recursive: true });
       writeAtomic(this.path, JSON.stringify({ dtmap: this.version, entries: this.entries }));
     } catch (e) {
-      this.note(`cache ${this.path}: cannot write (${(e as Error).message.replace(/^.*?: cannot write: /, '')}); results not kept`);
+      this.note(
+        `cache ${this.path}: cannot write (${(e as Error).message.replace(/^.*?: cannot write: /, '')}); results not kept`,
+      );
     }
   }
 }

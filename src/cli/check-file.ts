@@ -23,23 +23,50 @@ export interface FileCheckOptions {
 }
 
 /** The checks `dtmap check` runs on a tree read from a file (the language server runs the same). */
-export function checkTree(tree: Tree, opts: Pick<FileCheckOptions, 'kernel' | 'readers' | 'rules' | 'reportUnusedDisable'>): { ctx: Context; diagnostics: Diagnostic[] } {
+export function checkTree(
+  tree: Tree,
+  opts: Pick<FileCheckOptions, 'kernel' | 'readers' | 'rules' | 'reportUnusedDisable'>,
+): { ctx: Context; diagnostics: Diagnostic[] } {
   const ctx = buildContext(tree, opts.kernel, { readers: opts.readers?.map((n) => readerNamed(n)!) }); // maps parsed and covered once, for checks and summary
   return { ctx, diagnostics: checkContext(ctx, { rules: opts.rules, reportUnusedDisable: opts.reportUnusedDisable }) };
 }
 
-export async function checkFile(file: string, opts: FileCheckOptions, preprocessed?: PreprocessResult): Promise<FileReport> {
+export async function checkFile(
+  file: string,
+  opts: FileCheckOptions,
+  preprocessed?: PreprocessResult,
+): Promise<FileReport> {
   try {
-    const tree = await loadTree(file, { includeDirs: opts.include, defines: opts.define, overlays: opts.overlays, live: opts.live, verbose: opts.verbose, preprocessed, mapsOnly: true });
+    const tree = await loadTree(file, {
+      includeDirs: opts.include,
+      defines: opts.define,
+      overlays: opts.overlays,
+      live: opts.live,
+      verbose: opts.verbose,
+      preprocessed,
+      mapsOnly: true,
+    });
     const { ctx, diagnostics } = checkTree(tree, opts);
     // locations name files relative to the working directory (the .dtsi where the entry was written)
     for (const d of diagnostics) if (d.location) d.location.file = relPath(d.location.file);
     return { file, error: null, maps: summarizeMaps(ctx), diagnostics, files: tree.files };
   } catch (e) {
-    if (e instanceof InputError || e instanceof LimitError) return { file, error: oneLine(e.message), maps: [], diagnostics: [], files: e instanceof InputError ? e.files : undefined };
+    if (e instanceof InputError || e instanceof LimitError)
+      return {
+        file,
+        error: oneLine(e.message),
+        maps: [],
+        diagnostics: [],
+        files: e instanceof InputError ? e.files : undefined,
+      };
     const exhausted = exhaustedMessage(e);
     if (exhausted) return { file, error: `${file}: ${exhausted}`, maps: [], diagnostics: [] };
     // A bug, not bad input: report it against the file, still one line, and keep going.
-    return { file, error: `${file}: internal error: ${e instanceof Error ? e.message : String(e)}`, maps: [], diagnostics: [] };
+    return {
+      file,
+      error: `${file}: internal error: ${e instanceof Error ? e.message : String(e)}`,
+      maps: [],
+      diagnostics: [],
+    };
   }
 }

@@ -81,16 +81,36 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   const outputs: Output[] = [];
   if (opts.writeBaseline) outputs.push({ option: '--write-baseline', file: opts.writeBaseline });
   if (opts.output) outputs.push({ option: '-o', file: opts.output });
-  const given = [...files, ...(opts.overlay ?? []), ...(config.source ? [config.source] : []), ...(opts.baseline ? [opts.baseline] : [])];
+  const given = [
+    ...files,
+    ...(opts.overlay ?? []),
+    ...(config.source ? [config.source] : []),
+    ...(opts.baseline ? [opts.baseline] : []),
+  ];
   checkOutputs(outputs, given);
-  const fileOpts = { kernel, readers: readers.map((r) => r.name), rules, include: [...opts.include, ...config.include], define: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live, reportUnusedDisable: opts.reportUnusedDisable, verbose: opts.verbose };
+  const fileOpts = {
+    kernel,
+    readers: readers.map((r) => r.name),
+    rules,
+    include: [...opts.include, ...config.include],
+    define: { ...config.define, ...parseDefines(opts.define) },
+    overlays: opts.overlay,
+    live: opts.live,
+    reportUnusedDisable: opts.reportUnusedDisable,
+    verbose: opts.verbose,
+  };
   const notes: string[] = [];
   const note = (m: string) => process.stderr.write(`dtmap: note: ${m}\n`);
   let cache: import('./cache.js').ResultCache | undefined;
   if (opts.cache) {
     // loaded on demand: node:crypto costs start-up time that runs without --cache would pay for nothing
     const { defaultCacheDir, ResultCache } = await import('./cache.js');
-    cache = new ResultCache(opts.cache === true ? defaultCacheDir() : opts.cache, version, { cwd: process.cwd(), fileOpts: { ...fileOpts, verbose: undefined } }, note);
+    cache = new ResultCache(
+      opts.cache === true ? defaultCacheDir() : opts.cache,
+      version,
+      { cwd: process.cwd(), fileOpts: { ...fileOpts, verbose: undefined } },
+      note,
+    );
   }
   const kept = files.map((f) => cache?.get(f));
   const todo = files.filter((_, i) => !kept[i]);
@@ -100,7 +120,8 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   if (cache) {
     for (const r of fresh) cache.set(r);
     cache.save();
-    if (opts.verbose) note(`cache: ${cache.hits} of ${files.length} results reused, ${todo.length} checked (${cache.path})`);
+    if (opts.verbose)
+      note(`cache: ${cache.hits} of ${files.length} results reused, ${todo.length} checked (${cache.path})`);
   }
   checkOutputs(outputs, [...given, ...reports.flatMap((r) => r.files ?? [])]);
 
@@ -114,15 +135,24 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
     const result = applyBaseline(reports, baseline, opts.baseline);
     reports = result.files;
     baselineInfo = { suppressed: result.suppressed, stale: result.stale };
-    notes.push(`baseline: ${result.suppressed} finding${result.suppressed === 1 ? '' : 's'} suppressed by ${opts.baseline}`);
+    notes.push(
+      `baseline: ${result.suppressed} finding${result.suppressed === 1 ? '' : 's'} suppressed by ${opts.baseline}`,
+    );
     if (result.stale.length) {
-      notes.push(`baseline: ${result.stale.length} entr${result.stale.length === 1 ? 'y no longer occurs' : 'ies no longer occur'} (update it with --write-baseline):`);
-      for (const e of result.stale.slice(0, 10)) notes.push(`  ${e.file} ${e.node} ${e.property ?? ''} ${e.rule}${e.rids.length ? ' ' + ridList(e.rids, 2) : ''}`);
+      notes.push(
+        `baseline: ${result.stale.length} entr${result.stale.length === 1 ? 'y no longer occurs' : 'ies no longer occur'} (update it with --write-baseline):`,
+      );
+      for (const e of result.stale.slice(0, 10))
+        notes.push(
+          `  ${e.file} ${e.node} ${e.property ?? ''} ${e.rule}${e.rids.length ? ' ' + ridList(e.rids, 2) : ''}`,
+        );
       if (result.stale.length > 10) notes.push(`  ... and ${result.stale.length - 10} more`);
     }
   }
 
-  const shown: FileReport[] = opts.quiet ? reports.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => d.severity === 'error') })) : reports;
+  const shown: FileReport[] = opts.quiet
+    ? reports.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => d.severity === 'error') }))
+    : reports;
   let text: string;
   switch (opts.format) {
     case 'json': {
@@ -158,7 +188,19 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
 }
 
 export function formatRules(json: boolean): string {
-  if (json) return JSON.stringify(RULES.map((r) => ({ id: r.id, severity: r.severity, description: r.description, docs: `docs/rules/${r.id}.md` })), null, 2) + '\n';
+  if (json)
+    return (
+      JSON.stringify(
+        RULES.map((r) => ({
+          id: r.id,
+          severity: r.severity,
+          description: r.description,
+          docs: `docs/rules/${r.id}.md`,
+        })),
+        null,
+        2,
+      ) + '\n'
+    );
   const w = Math.max(...RULES.map((r) => r.id.length));
   return RULES.map((r) => `${r.id.padEnd(w)}  ${r.severity.padEnd(7)}  ${r.description}`).join('\n') + '\n';
 }

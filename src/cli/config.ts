@@ -7,7 +7,21 @@ import { RULES } from '../checks/index.js';
 import type { Severity } from '../checks/types.js';
 import type { KernelForm } from '../map/map.js';
 import { InputError } from './input.js';
-import { arrayOf, checkFile, didYouMean, fail, member, object, oneOf, readJsonFile, recordOf, show, string, warnOnStderr, type Warn } from './schema.js';
+import {
+  arrayOf,
+  checkFile,
+  didYouMean,
+  fail,
+  member,
+  object,
+  oneOf,
+  readJsonFile,
+  recordOf,
+  show,
+  string,
+  warnOnStderr,
+  type Warn,
+} from './schema.js';
 
 export type RuleSetting = Severity | 'off';
 
@@ -26,13 +40,18 @@ const SETTINGS = ['off', 'info', 'warning', 'error'] as const;
 
 /** `-D NAME[=VALUE]` options as a map (a bare NAME is "1", as cpp defines it). */
 export function parseDefines(list: string[]): Record<string, string> {
-  return Object.fromEntries(list.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])));
+  return Object.fromEntries(
+    list.map((d) => (d.includes('=') ? [d.slice(0, d.indexOf('=')), d.slice(d.indexOf('=') + 1)] : [d, '1'])),
+  );
 }
 
 function checkRuleSetting(rule: string, value: unknown, where: string): RuleSetting {
   const ids = RULES.map((r) => r.id);
   if (!ids.includes(rule)) throw new InputError(`${where}: unknown rule ${show(rule)}${didYouMean(rule, ids)}`);
-  if (typeof value !== 'string' || !(SETTINGS as readonly string[]).includes(value)) throw new InputError(`${where}: bad severity ${JSON.stringify(value)} for ${rule}${typeof value === 'string' ? didYouMean(value, SETTINGS) : `; use one of ${SETTINGS.join(', ')}`}`);
+  if (typeof value !== 'string' || !(SETTINGS as readonly string[]).includes(value))
+    throw new InputError(
+      `${where}: bad severity ${JSON.stringify(value)} for ${rule}${typeof value === 'string' ? didYouMean(value, SETTINGS) : `; use one of ${SETTINGS.join(', ')}`}`,
+    );
   return value as RuleSetting;
 }
 
@@ -52,7 +71,10 @@ const macroName = (name: string, at: string, expected: string): void => {
 const configSchema = object(
   {
     $schema: string,
-    rules: recordOf(oneOf(SETTINGS), 'expected an object of RULE: off|info|warning|error', { names: RULES.map((r) => r.id), noun: 'rule' }),
+    rules: recordOf(oneOf(SETTINGS), 'expected an object of RULE: off|info|warning|error', {
+      names: RULES.map((r) => r.id),
+      noun: 'rule',
+    }),
     include: arrayOf(string, 'expected a list of folders'),
     // {"NAME": "VALUE"} or ["NAME=VALUE", "NAME"], as -D takes them
     define: (v: unknown, at: string, warn: Warn): Record<string, string> => {
@@ -61,7 +83,11 @@ const configSchema = object(
         list.forEach((d, i) => macroName(d.split('=')[0]!, `${at}[${i}]`, 'expected NAME[=VALUE], NAME a macro name'));
         return parseDefines(list);
       }
-      const values = recordOf((x, where) => (typeof x === 'string' || Number.isFinite(x) ? String(x) : fail(where, 'expected a string or a number')), 'expected an object of NAME: VALUE or a list of NAME=VALUE')(v, at, warn);
+      const values = recordOf(
+        (x, where) =>
+          typeof x === 'string' || Number.isFinite(x) ? String(x) : fail(where, 'expected a string or a number'),
+        'expected an object of NAME: VALUE or a list of NAME=VALUE',
+      )(v, at, warn);
       for (const k of Object.keys(values)) macroName(k, member(at, k), 'expected a macro name, NAME or NAME(args)');
       return values;
     },
@@ -73,9 +99,22 @@ const configSchema = object(
 
 /** Checks the whole configuration first, then builds it: a bad file applies nothing. */
 function parseConfig(raw: unknown, source: string, at = '', warn: (line: string) => void = warnOnStderr): Config {
-  const o = checkFile(source, raw, configSchema, (where, message) => warn(`${source}: ${where ? `${where}: ` : ''}${message}`), at);
+  const o = checkFile(
+    source,
+    raw,
+    configSchema,
+    (where, message) => warn(`${source}: ${where ? `${where}: ` : ''}${message}`),
+    at,
+  );
   const base = dirname(source);
-  return { rules: o.rules ?? {}, include: (o.include ?? []).map((d) => resolve(base, d)), define: o.define ?? {}, kernel: o.kernel, boards: o.boards?.map((b) => resolve(base, b)), source };
+  return {
+    rules: o.rules ?? {},
+    include: (o.include ?? []).map((d) => resolve(base, d)),
+    define: o.define ?? {},
+    kernel: o.kernel,
+    boards: o.boards?.map((b) => resolve(base, b)),
+    source,
+  };
 }
 
 /**
@@ -90,7 +129,8 @@ export function loadConfig(explicit: string | undefined, cwd = process.cwd(), wa
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       const p = readJsonFile(pkg);
-      if (p && typeof p === 'object' && !Array.isArray(p) && Object.hasOwn(p, 'dtmap')) return parseConfig((p as { dtmap: unknown }).dtmap, pkg, 'dtmap', warn);
+      if (p && typeof p === 'object' && !Array.isArray(p) && Object.hasOwn(p, 'dtmap'))
+        return parseConfig((p as { dtmap: unknown }).dtmap, pkg, 'dtmap', warn);
     }
     if (dirname(dir) === dir) return { rules: {}, include: [], define: {} };
   }

@@ -46,7 +46,6 @@ export interface InputOptions {
   preprocessed?: PreprocessResult;
 }
 
-
 export function readBytes(file: string): Uint8Array {
   let size: number;
   try {
@@ -55,7 +54,9 @@ export function readBytes(file: string): Uint8Array {
     size = st.size;
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new InputError(
+      `${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
   }
   try {
     checkFileSize(size);
@@ -90,7 +91,8 @@ function readStdin(): Uint8Array {
 export async function loadTree(file: string, opts: InputOptions = {}): Promise<Tree> {
   if (file === '-') {
     const bytes = readStdin();
-    if (!isDtb(bytes)) throw new InputError('-: stdin is not a DTB (only DTBs are read from stdin; give DTS as a file)');
+    if (!isDtb(bytes))
+      throw new InputError('-: stdin is not a DTB (only DTBs are read from stdin; give DTS as a file)');
     return dtb(bytes, '-');
   }
   let isDir = false;
@@ -99,7 +101,11 @@ export async function loadTree(file: string, opts: InputOptions = {}): Promise<T
   } catch {
     /* readBytes reports it */
   }
-  const base = opts.preprocessed ? await dtsTree(opts.preprocessed) : isDir ? liveTree(file, opts) : await fileTree(file, opts);
+  const base = opts.preprocessed
+    ? await dtsTree(opts.preprocessed)
+    : isDir
+      ? liveTree(file, opts)
+      : await fileTree(file, opts);
   for (const o of opts.overlays ?? []) {
     try {
       const overlay = await loadTree(o, { ...opts, overlays: [], preprocessed: undefined, mapsOnly: false });
@@ -115,7 +121,10 @@ export async function loadTree(file: string, opts: InputOptions = {}): Promise<T
 }
 
 function liveTree(dir: string, opts: InputOptions): Tree {
-  if (!opts.live && !isLiveTree(dir)) throw new InputError(`${dir}: is a directory without a live tree (no property files at its top; use --live to force)`);
+  if (!opts.live && !isLiveTree(dir))
+    throw new InputError(
+      `${dir}: is a directory without a live tree (no property files at its top; use --live to force)`,
+    );
   try {
     return readLiveTree(dir, { onWarning: (m) => process.stderr.write(`dtmap: warning: ${m}\n`) });
   } catch (e) {
@@ -176,7 +185,8 @@ function filesBefore(e: unknown): string[] {
 async function preprocessFile(file: string, opts: InputOptions): Promise<PreprocessResult> {
   const { preprocessDts } = await import('../dts/index.js');
   const includeDirs = dtsIncludeDirs(file, opts.includeDirs);
-  if (opts.verbose && !opts.includeDirs?.length && includeDirs.length) process.stderr.write(`dtmap: ${file}: using the kernel include path ${includeDirs[0]}\n`);
+  if (opts.verbose && !opts.includeDirs?.length && includeDirs.length)
+    process.stderr.write(`dtmap: ${file}: using the kernel include path ${includeDirs[0]}\n`);
   try {
     return preprocessDts(file, { includeDirs, defines: opts.defines });
   } catch (e) {

@@ -24,19 +24,49 @@ const VERSION =
 
 function setColour(argv: string[]): void {
   const noColour = argv.includes('--no-color') || (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '');
-  if (argv.includes('--color') || (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0')) chalk.level = Math.max(chalk.level, 1) as 1;
+  if (argv.includes('--color') || (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0'))
+    chalk.level = Math.max(chalk.level, 1) as 1;
   else if (noColour) chalk.level = 0;
 }
 
-const kernelOption = () => new Option('--kernel <form>', 'kernel form: classic (Linux 5.3-7.1, the default) or mainline (7.2+)').choices(['classic', 'mainline']);
+const kernelOption = () =>
+  new Option('--kernel <form>', 'kernel form: classic (Linux 5.3-7.1, the default) or mainline (7.2+)').choices([
+    'classic',
+    'mainline',
+  ]);
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-async function runQueryCommand(file: string, rids: string[], opts: { format: string; kernel?: KernelForm; reader?: string; node?: string; map: 'iommu' | 'msi' | 'both'; include: string[]; define: string[]; config?: string; overlay: string[]; live?: boolean }): Promise<number> {
+async function runQueryCommand(
+  file: string,
+  rids: string[],
+  opts: {
+    format: string;
+    kernel?: KernelForm;
+    reader?: string;
+    node?: string;
+    map: 'iommu' | 'msi' | 'both';
+    include: string[];
+    define: string[];
+    config?: string;
+    overlay: string[];
+    live?: boolean;
+  },
+): Promise<number> {
   const config = loadConfig(opts.config);
   const specs = rids.map(parseIdSpec);
-  const tree = await loadTree(file, { includeDirs: [...opts.include, ...config.include], defines: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live });
+  const tree = await loadTree(file, {
+    includeDirs: [...opts.include, ...config.include],
+    defines: { ...config.define, ...parseDefines(opts.define) },
+    overlays: opts.overlay,
+    live: opts.live,
+  });
   const readers = selectedReaders(opts.reader, opts.kernel, config.kernel);
-  const rows = runQuery(tree, specs, { node: opts.node, map: opts.map, kernel: linuxForm(readers, config.kernel), readers });
+  const rows = runQuery(tree, specs, {
+    node: opts.node,
+    map: opts.map,
+    kernel: linuxForm(readers, config.kernel),
+    readers,
+  });
   process.stdout.write(opts.format === 'json' ? queryJson(tree, rows) : queryPretty(tree, rows));
   return queryFails(rows) ? 1 : 0;
 }
@@ -56,7 +86,11 @@ export async function main(argv: string[]): Promise<number> {
     .command('check')
     .description('check every iommu-map / msi-map in DTB or DTS files, directories or globs')
     .argument('<file...>', 'DTB or DTS files, directories (searched for *.dts, *.dtb) or quoted globs')
-    .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'sarif', 'github', 'gcc']).default('pretty'))
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['pretty', 'json', 'sarif', 'github', 'gcc'])
+        .default('pretty'),
+    )
     .addOption(kernelOption())
     .addOption(readerOption())
     .option('-o, --output <file>', 'write the report to a file (atomically)')
@@ -71,10 +105,18 @@ export async function main(argv: string[]): Promise<number> {
     .option('-j, --jobs <n>', 'files checked in parallel, 1 to 256 (default: all cores)', integerArg(1, 256))
     .option('-I, --include <dir>', 'include directory for DTS input (repeatable)', collect, [])
     .option('-D, --define <name[=value]>', 'preprocessor define for DTS input (repeatable)', collect, [])
-    .option('--overlay <file>', 'apply an overlay (.dtbo/.dtso) to every input first, as fdtoverlay does (repeatable)', collect, [])
+    .option(
+      '--overlay <file>',
+      'apply an overlay (.dtbo/.dtso) to every input first, as fdtoverlay does (repeatable)',
+      collect,
+      [],
+    )
     .option('--live', 'read directory arguments as live trees (/proc/device-tree form)')
     .option('--report-unused-disable', 'report dtmap-disable-next-line comments that suppress nothing')
-    .option('--cache [dir]', 'reuse the results of files whose inputs are unchanged (default dir: node_modules/.cache/dtmap, or $XDG_CACHE_HOME/dtmap)')
+    .option(
+      '--cache [dir]',
+      'reuse the results of files whose inputs are unchanged (default dir: node_modules/.cache/dtmap, or $XDG_CACHE_HOME/dtmap)',
+    )
     .action(async (files: string[], opts) => {
       // loaded on demand: `query` stays lean (worker pool, formats and baselines are check-only)
       const { runCheck } = await import('./check.js');
@@ -102,9 +144,20 @@ export async function main(argv: string[]): Promise<number> {
         if (rids.length) throw new InputError('query: give RIDs or --all, not both');
         const { runTable } = await import('./commands/table.js');
         const config = loadConfig(opts.config);
-        const tree = await loadTree(file, { includeDirs: [...opts.include, ...config.include], defines: { ...config.define, ...parseDefines(opts.define) }, overlays: opts.overlay, live: opts.live });
+        const tree = await loadTree(file, {
+          includeDirs: [...opts.include, ...config.include],
+          defines: { ...config.define, ...parseDefines(opts.define) },
+          overlays: opts.overlay,
+          live: opts.live,
+        });
         const readers = selectedReaders(opts.reader, opts.kernel, config.kernel);
-        code = runTable(tree, { node: opts.node, map: opts.map, format: opts.format, kernel: linuxForm(readers, config.kernel), readers });
+        code = runTable(tree, {
+          node: opts.node,
+          map: opts.map,
+          format: opts.format,
+          kernel: linuxForm(readers, config.kernel),
+          readers,
+        });
         return;
       }
       if (!rids.length) throw new InputError('query: give one or more RIDs, or --all');

@@ -6,7 +6,12 @@ import { InvalidArgumentError } from 'commander';
 export function integerArg(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (text: string): number => {
     const n = /^(0x[0-9a-f]+|\d+)$/i.test(text) ? Number(text) : NaN;
-    if (!(n >= min && n <= max)) throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `expected an integer of at least ${min}` : `expected an integer from ${min} to ${max}`);
+    if (!(n >= min && n <= max))
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER
+          ? `expected an integer of at least ${min}`
+          : `expected an integer from ${min} to ${max}`,
+      );
     return n;
   };
 }

@@ -3,7 +3,12 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import type { FileReport } from '../report/model.js';
 import { checkFile, type FileCheckOptions } from './check-file.js';
 
-export async function checkAll(files: string[], jobs: number, opts: FileCheckOptions, progress?: (done: number) => void): Promise<FileReport[]> {
+export async function checkAll(
+  files: string[],
+  jobs: number,
+  opts: FileCheckOptions,
+  progress?: (done: number) => void,
+): Promise<FileReport[]> {
   const results: FileReport[] = new Array(files.length);
   let done = 0;
   if (jobs <= 1 || files.length < 4) {
@@ -71,7 +76,12 @@ export function progressBar(total: number): ((done: number) => void) | undefined
  * which parses and checks it. The two halves take about the same time, and each thread compiles
  * only its half of the code.
  */
-async function pipeline(files: string[], opts: FileCheckOptions, results: FileReport[], progress?: (done: number) => void): Promise<FileReport[]> {
+async function pipeline(
+  files: string[],
+  opts: FileCheckOptions,
+  results: FileReport[],
+  progress?: (done: number) => void,
+): Promise<FileReport[]> {
   const limits = { resourceLimits: { maxYoungGenerationSizeMb: 32 } }; // see run() above
   const pre = new Worker(new URL('./pp-worker.cjs', import.meta.url), limits);
   const checker = new Worker(new URL('./worker.cjs', import.meta.url), limits);

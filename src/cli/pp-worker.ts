@@ -25,7 +25,11 @@ parentPort!.on('message', async (msg: { files: string[]; opts: FileCheckOptions;
     const file = msg.files[index]!;
     let pp;
     try {
-      pp = await preprocessInput(file, { includeDirs: msg.opts.include, defines: msg.opts.define, verbose: msg.opts.verbose });
+      pp = await preprocessInput(file, {
+        includeDirs: msg.opts.include,
+        defines: msg.opts.define,
+        verbose: msg.opts.verbose,
+      });
     } catch {
       pp = undefined; // an internal error: the checking side reports it when it loads the file
     }

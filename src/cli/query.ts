@@ -23,7 +23,9 @@ export function selectNodes(tree: Tree, ref: string | undefined, domain: number 
   const candidates = mapNodes(tree);
   if (ref) {
     if (!ref.startsWith('/') && !tree.hasLabels)
-      throw new InputError(`${tree.source}: --node ${ref}: this tree has no labels (a DTB has them only when built with dtc -@); give the node path`);
+      throw new InputError(
+        `${tree.source}: --node ${ref}: this tree has no labels (a DTB has them only when built with dtc -@); give the node path`,
+      );
     const n = tree.find(ref);
     if (!n) throw new InputError(`${tree.source}: --node ${ref}: no such node or label`);
     return [n];
@@ -32,8 +34,13 @@ export function selectNodes(tree: Tree, ref: string | undefined, domain: number 
   if (domain !== undefined) list = candidates.filter((n) => (n.prop('linux,pci-domain')?.u32(0) ?? 0) === domain);
   if (list.length === 1) return list;
   if (!candidates.length) throw new InputError(`${tree.source}: no node carries an iommu-map or msi-map`);
-  if (!list.length) throw new InputError(`${tree.source}: no host bridge with linux,pci-domain ${domain}; candidates: ${candidates.map((n) => n.path).join(', ')}`);
-  throw new InputError(`${tree.source}: ${list.length} nodes carry maps; choose one with --node: ${list.map((n) => n.path).join(', ')}`);
+  if (!list.length)
+    throw new InputError(
+      `${tree.source}: no host bridge with linux,pci-domain ${domain}; candidates: ${candidates.map((n) => n.path).join(', ')}`,
+    );
+  throw new InputError(
+    `${tree.source}: ${list.length} nodes carry maps; choose one with --node: ${list.map((n) => n.path).join(', ')}`,
+  );
 }
 
 export interface QueryRow {
@@ -58,13 +65,22 @@ export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRo
         const lookups = kinds.map((k) => [k, translator(tree, node, k, reader)] as const);
         // the bus's MSI domain is Linux's (pci_set_msi_domain()); mainline (7.2) has only the current of_msi_get_domain()
         const linux = reader.name.startsWith('linux-');
-        const inherit = (f: BusFallback): BusFallback => (reader.form === 'mainline' ? { ...f, domain: { current: f.domain.current, older: f.domain.current } } : f);
-        const fallback = linux && isPciBridge(node) ? busFallbacks(tree, node, parseMap(tree, node, 'msi', reader.form)) : undefined;
+        const inherit = (f: BusFallback): BusFallback =>
+          reader.form === 'mainline' ? { ...f, domain: { current: f.domain.current, older: f.domain.current } } : f;
+        const fallback =
+          linux && isPciBridge(node) ? busFallbacks(tree, node, parseMap(tree, node, 'msi', reader.form)) : undefined;
         for (let rid = spec.first; rid <= spec.last; rid++) {
           const results: QueryRow['results'] = {};
           for (const [k, look] of lookups) results[k] = look(rid);
           const msi = results.msi?.status;
-          rows.push({ node, rid, reader, results, device: devices.get(rid), ...(fallback && (msi === 'bypass' || msi === 'error') ? { msiDomain: inherit(fallback(rid >>> 8)) } : {}) });
+          rows.push({
+            node,
+            rid,
+            reader,
+            results,
+            device: devices.get(rid),
+            ...(fallback && (msi === 'bypass' || msi === 'error') ? { msiDomain: inherit(fallback(rid >>> 8)) } : {}),
+          });
         }
       }
     }
@@ -73,16 +89,41 @@ export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRo
 
 /** Exit 1 when a lookup is a kernel error or an MSI RID falls in a gap. */
 export function queryFails(rows: QueryRow[]): boolean {
-  return rows.some((r) => r.results.iommu?.status === 'error' || r.results.msi?.status === 'error' || r.results.msi?.status === 'bypass');
+  return rows.some(
+    (r) =>
+      r.results.iommu?.status === 'error' || r.results.msi?.status === 'error' || r.results.msi?.status === 'bypass',
+  );
 }
 
 export function queryJson(tree: Tree, rows: QueryRow[]): string {
   const several = new Set(rows.map((r) => r.reader)).size > 1; // `reader` only then: one keeps the documented shape
   const json = rows.map((r) => {
-    const o: Record<string, unknown> = { node: r.node.path, rid: r.rid, ...(several ? { reader: r.reader.name } : {}), device: r.device ? { node: r.device.node.path, regRid: r.device.written } : null };
-    if (r.msiDomain) o.msiDomain = { via: r.msiDomain.via, bridge: r.msiDomain.bridge?.node.path ?? null, domain: r.msiDomain.domain.current?.path ?? null, olderKernels: r.msiDomain.domain.older?.path ?? null };
+    const o: Record<string, unknown> = {
+      node: r.node.path,
+      rid: r.rid,
+      ...(several ? { reader: r.reader.name } : {}),
+      device: r.device ? { node: r.device.node.path, regRid: r.device.written } : null,
+    };
+    if (r.msiDomain)
+      o.msiDomain = {
+        via: r.msiDomain.via,
+        bridge: r.msiDomain.bridge?.node.path ?? null,
+        domain: r.msiDomain.domain.current?.path ?? null,
+        olderKernels: r.msiDomain.domain.older?.path ?? null,
+      };
     for (const [k, v] of Object.entries(r.results))
-      o[k] = { status: v.status, mask: v.mask, masked: v.masked, target: v.target?.path ?? null, targetLabel: v.target ? (tree.labelOf(v.target) ?? null) : null, id: v.id ?? null, ids: v.ids, entry: v.entry?.index ?? null, errno: v.errno, log: v.log };
+      o[k] = {
+        status: v.status,
+        mask: v.mask,
+        masked: v.masked,
+        target: v.target?.path ?? null,
+        targetLabel: v.target ? (tree.labelOf(v.target) ?? null) : null,
+        id: v.id ?? null,
+        ids: v.ids,
+        entry: v.entry?.index ?? null,
+        errno: v.errno,
+        log: v.log,
+      };
     return o;
   });
   return JSON.stringify(json, null, 2) + '\n';
@@ -103,10 +144,14 @@ function describe(tree: Tree, row: QueryRow, kind: MapKind, first: LookupResult,
   switch (first.status) {
     case 'no-map':
       if (row.node.prop(`${kind}-map`)) return chalk.dim(`not read by ${row.reader.name} (${row.reader.title})`);
-      return chalk.dim(`no ${kind}-map: ID passes unchanged (${kind === 'iommu' ? 'no IOMMU from this map' : 'default MSI domain'})`);
+      return chalk.dim(
+        `no ${kind}-map: ID passes unchanged (${kind === 'iommu' ? 'no IOMMU from this map' : 'default MSI domain'})`,
+      );
     case 'translated': {
       const label = tree.labelOf(first.target!);
-      const off = first.target!.enabled ? '' : chalk.yellow(` (target disabled: ${kind === 'iommu' ? 'no IOMMU' : 'no MSI domain'})`);
+      const off = first.target!.enabled
+        ? ''
+        : chalk.yellow(` (target disabled: ${kind === 'iommu' ? 'no IOMMU' : 'no MSI domain'})`);
       return `${chalk.green('->')} ${first.target!.path}${label ? chalk.dim(` (${label})`) : ''} ${name} ${chalk.bold(idText)}${off} ${chalk.dim(`[entry ${first.entry!.index}, masked ${hex(first.masked)}]`)}`;
     }
     case 'bypass': {
@@ -119,15 +164,32 @@ function describe(tree: Tree, row: QueryRow, kind: MapKind, first: LookupResult,
 }
 
 const sameFallback = (p: BusFallback | undefined, q: BusFallback | undefined) =>
-  p === q || (!!p && !!q && p.via === q.via && p.bridge === q.bridge && p.undescribed === q.undescribed && p.domain.current === q.domain.current && p.domain.older === q.domain.older);
+  p === q ||
+  (!!p &&
+    !!q &&
+    p.via === q.via &&
+    p.bridge === q.bridge &&
+    p.undescribed === q.undescribed &&
+    p.domain.current === q.domain.current &&
+    p.domain.older === q.domain.older);
 
 /** What a function with no MSI domain from msi-map inherits (pci_set_msi_domain()). */
 function fallbackText(f: BusFallback): string {
   const d = f.domain.current;
-  const from = f.via === 'host' ? "the host bridge's msi-parent" : f.via === 'bridge' ? `its bus's bridge ${bdf(f.bridge!.rid!)} ${f.bridge!.node.path}${f.undescribed ? ' (the bus itself is not described)' : ''}` : 'the bridge above it, which the tree does not describe';
-  const older = f.domain.older !== d ? chalk.dim(` (kernels before the October 2024 of_msi_get_domain() change: ${f.domain.older?.path ?? 'none'})`) : '';
+  const from =
+    f.via === 'host'
+      ? "the host bridge's msi-parent"
+      : f.via === 'bridge'
+        ? `its bus's bridge ${bdf(f.bridge!.rid!)} ${f.bridge!.node.path}${f.undescribed ? ' (the bus itself is not described)' : ''}`
+        : 'the bridge above it, which the tree does not describe';
+  const older =
+    f.domain.older !== d
+      ? chalk.dim(` (kernels before the October 2024 of_msi_get_domain() change: ${f.domain.older?.path ?? 'none'})`)
+      : '';
   if (f.via === 'unknown') return chalk.yellow(`inherited from ${from}: unknown`);
-  return d ? `${chalk.green('inherits')} ${d.path} from ${from}, DeviceID = RID${older}` : `${chalk.red('none')}: ${from} has none${older}`;
+  return d
+    ? `${chalk.green('inherits')} ${d.path} from ${from}, DeviceID = RID${older}`
+    : `${chalk.red('none')}: ${from} has none${older}`;
 }
 
 export function queryPretty(tree: Tree, rows: QueryRow[]): string {
@@ -137,13 +199,26 @@ export function queryPretty(tree: Tree, rows: QueryRow[]): string {
   while (i < rows.length) {
     // merge consecutive RIDs of one node with the same outcome in every map
     let j = i;
-    while (j + 1 < rows.length && rows[j + 1]!.node === rows[i]!.node && rows[j + 1]!.reader === rows[i]!.reader && rows[j + 1]!.rid === rows[j]!.rid + 1 && Object.keys(rows[i]!.results).every((k) => sameOutcome(rows[i]!.results[k as MapKind]!, rows[j + 1]!.results[k as MapKind]!)) && sameFallback(rows[i]!.msiDomain, rows[j + 1]!.msiDomain)) j++;
+    while (
+      j + 1 < rows.length &&
+      rows[j + 1]!.node === rows[i]!.node &&
+      rows[j + 1]!.reader === rows[i]!.reader &&
+      rows[j + 1]!.rid === rows[j]!.rid + 1 &&
+      Object.keys(rows[i]!.results).every((k) =>
+        sameOutcome(rows[i]!.results[k as MapKind]!, rows[j + 1]!.results[k as MapKind]!),
+      ) &&
+      sameFallback(rows[i]!.msiDomain, rows[j + 1]!.msiDomain)
+    )
+      j++;
     const a = rows[i]!;
     const b = rows[j]!;
     const who = several ? chalk.dim(`  (${a.reader.name})`) : '';
-    lines.push(`${chalk.bold(a.node.path)}  RID ${a === b ? ridText(a.rid) : `${ridText(a.rid)} - ${ridText(b.rid)}`}${who}`);
+    lines.push(
+      `${chalk.bold(a.node.path)}  RID ${a === b ? ridText(a.rid) : `${ridText(a.rid)} - ${ridText(b.rid)}`}${who}`,
+    );
     for (const r of rows.slice(i, j + 1)) if (r.device) lines.push(`  ${'device'.padEnd(11)}  ${deviceText(r.device)}`);
-    for (const k of Object.keys(a.results) as MapKind[]) lines.push(`  ${(k + '-map').padEnd(11)}  ${describe(tree, a, k, a.results[k]!, b.results[k]!)}`);
+    for (const k of Object.keys(a.results) as MapKind[])
+      lines.push(`  ${(k + '-map').padEnd(11)}  ${describe(tree, a, k, a.results[k]!, b.results[k]!)}`);
     if (a.msiDomain) lines.push(`  ${'msi domain'.padEnd(11)}  ${fallbackText(a.msiDomain)}`);
     i = j + 1;
   }

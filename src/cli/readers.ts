@@ -5,10 +5,18 @@ import type { KernelForm } from '../map/map.js';
 import { kernelReader, parseReaders, READERS, type Reader } from '../map/readers/index.js';
 import { InputError } from './input.js';
 
-export const readerOption = () => new Option('--reader <names>', `readers of the maps, comma-separated, or all: ${READERS.map((r) => r.name).join(', ')} (default linux-classic)`);
+export const readerOption = () =>
+  new Option(
+    '--reader <names>',
+    `readers of the maps, comma-separated, or all: ${READERS.map((r) => r.name).join(', ')} (default linux-classic)`,
+  );
 
 /** `--kernel` first (an alias), then `--reader`; neither: the config file's kernel, else linux-classic. */
-export function selectedReaders(reader: string | undefined, kernel: KernelForm | undefined, configKernel?: KernelForm): Reader[] {
+export function selectedReaders(
+  reader: string | undefined,
+  kernel: KernelForm | undefined,
+  configKernel?: KernelForm,
+): Reader[] {
   const list: Reader[] = kernel ? [kernelReader(kernel)] : [];
   if (reader !== undefined) {
     let named: Reader[];

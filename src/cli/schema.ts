@@ -47,7 +47,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export const string: Check<string> = (v, at) => (typeof v === 'string' ? v : fail(at, 'expected a string'));
 
 export function integer(min: number, max: number): Check<number> {
-  return (v, at) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : fail(at, `expected an integer from ${min} to ${max}`));
+  return (v, at) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+      ? (v as number)
+      : fail(at, `expected an integer from ${min} to ${max}`);
 }
 
 /** `check`'s value or null; `expected` says both (`expected a string or null`). */
@@ -63,7 +66,10 @@ export function nullable<T>(check: Check<T>, expected: string): Check<T | null> 
 }
 
 export function oneOf<T extends string>(values: readonly T[]): Check<T> {
-  return (v, at) => (typeof v === 'string' && (values as readonly string[]).includes(v) ? (v as T) : fail(at, `expected one of ${values.join(', ')}${typeof v === 'string' ? didYouMean(v, values, false) : ''}`));
+  return (v, at) =>
+    typeof v === 'string' && (values as readonly string[]).includes(v)
+      ? (v as T)
+      : fail(at, `expected one of ${values.join(', ')}${typeof v === 'string' ? didYouMean(v, values, false) : ''}`);
 }
 
 export function arrayOf<T>(item: Check<T>, expected: string): Check<T[]> {
@@ -74,7 +80,11 @@ export function arrayOf<T>(item: Check<T>, expected: string): Check<T[]> {
  * An object of NAME: value. With `known` (the names that mean something, and what they are
  * called: "rule"), other names are left out with a warning.
  */
-export function recordOf<T>(value: Check<T>, expected: string, known?: { names: readonly string[]; noun: string }): Check<Record<string, T>> {
+export function recordOf<T>(
+  value: Check<T>,
+  expected: string,
+  known?: { names: readonly string[]; noun: string },
+): Check<Record<string, T>> {
   return (v, at, warn) => {
     if (!isObject(v)) return fail(at, expected);
     const out: Array<[string, T]> = [];
@@ -88,10 +98,16 @@ export function recordOf<T>(value: Check<T>, expected: string, known?: { names: 
 }
 
 type Shape = Record<string, Check<unknown>>;
-type Checked<S extends Shape, R extends keyof S> = { [K in R]: ReturnType<S[K]> } & { [K in Exclude<keyof S, R>]?: ReturnType<S[K]> };
+type Checked<S extends Shape, R extends keyof S> = { [K in R]: ReturnType<S[K]> } & {
+  [K in Exclude<keyof S, R>]?: ReturnType<S[K]>;
+};
 
 /** An object with these keys (the `required` ones must be there); other keys are warned about. */
-export function object<S extends Shape, R extends keyof S & string = never>(shape: S, expected: string, required: readonly R[] = []): Check<Checked<S, R>> {
+export function object<S extends Shape, R extends keyof S & string = never>(
+  shape: S,
+  expected: string,
+  required: readonly R[] = [],
+): Check<Checked<S, R>> {
   const keys = Object.keys(shape);
   return (v, at, warn) => {
     if (!isObject(v)) return fail(at, expected);
@@ -107,12 +123,16 @@ export function object<S extends Shape, R extends keyof S & string = never>(shap
 
 /** A JSON file's value; one line naming the file when it cannot be read or is not JSON. */
 export function readJsonFile(file: string): unknown {
-  const text = Buffer.from(readBytes(file)).toString('utf8').replace(/^\uFEFF/, '');
+  const text = Buffer.from(readBytes(file))
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   try {
     return JSON.parse(text);
   } catch (e) {
     // V8 quotes the text near the error, newlines and all: keep the message on one line
-    throw new InputError(`${file}: not valid JSON: ${(e as Error).message.replace(/[\x00-\x1f]/g, (c) => JSON.stringify(c).slice(1, -1))}`);
+    throw new InputError(
+      `${file}: not valid JSON: ${(e as Error).message.replace(/[\x00-\x1f]/g, (c) => JSON.stringify(c).slice(1, -1))}`,
+    );
   }
 }
 

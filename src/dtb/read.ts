@@ -74,7 +74,8 @@ function parse(input: Uint8Array, file: string, build: boolean): Tree {
   if (version < 16) fail(20, `unsupported version ${version} (need 16 or 17)`);
   if (lastComp > 17) fail(24, `unsupported last_comp_version ${lastComp} (at most 17)`);
   if (totalsize < HEADER_SIZE) fail(4, `totalsize ${totalsize} smaller than the header`);
-  if (totalsize > bytes.length) fail(bytes.length, `truncated: totalsize is ${totalsize} bytes, file has ${bytes.length}`);
+  if (totalsize > bytes.length)
+    fail(bytes.length, `truncated: totalsize is ${totalsize} bytes, file has ${bytes.length}`);
   const sizeStrings = u32(32);
   const sizeStruct = version >= 17 ? u32(36) : totalsize - offStruct;
   const inside = (what: string, at: number, off: number, size: number) => {
@@ -83,7 +84,8 @@ function parse(input: Uint8Array, file: string, build: boolean): Tree {
   };
   inside('structure block', 8, offStruct, sizeStruct);
   inside('strings block', 12, offStrings, sizeStrings);
-  if (offRsvmap < HEADER_SIZE || offRsvmap > totalsize) fail(16, `memory reservation block offset ${offRsvmap} outside totalsize ${totalsize}`);
+  if (offRsvmap < HEADER_SIZE || offRsvmap > totalsize)
+    fail(16, `memory reservation block offset ${offRsvmap} outside totalsize ${totalsize}`);
   if (offStruct % 4) fail(8, `structure block offset ${offStruct} not 4-byte aligned`);
 
   const root = new Node('');
@@ -96,7 +98,8 @@ function parse(input: Uint8Array, file: string, build: boolean): Tree {
     const address = view.getBigUint64(o);
     const size = view.getBigUint64(o + 8);
     if (address === 0n && size === 0n) break;
-    if (tree.memreserves.length >= MAX_TREE_ITEMS) fail(o, `more than ${MAX_TREE_ITEMS} memory reservations (dtmap's limit)`);
+    if (tree.memreserves.length >= MAX_TREE_ITEMS)
+      fail(o, `more than ${MAX_TREE_ITEMS} memory reservations (dtmap's limit)`);
     tree.memreserves.push({ address, size });
   }
 
@@ -107,10 +110,15 @@ function parse(input: Uint8Array, file: string, build: boolean): Tree {
   const propName = (nameoff: number, at: number): string => {
     const cached = nameoff < sizeStrings ? nameCache[nameoff] : undefined;
     if (cached !== undefined) return cached;
-    if (nameoff >= sizeStrings) fail(at, `property name offset ${nameoff} outside the strings block (size ${sizeStrings})`);
+    if (nameoff >= sizeStrings)
+      fail(at, `property name offset ${nameoff} outside the strings block (size ${sizeStrings})`);
     const start = offStrings + nameoff;
     // not building: terminated when some NUL of the block lies at or after the start
-    const end = build ? bytes.indexOf(0, start) : (lastNul ??= bytes.lastIndexOf(0, stringsEnd - 1)) >= start ? start : -1;
+    const end = build
+      ? bytes.indexOf(0, start)
+      : (lastNul ??= bytes.lastIndexOf(0, stringsEnd - 1)) >= start
+        ? start
+        : -1;
     if (end < 0 || end >= stringsEnd) fail(at, `property name at strings offset ${nameoff} is not terminated`);
     const name = build ? text.toString('latin1', start, end) : '';
     nameCache[nameoff] = name;

@@ -146,7 +146,8 @@ class Compiler {
     const seeLabel = (label: string, node: DNode, prop: DProp | null, value: boolean, pos: number): void => {
       const other = labels.get(label);
       const here = { node, prop, value };
-      if (other !== undefined) this.fail(pos, 'duplicate_label', `Duplicate label '${label}' on ${describe(here)} and ${describe(other)}`);
+      if (other !== undefined)
+        this.fail(pos, 'duplicate_label', `Duplicate label '${label}' on ${describe(here)} and ${describe(other)}`);
       labels.set(label, here);
     };
     const names = new Set<string>();
@@ -179,7 +180,11 @@ class Compiler {
       if (np > 1) {
         const dup = (name: string): never => {
           const first = props.find((q) => !q.deleted && q.name === name)!;
-          this.fail(this.propPos(node, first), 'duplicate_property_names', `${node.fullpath}:${name}: Duplicate property name`);
+          this.fail(
+            this.propPos(node, first),
+            'duplicate_property_names',
+            `${node.fullpath}:${name}: Duplicate property name`,
+          );
         };
         if (np <= 16) {
           for (let i = 0; i < np; i++) {
@@ -199,7 +204,12 @@ class Compiler {
       // node_name_chars, node_name_format (names are runs of dtc's name characters, so only
       // `*`, `#` and `?` can be wrong in a node name and only `@` in a property name)
       const bad = hasAny(node.name, '*#?') ? badChar(node.name, NODECHARS) : -1;
-      if (bad >= 0) this.fail(this.nodePos(node), 'node_name_chars', `${node.fullpath}: Bad character '${node.name[bad]}' in node name`);
+      if (bad >= 0)
+        this.fail(
+          this.nodePos(node),
+          'node_name_chars',
+          `${node.fullpath}: Bad character '${node.name[bad]}' in node name`,
+        );
       const at = node.name.indexOf('@');
       if (at >= 0 && node.name.indexOf('@', at + 1) >= 0) {
         this.fail(this.nodePos(node), 'node_name_format', `${node.fullpath}: multiple '@' characters in node name`);
@@ -211,11 +221,17 @@ class Compiler {
         if (nameIndex < 0 && p.name === 'name') nameIndex = i;
         if (p.deleted) continue;
         const b = p.name.includes('@') ? badChar(p.name, PROPCHARS) : -1;
-        if (b >= 0) this.fail(this.propPos(node, p), 'property_name_chars', `${node.fullpath}:${p.name}: Bad character '${p.name[b]}' in property name`);
+        if (b >= 0)
+          this.fail(
+            this.propPos(node, p),
+            'property_name_chars',
+            `${node.fullpath}:${p.name}: Bad character '${p.name[b]}' in property name`,
+          );
       }
       if (nameIndex >= 0) {
         const live = getProperty(node, 'name');
-        if (live && !isOneString(live.data)) this.fail(this.propPos(node, live), 'name_is_string', `${node.fullpath}:name: property is not a string`);
+        if (live && !isOneString(live.data))
+          this.fail(this.propPos(node, live), 'name_is_string', `${node.fullpath}:name: property is not a string`);
         // name_properties: the first `name` entry, deleted or not, must be the base name
         const p = props[nameIndex]!;
         const n = node.basenamelen;
@@ -224,7 +240,11 @@ class Compiler {
         if (!ok) {
           const z = p.data.indexOf(0);
           const shown = new TextDecoder().decode(p.data.subarray(0, z < 0 ? p.data.length : z));
-          this.fail(this.nodePos(node), 'name_properties', `${node.fullpath}: "name" property is incorrect ("${shown}" instead of base node name)`);
+          this.fail(
+            this.nodePos(node),
+            'name_properties',
+            `${node.fullpath}: "name" property is incorrect ("${shown}" instead of base node name)`,
+          );
         }
         props.splice(nameIndex, 1);
       }
@@ -245,17 +265,31 @@ class Compiler {
     const check = (node: DNode, name: string): number => {
       const p = getProperty(node, name);
       if (!p) return 0;
-      if (p.data.length !== 4) this.fail(this.propPos(node, p), 'explicit_phandles', `${node.fullpath}:${name}: bad length (${p.data.length}) ${name} property`);
+      if (p.data.length !== 4)
+        this.fail(
+          this.propPos(node, p),
+          'explicit_phandles',
+          `${node.fullpath}:${name}: bad length (${p.data.length}) ${name} property`,
+        );
       if (p.markers) {
         for (const m of p.markers) {
           if (m.kind !== Mk.Phandle) continue;
-          if (node !== this.tree.byRef(m.ref)) this.fail(this.nodePos(node), 'explicit_phandles', `${node.fullpath}: ${name} is a reference to another node`);
+          if (node !== this.tree.byRef(m.ref))
+            this.fail(
+              this.nodePos(node),
+              'explicit_phandles',
+              `${node.fullpath}: ${name} is a reference to another node`,
+            );
           return 0;
         }
       }
       const ph = readU32(p.data, 0);
       if (ph === 0 || ph === 0xffffffff) {
-        this.fail(this.propPos(node, p), 'explicit_phandles', `${node.fullpath}:${name}: bad value (0x${ph.toString(16)}) in ${name} property`);
+        this.fail(
+          this.propPos(node, p),
+          'explicit_phandles',
+          `${node.fullpath}:${name}: bad value (0x${ph.toString(16)}) in ${name} property`,
+        );
       }
       return ph;
     };
@@ -263,11 +297,20 @@ class Compiler {
       let ph = check(node, 'phandle');
       const linux = check(node, 'linux,phandle');
       if (!ph && !linux) return;
-      if (linux && ph && ph !== linux) this.fail(this.nodePos(node), 'explicit_phandles', `${node.fullpath}: mismatching 'phandle' and 'linux,phandle' properties`);
+      if (linux && ph && ph !== linux)
+        this.fail(
+          this.nodePos(node),
+          'explicit_phandles',
+          `${node.fullpath}: mismatching 'phandle' and 'linux,phandle' properties`,
+        );
       if (linux && !ph) ph = linux;
       const other = this.tree.byPhandle(ph);
       if (other && other !== node) {
-        this.fail(this.nodePos(node), 'explicit_phandles', `${node.fullpath}: duplicated phandle 0x${ph.toString(16)} (seen before at ${other.fullpath})`);
+        this.fail(
+          this.nodePos(node),
+          'explicit_phandles',
+          `${node.fullpath}: duplicated phandle 0x${ph.toString(16)} (seen before at ${other.fullpath})`,
+        );
       }
       this.tree.setPhandle(node, ph);
     });
@@ -275,7 +318,11 @@ class Compiler {
 
   unresolved(m: Marker, check: string): never {
     const span = this.o.spanOf(m.pos);
-    throw DtsError.at(span, `Reference to non-existent node or label "${m.ref}"${refHint(this.tree, m.ref)}`, `ERROR (${check})`);
+    throw DtsError.at(
+      span,
+      `Reference to non-existent node or label "${m.ref}"${refHint(this.tree, m.ref)}`,
+      `ERROR (${check})`,
+    );
   }
 
   /** phandle_references: `<&ref>` cells get the target's phandle, allocated on first use. */
@@ -382,7 +429,7 @@ class Compiler {
     this.eachPhandleMarker((node, p, m, t) => {
       if (t) return;
       if (node.fullpath.includes(':') || p.name.includes(':')) {
-        this.fail(this.propPos(node, p), 'fixups', 'arguments should not contain \':\'');
+        this.fail(this.propPos(node, p), 'fixups', "arguments should not contain ':'");
       }
       appendToProperty(fn, m.ref, new TextEncoder().encode(`${node.fullpath}:${p.name}:${m.offset}\0`));
     });
@@ -429,7 +476,11 @@ class Compiler {
         if (p.markers) {
           const ms: ValueMarker[] = [];
           for (const m of p.markers) {
-            ms.push({ offset: m.offset, kind: m.kind === Mk.Label ? 'label' : m.kind === Mk.Phandle ? 'phandle' : 'path', name: m.ref });
+            ms.push({
+              offset: m.offset,
+              kind: m.kind === Mk.Label ? 'label' : m.kind === Mk.Phandle ? 'phandle' : 'path',
+              name: m.ref,
+            });
           }
           prop.markers = ms;
         }
@@ -456,7 +507,9 @@ class Compiler {
   }
 
   private finish(tree: Tree, boot: number): Tree {
-    tree.memreserves = this.o.memreserves.map((r): MemReserve => (r.labels.length ? { address: r.address, size: r.size, labels: r.labels } : { address: r.address, size: r.size }));
+    tree.memreserves = this.o.memreserves.map((r): MemReserve =>
+      r.labels.length ? { address: r.address, size: r.size, labels: r.labels } : { address: r.address, size: r.size },
+    );
     tree.bootCpuidPhys = boot;
     return tree;
   }

@@ -32,4 +32,3 @@ export class DtsError extends Error {
     return `${this.file}:${this.line}:${this.column}: error: ${oneLine(this.message)}`;
   }
 }
-

@@ -71,7 +71,10 @@ export function preprocessedBuffers(pp: PreprocessedDts): ArrayBuffer[] {
 }
 
 /** The second half of compileDts(): dtc's parser and checks. Throws DtsError. */
-export function compilePreprocessed(pp: PreprocessedDts, opts: Pick<ReadDtsOptions, 'symbols' | 'overlay'> = {}): CompiledDts {
+export function compilePreprocessed(
+  pp: PreprocessedDts,
+  opts: Pick<ReadDtsOptions, 'symbols' | 'overlay'> = {},
+): CompiledDts {
   const { file, includeDirs } = pp;
   const files = [...pp.files];
   // dtc's own `/include/` and `/incbin/`: next to the file that says it (a path relative to the
@@ -90,25 +93,26 @@ export function compilePreprocessed(pp: PreprocessedDts, opts: Pick<ReadDtsOptio
     }
     return undefined;
   };
-  const parse = () => parseDts(pp.text, locator(pp.map, file, pp.text.length), {
-    file,
-    symbols: opts.symbols,
-    readInclude: (name, from) => {
-      const p = search(name, from);
-      if (!p) return undefined;
-      files.push(p);
-      const text = opts.overlay?.get(p);
-      if (text === undefined) checkFileSize(fs.statSync(p).size);
-      return { text: text ?? fs.readFileSync(p, 'utf8'), file: p };
-    },
-    readBinary: (name, from) => {
-      const p = search(name, from);
-      if (!p) return undefined;
-      files.push(p);
-      checkFileSize(fs.statSync(p).size);
-      return new Uint8Array(fs.readFileSync(p));
-    },
-  });
+  const parse = () =>
+    parseDts(pp.text, locator(pp.map, file, pp.text.length), {
+      file,
+      symbols: opts.symbols,
+      readInclude: (name, from) => {
+        const p = search(name, from);
+        if (!p) return undefined;
+        files.push(p);
+        const text = opts.overlay?.get(p);
+        if (text === undefined) checkFileSize(fs.statSync(p).size);
+        return { text: text ?? fs.readFileSync(p, 'utf8'), file: p };
+      },
+      readBinary: (name, from) => {
+        const p = search(name, from);
+        if (!p) return undefined;
+        files.push(p);
+        checkFileSize(fs.statSync(p).size);
+        return new Uint8Array(fs.readFileSync(p));
+      },
+    });
   try {
     return { tree: parse(), files, suppressions: pp.suppressions };
   } catch (e) {

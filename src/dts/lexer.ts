@@ -240,7 +240,8 @@ export class Lexer {
 
   /** Advances to the next token and returns its kind. */
   next(): number {
-    if (++this.count > MAX_TOKENS) this.error(this.pos, `more than ${MAX_TOKENS} tokens after preprocessing (dtmap's limit)`, 'Error');
+    if (++this.count > MAX_TOKENS)
+      this.error(this.pos, `more than ${MAX_TOKENS} tokens after preprocessing (dtmap's limit)`, 'Error');
     this.prevEnd = this.end;
     this.prevSource = this.source;
     const t = this.text;
@@ -637,7 +638,8 @@ export class Lexer {
       }
     }
     if (bad) this.error(p, `Bad integer literal '${t.slice(p, q)}'`);
-    if (big && (value as bigint) > 0xffffffffffffffffn) this.error(p, `Integer literal '${t.slice(p, q)}' out of range`);
+    if (big && (value as bigint) > 0xffffffffffffffffn)
+      this.error(p, `Integer literal '${t.slice(p, q)}' out of range`);
     this.num = value;
     return this.tokenAt(q, Tok.LITERAL);
   }
@@ -724,14 +726,35 @@ function escapeChar(src: Uint8Array, i: number, limit: number): number {
   let j = i + 1;
   let val: number;
   switch (c) {
-    case 97: val = 7; break; // \a
-    case 98: val = 8; break; // \b
-    case 116: val = 9; break; // \t
-    case 110: val = 10; break; // \n
-    case 118: val = 11; break; // \v
-    case 102: val = 12; break; // \f
-    case 114: val = 13; break; // \r
-    case 48: case 49: case 50: case 51: case 52: case 53: case 54: case 55: {
+    case 97:
+      val = 7;
+      break; // \a
+    case 98:
+      val = 8;
+      break; // \b
+    case 116:
+      val = 9;
+      break; // \t
+    case 110:
+      val = 10;
+      break; // \n
+    case 118:
+      val = 11;
+      break; // \v
+    case 102:
+      val = 12;
+      break; // \f
+    case 114:
+      val = 13;
+      break; // \r
+    case 48:
+    case 49:
+    case 50:
+    case 51:
+    case 52:
+    case 53:
+    case 54:
+    case 55: {
       // up to three octal digits (strtol on a 3-character copy)
       val = 0;
       j = i;

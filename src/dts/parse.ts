@@ -97,7 +97,9 @@ class Parser {
         // next property after a line that lacks its ';'
         while (end < text.length && /[A-Za-z0-9_,#-]/.test(text[end]!)) end++;
         const newLine = lx.prevSource === lx.source && text.slice(lx.prevEnd, lx.start).includes('\n');
-        hint = newLine ? " (missing ';' at the end of the previous line?)" : ' (an undefined macro or a missing #include?)';
+        hint = newLine
+          ? " (missing ';' at the end of the previous line?)"
+          : ' (an undefined macro or a missing #include?)';
       }
       what = `'${text.slice(lx.start, end)}'`;
     }
@@ -374,7 +376,7 @@ class Parser {
   }
 
   private stackCheck(entries: number, pos: number): void {
-    if (entries > 9999) this.fail(pos, 'memory exhausted (too many nested or sibling nodes for dtc\'s parser stack)');
+    if (entries > 9999) this.fail(pos, "memory exhausted (too many nested or sibling nodes for dtc's parser stack)");
   }
 
   private addLabels(node: DNode, labels: string[]): void {
@@ -430,7 +432,8 @@ class Parser {
           for (;;) {
             const t = this.tok();
             if (t === Tok.BYTE) buf.push(lx.num as number);
-            else if (t === Tok.LABEL) (markers ??= []).push({ kind: Mk.Label, offset: buf.length, ref: lx.value, pos: lx.tokenPos });
+            else if (t === Tok.LABEL)
+              (markers ??= []).push({ kind: Mk.Label, offset: buf.length, ref: lx.value, pos: lx.tokenPos });
             else break;
             this.advance();
           }
@@ -464,7 +467,8 @@ class Parser {
   private propertyBytes = 0;
 
   private checkPropertyBytes(more: number, pos: number): void {
-    if (this.propertyBytes + more > MAX_PROPERTY_BYTES) this.fail(pos, `property values larger than ${mib(MAX_PROPERTY_BYTES)} in all (dtmap's limit)`);
+    if (this.propertyBytes + more > MAX_PROPERTY_BYTES)
+      this.fail(pos, `property values larger than ${mib(MAX_PROPERTY_BYTES)} in all (dtmap's limit)`);
   }
 
   private cells: number[] | null = null;

@@ -77,9 +77,11 @@ export function readLiveTree(dir: string, options: LiveTreeOptions = {}): Tree {
   let total = 0;
   let items = 0;
   const count = (path: string, bytes: number) => {
-    if (bytes === 0 && ++items > MAX_TREE_ITEMS) throw new LiveTreeError(path, `more than ${MAX_TREE_ITEMS} nodes and properties (dtmap's limit)`);
+    if (bytes === 0 && ++items > MAX_TREE_ITEMS)
+      throw new LiveTreeError(path, `more than ${MAX_TREE_ITEMS} nodes and properties (dtmap's limit)`);
     total += bytes;
-    if (total > maxTotalSize) throw new LiveTreeError(path, `the tree holds more than ${maxTotalSize} bytes (the limit)`);
+    if (total > maxTotalSize)
+      throw new LiveTreeError(path, `the tree holds more than ${maxTotalSize} bytes (the limit)`);
   };
 
   const stat = (path: string): Stats => {
@@ -139,7 +141,8 @@ export function readLiveTree(dir: string, options: LiveTreeOptions = {}): Tree {
 }
 
 function readProperty(path: string, st: Stats, max: number, warn?: (m: string) => void): Uint8Array | undefined {
-  if (st.size > max) throw new LiveTreeError(path, `property file is ${st.size} bytes, more than the ${max} byte limit`);
+  if (st.size > max)
+    throw new LiveTreeError(path, `property file is ${st.size} bytes, more than the ${max} byte limit`);
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -178,7 +181,12 @@ function dropRedundantName(node: Node): void {
   if (i < 0) return;
   const v = node.props[i]!.value;
   const base = node.baseName;
-  if (v.length === base.length + 1 && v[base.length] === 0 && decoder.decode(v.subarray(0, base.length)) === base && !v.subarray(0, base.length).includes(0))
+  if (
+    v.length === base.length + 1 &&
+    v[base.length] === 0 &&
+    decoder.decode(v.subarray(0, base.length)) === base &&
+    !v.subarray(0, base.length).includes(0)
+  )
     node.props.splice(i, 1);
 }
 

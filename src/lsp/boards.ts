@@ -73,6 +73,8 @@ export class IncludeIndex {
       level = next;
     }
     const home = dirname(target);
-    return [...boards].sort((a, b) => Number(dirname(b) === home) - Number(dirname(a) === home) || (a < b ? -1 : a > b ? 1 : 0));
+    return [...boards].sort(
+      (a, b) => Number(dirname(b) === home) - Number(dirname(a) === home) || (a < b ? -1 : a > b ? 1 : 0),
+    );
   }
 }

@@ -1,6 +1,14 @@
 // Hover, go to definition and code actions on a checked board: what a map entry does to the
 // RIDs it covers, where its phandle points, and quick fixes for findings.
-import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic, type Hover, type Location, type Position, type TextEdit } from 'vscode-languageserver';
+import {
+  CodeActionKind,
+  type CodeAction,
+  type Diagnostic as LspDiagnostic,
+  type Hover,
+  type Location,
+  type Position,
+  type TextEdit,
+} from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToFileURL } from 'node:url';
 import { basename } from 'node:path';
@@ -60,7 +68,9 @@ const rids = (a: number, b: number) => `${ridRange([a, b])} (${idRange(a, b)})`;
 function gapLines(m: ParsedMap, cover: Coverage, kind: MapKind): string[] {
   const gaps = cover.segments.filter((s) => s.status === 'bypass');
   const effect = kind === 'iommu' ? 'no IOMMU (untranslated DMA)' : 'no MSI domain from the map';
-  const lines = gaps.slice(0, MAX_LINES).map((s) => `- ${rids(s.first, s.last)}: ${effect}; kernel: \`${lookup(m, s.first).log}\``);
+  const lines = gaps
+    .slice(0, MAX_LINES)
+    .map((s) => `- ${rids(s.first, s.last)}: ${effect}; kernel: \`${lookup(m, s.first).log}\``);
   if (gaps.length > MAX_LINES) lines.push(`- ... and ${gaps.length - MAX_LINES} more gaps`);
   return lines;
 }
@@ -70,18 +80,23 @@ function entryHover(c: Checked, at: MapAt, e: MapEntry): string {
   const tree = c.tree;
   const name = NAMES[kind].map;
   const id = kind === 'iommu' ? 'StreamID' : 'DeviceID';
-  const outIds = e.out.length === 1 ? idRange(e.out[0]!, (e.out[0]! + Math.max(e.length, 1) - 1) >>> 0) : e.out.map(hex).join(' ');
+  const outIds =
+    e.out.length === 1 ? idRange(e.out[0]!, (e.out[0]! + Math.max(e.length, 1) - 1) >>> 0) : e.out.map(hex).join(' ');
   const end = Math.min(e.ridBase + e.length - 1, 0xffffffff);
-  const written = e.length ? `RIDs ${rids(e.ridBase, end)}${m.mask !== 0xffffffff ? ` (masked by ${hex(m.mask)})` : ''} -> ${targetName(tree, e.target)} ${id} ${outIds}` : 'length 0: matches no RID';
+  const written = e.length
+    ? `RIDs ${rids(e.ridBase, end)}${m.mask !== 0xffffffff ? ` (masked by ${hex(m.mask)})` : ''} -> ${targetName(tree, e.target)} ${id} ${outIds}`
+    : 'length 0: matches no RID';
   const out: string[] = [`**${name}** entry ${e.index} on \`${bridge.node.path}\` (${c.form} kernel): ${written}`, ''];
   const mine = cover.segments.filter((s) => s.entry === e);
   if (mine.length) out.push(`What the kernel does with the RIDs of ${buses(bridge)} that reach it:`);
   for (const s of mine.slice(0, MAX_LINES)) {
-    if (s.status === 'translated') out.push(`- ${rids(s.first, s.last)} -> ${targetName(tree, s.target)} ${id} ${idRange(s.idFirst!, s.idLast!)}`);
+    if (s.status === 'translated')
+      out.push(`- ${rids(s.first, s.last)} -> ${targetName(tree, s.target)} ${id} ${idRange(s.idFirst!, s.idLast!)}`);
     else out.push(`- ${rids(s.first, s.last)}: error -${s.errno}${s.log ? `; kernel: \`${s.log}\`` : ''}`);
   }
   if (mine.length > MAX_LINES) out.push(`- ... and ${mine.length - MAX_LINES} more ranges`);
-  if (!mine.length) out.push(`It translates no RID of ${buses(bridge)}: earlier entries take its RIDs, or they lie outside.`);
+  if (!mine.length)
+    out.push(`It translates no RID of ${buses(bridge)}: earlier entries take its RIDs, or they lie outside.`);
   const gaps = gapLines(m, cover, kind);
   if (gaps.length) out.push('', `Not covered by ${name} within bus-range:`, ...gaps);
   return out.join('\n');
@@ -93,8 +108,12 @@ function mapHover(c: Checked, at: MapAt): string {
   const out: string[] = [`**${name}** on \`${bridge.node.path}\`, ${buses(bridge)} (${c.form} kernel)`, ''];
   if (m.fatal) out.push(`every lookup fails: -${m.fatal.errno}${m.fatal.log ? `; kernel: \`${m.fatal.log}\`` : ''}`);
   for (const s of cover.segments.slice(0, MAX_LINES)) {
-    if (s.status === 'translated') out.push(`- ${rids(s.first, s.last)} -> ${targetName(c.tree, s.target)} ${idRange(s.idFirst!, s.idLast!)} [entry ${s.entry!.index}]`);
-    else if (s.status === 'bypass') out.push(`- ${rids(s.first, s.last)}: not covered; kernel: \`${lookup(m, s.first).log}\``);
+    if (s.status === 'translated')
+      out.push(
+        `- ${rids(s.first, s.last)} -> ${targetName(c.tree, s.target)} ${idRange(s.idFirst!, s.idLast!)} [entry ${s.entry!.index}]`,
+      );
+    else if (s.status === 'bypass')
+      out.push(`- ${rids(s.first, s.last)}: not covered; kernel: \`${lookup(m, s.first).log}\``);
     else out.push(`- ${rids(s.first, s.last)}: error -${s.errno}${s.log ? `; kernel: \`${s.log}\`` : ''}`);
   }
   if (cover.segments.length > MAX_LINES) out.push(`- ... and ${cover.segments.length - MAX_LINES} more ranges`);
@@ -107,7 +126,9 @@ function outcome(c: Checked, r: LookupResult, kind: MapKind): string {
     case 'translated':
       return `${id} ${r.ids.map(hex).join(' ')} on ${targetName(c.tree, r.target)} [entry ${r.entry!.index}]`;
     case 'no-map':
-      return kind === 'iommu' ? `no iommu-map: no IOMMU from this bridge` : `no msi-map: the default MSI domain, DeviceID ${hex(r.id!)}`;
+      return kind === 'iommu'
+        ? `no iommu-map: no IOMMU from this bridge`
+        : `no msi-map: the default MSI domain, DeviceID ${hex(r.id!)}`;
     case 'bypass':
       return `not in the map: ${kind === 'iommu' ? 'no IOMMU (untranslated DMA)' : 'no MSI domain from the map'}; kernel: \`${r.log}\``;
     case 'error':
@@ -143,7 +164,11 @@ export function hover(project: Project, file: string, pos: Position): Hover | nu
   if (!s?.good) return null;
   const doc = project.document(file);
   const at = mapAt(s.good, doc, file, pos);
-  const text = at ? (at.entry ? entryHover(s.good, at, at.entry) : mapHover(s.good, at)) : deviceHover(s.good, doc, file, pos);
+  const text = at
+    ? at.entry
+      ? entryHover(s.good, at, at.entry)
+      : mapHover(s.good, at)
+    : deviceHover(s.good, doc, file, pos);
   return text ? { contents: { kind: 'markdown', value: `${text}\n\n*board ${basename(s.board)}*` } } : null;
 }
 
@@ -167,7 +192,11 @@ export function definition(project: Project, file: string, pos: Position): Locat
  * For an msi-map gap: one entry whose range, stretched over every gap RID, leaves no RID of
  * bus-range untranslated and changes no translation the map made before.
  */
-export function extendOverGap(bridge: Bridge, m: ParsedMap, cover: Coverage): { entry: MapEntry; ridBase: number; outBase: number; length: number } | undefined {
+export function extendOverGap(
+  bridge: Bridge,
+  m: ParsedMap,
+  cover: Coverage,
+): { entry: MapEntry; ridBase: number; outBase: number; length: number } | undefined {
   if ((m.mask & 0xffff) !== 0xffff || m.fatal || m.tail) return undefined; // masked RIDs are not linear in the RID
   const gaps = mergeRanges(cover.segments.filter((s) => s.status === 'bypass').map((s) => [s.first, s.last]));
   if (!gaps.length) return undefined;
@@ -197,7 +226,13 @@ export function extendOverGap(bridge: Bridge, m: ParsedMap, cover: Coverage): { 
 }
 
 /** Replaces a cell's number, when it is written as a plain literal of that value in `file`. */
-function cellEdit(doc: TextDocument, file: string, m: ParsedMap, cell: number, value: number): TextEdit | null | undefined {
+function cellEdit(
+  doc: TextDocument,
+  file: string,
+  m: ParsedMap,
+  cell: number,
+  value: number,
+): TextEdit | null | undefined {
   const current = m.property.u32(cell);
   if (current === value) return null; // unchanged
   const r = cellRange(doc, file, m, cell);
@@ -220,14 +255,26 @@ export function codeActions(project: Project, file: string, diagnostics: LspDiag
     if (span) {
       // suppress.ts: the comment on the line before the property silences the rule there
       const doc = project.document(span.file);
-      const line = doc.getText({ start: { line: span.line - 1, character: 0 }, end: { line: span.line - 1, character: span.column - 1 } });
+      const line = doc.getText({
+        start: { line: span.line - 1, character: 0 },
+        end: { line: span.line - 1, character: span.column - 1 },
+      });
       const indent = /^\s*/.exec(line)![0];
       const at = { line: span.line - 1, character: 0 };
       actions.push({
         title: `Disable ${data.rule} for this property (dtmap-disable-next-line)`,
         kind: CodeActionKind.QuickFix,
         diagnostics: [diag],
-        edit: { changes: { [pathToFileURL(span.file).href]: [{ range: { start: at, end: at }, newText: `${indent}// dtmap-disable-next-line ${data.rule} -- reason\n` }] } },
+        edit: {
+          changes: {
+            [pathToFileURL(span.file).href]: [
+              {
+                range: { start: at, end: at },
+                newText: `${indent}// dtmap-disable-next-line ${data.rule} -- reason\n`,
+              },
+            ],
+          },
+        },
       });
     }
     if (data.rule === 'msi-map-gap') {
@@ -239,7 +286,11 @@ export function codeActions(project: Project, file: string, diagnostics: LspDiag
       if (!fix) continue;
       const e = fix.entry;
       const doc = project.document(file);
-      const edits = [cellEdit(doc, file, m, e.cell, fix.ridBase), cellEdit(doc, file, m, e.cell + 2, fix.outBase), cellEdit(doc, file, m, lastCell(e), fix.length)];
+      const edits = [
+        cellEdit(doc, file, m, e.cell, fix.ridBase),
+        cellEdit(doc, file, m, e.cell + 2, fix.outBase),
+        cellEdit(doc, file, m, lastCell(e), fix.length),
+      ];
       if (edits.some((x) => x === undefined)) continue;
       actions.push({
         title: `Extend msi-map entry ${e.index} to cover bus-range: RIDs ${ridRange([fix.ridBase, fix.ridBase + fix.length - 1])}`,

@@ -77,7 +77,11 @@ export interface Flushed {
   checked: Array<{ board: string; ms: number; cpuMs: number }>;
 }
 
-const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information } as const;
+const SEVERITY = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+} as const;
 
 export const isBoard = (file: string) => /\.dtso?$/.test(file);
 
@@ -204,7 +208,9 @@ export class Project {
     const config = this.config(file);
     if (config?.boards) {
       try {
-        candidates = expandInputs(config.boards).filter(isBoard).map((b) => resolve(b));
+        candidates = expandInputs(config.boards)
+          .filter(isBoard)
+          .map((b) => resolve(b));
       } catch {
         candidates = [];
       }
@@ -236,15 +242,33 @@ export class Project {
     try {
       config = loadConfig(this.opts.config, dirname(board));
     } catch (e) {
-      s.error = { file: board, item: { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Error, message: (e as Error).message } };
+      s.error = {
+        file: board,
+        item: {
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+          severity: DiagnosticSeverity.Error,
+          message: (e as Error).message,
+        },
+      };
       return s;
     }
     try {
       const form = this.opts.kernel ?? config.kernel ?? 'classic';
-      const { tree, files, suppressions } = compileDts(board, { includeDirs: dtsIncludeDirs(board, config.include), defines: config.define, overlay: this.overlay });
+      const { tree, files, suppressions } = compileDts(board, {
+        includeDirs: dtsIncludeDirs(board, config.include),
+        defines: config.define,
+        overlay: this.overlay,
+      });
       tree.suppressions = suppressions;
-      const { ctx, diagnostics } = checkTree(tree, { kernel: form, rules: config.rules, reportUnusedDisable: this.opts.reportUnusedDisable });
-      const kept = this.baseline ? applyBaseline([{ file: board, error: null, maps: [], diagnostics }], this.baseline, this.opts.baseline!).files[0]!.diagnostics : diagnostics;
+      const { ctx, diagnostics } = checkTree(tree, {
+        kernel: form,
+        rules: config.rules,
+        reportUnusedDisable: this.opts.reportUnusedDisable,
+      });
+      const kept = this.baseline
+        ? applyBaseline([{ file: board, error: null, maps: [], diagnostics }], this.baseline, this.opts.baseline!)
+            .files[0]!.diagnostics
+        : diagnostics;
       s.files = new Set(files);
       s.good = { tree, ctx, form, diagnostics: kept };
       s.items = this.items(board, s.good);
@@ -259,18 +283,34 @@ export class Project {
   /** A preprocessor or parser error at its position; anything else (a bug) on the board's first line. */
   private sourceError(board: string, e: unknown): { file: string; item: Item } {
     const at = e as { file?: unknown; line?: unknown; column?: unknown; message?: unknown };
-    if (e instanceof Error && typeof at.file === 'string' && typeof at.line === 'number' && typeof at.column === 'number' && at.file !== '<command-line>') {
+    if (
+      e instanceof Error &&
+      typeof at.file === 'string' &&
+      typeof at.line === 'number' &&
+      typeof at.column === 'number' &&
+      at.file !== '<command-line>'
+    ) {
       const file = resolve(at.file);
       let range: Range;
       try {
         range = tokenRange(this.document(file), { file, line: at.line, column: at.column });
       } catch {
-        range = { start: { line: at.line - 1, character: at.column - 1 }, end: { line: at.line - 1, character: at.column } };
+        range = {
+          start: { line: at.line - 1, character: at.column - 1 },
+          end: { line: at.line - 1, character: at.column },
+        };
       }
       return { file, item: { range, severity: DiagnosticSeverity.Error, message: e.message } };
     }
     const message = `internal error: ${e instanceof Error ? e.message : String(e)}`;
-    return { file: board, item: { range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Error, message } };
+    return {
+      file: board,
+      item: {
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        severity: DiagnosticSeverity.Error,
+        message,
+      },
+    };
   }
 
   /** A board's findings as ranges in the files where they were written. */
@@ -280,7 +320,13 @@ export class Project {
       const file = d.span?.file ?? board;
       const list = out.get(file) ?? [];
       out.set(file, list);
-      list.push({ range: this.findingRange(c, d, file), severity: SEVERITY[d.severity], message: d.message, rule: d.rule, data: { board, rule: d.rule, node: d.node, property: d.property, entry: d.entry } });
+      list.push({
+        range: this.findingRange(c, d, file),
+        severity: SEVERITY[d.severity],
+        message: d.message,
+        rule: d.rule,
+        data: { board, rule: d.rule, node: d.node, property: d.property, entry: d.entry },
+      });
     }
     return out;
   }
@@ -294,7 +340,8 @@ export class Project {
     const r = m && e && entryRange(doc, file, m, e);
     if (r) return r;
     const p = d.property ? c.tree.byPath(d.node)?.prop(d.property)?.span : undefined;
-    if (p && p.file === d.span.file && p.line === d.span.line && p.column === d.span.column) return statementRange(doc, d.span);
+    if (p && p.file === d.span.file && p.line === d.span.line && p.column === d.span.column)
+      return statementRange(doc, d.span);
     return tokenRange(doc, d.span);
   }
 
@@ -319,7 +366,12 @@ export class Project {
     for (const f of files) {
       const list = [...(merged.get(f)?.values() ?? [])].map(({ item, boards }) => {
         const names = boards.map((b) => basename(b)).join(', ');
-        const d: LspDiagnostic = { range: item.range, severity: item.severity, source: 'dtmap', message: `${item.message} [${boards.length > 1 ? 'boards' : 'board'} ${names}]` };
+        const d: LspDiagnostic = {
+          range: item.range,
+          severity: item.severity,
+          source: 'dtmap',
+          message: `${item.message} [${boards.length > 1 ? 'boards' : 'board'} ${names}]`,
+        };
         if (item.rule) d.code = item.rule;
         if (item.data) d.data = item.data;
         return d;

@@ -3,7 +3,15 @@
 // The server reads files and open buffers; it never writes a file.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
-import { createConnection, StreamMessageReader, StreamMessageWriter, TextDocuments, TextDocumentSyncKind, CodeActionKind, type Connection } from 'vscode-languageserver/node';
+import {
+  createConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  TextDocuments,
+  TextDocumentSyncKind,
+  CodeActionKind,
+  type Connection,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { KernelForm } from '../map/map.js';
 import { codeActions, definition, hover } from './features.js';
@@ -25,7 +33,10 @@ export interface ServerSettings {
 
 const pathOf = (uri: string): string | undefined => (uri.startsWith('file:') ? fileURLToPath(uri) : undefined);
 
-export function startServer(input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Connection {
+export function startServer(
+  input: NodeJS.ReadableStream = process.stdin,
+  output: NodeJS.WritableStream = process.stdout,
+): Connection {
   const connection = createConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
   const documents = new TextDocuments(TextDocument);
   let project: Project | undefined;
@@ -40,7 +51,9 @@ export function startServer(input: NodeJS.ReadableStream = process.stdin, output
       try {
         return f(...a);
       } catch (e) {
-        connection.console.error(`dtmap: ${what}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        connection.console.error(
+          `dtmap: ${what}: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+        );
         return fallback;
       }
     };
@@ -54,12 +67,18 @@ export function startServer(input: NodeJS.ReadableStream = process.stdin, output
       changedAt = undefined;
       const { publish, checked } = project.flush();
       const uris = new Map(documents.all().map((d) => [pathOf(d.uri), d.uri]));
-      for (const [file, diagnostics] of publish) void connection.sendDiagnostics({ uri: uris.get(file) ?? pathToFileURL(file).href, diagnostics });
+      for (const [file, diagnostics] of publish)
+        void connection.sendDiagnostics({ uri: uris.get(file) ?? pathToFileURL(file).href, diagnostics });
       if (checked.length) {
         const total = checked.reduce((n, c) => n + c.ms, 0);
         const cpu = checked.reduce((n, c) => n + c.cpuMs, 0);
-        const edit = since !== undefined ? `, ${(performance.now() - since).toFixed(1)} ms after the change (debounce ${debounceMs} ms)` : '';
-        connection.console.log(`dtmap: checked ${checked.map((c) => `${c.board} (${c.ms.toFixed(1)} ms)`).join(', ')}: ${total.toFixed(1)} ms${edit}; CPU ${cpu.toFixed(1)} ms`);
+        const edit =
+          since !== undefined
+            ? `, ${(performance.now() - since).toFixed(1)} ms after the change (debounce ${debounceMs} ms)`
+            : '';
+        connection.console.log(
+          `dtmap: checked ${checked.map((c) => `${c.board} (${c.ms.toFixed(1)} ms)`).join(', ')}: ${total.toFixed(1)} ms${edit}; CPU ${cpu.toFixed(1)} ms`,
+        );
       }
     },
     undefined,
@@ -99,51 +118,85 @@ export function startServer(input: NodeJS.ReadableStream = process.stdin, output
   });
 
   documents.onDidOpen(
-    guard('open', (e) => {
-      const p = pathOf(e.document.uri);
-      if (!p || !project) return;
-      project.open(p, e.document.getText());
-      schedule(0);
-    }, undefined),
+    guard(
+      'open',
+      (e) => {
+        const p = pathOf(e.document.uri);
+        if (!p || !project) return;
+        project.open(p, e.document.getText());
+        schedule(0);
+      },
+      undefined,
+    ),
   );
   documents.onDidChangeContent(
-    guard('change', (e) => {
-      const p = pathOf(e.document.uri);
-      if (!p || !project || project.overlay.get(p) === e.document.getText()) return; // the open itself, or no change
-      project.change(p, e.document.getText());
-      changedAt ??= performance.now();
-      schedule(debounceMs);
-    }, undefined),
+    guard(
+      'change',
+      (e) => {
+        const p = pathOf(e.document.uri);
+        if (!p || !project || project.overlay.get(p) === e.document.getText()) return; // the open itself, or no change
+        project.change(p, e.document.getText());
+        changedAt ??= performance.now();
+        schedule(debounceMs);
+      },
+      undefined,
+    ),
   );
   documents.onDidSave(
-    guard('save', (e) => {
-      const p = pathOf(e.document.uri);
-      if (!p || !project) return;
-      project.save(p);
-      schedule(0);
-    }, undefined),
+    guard(
+      'save',
+      (e) => {
+        const p = pathOf(e.document.uri);
+        if (!p || !project) return;
+        project.save(p);
+        schedule(0);
+      },
+      undefined,
+    ),
   );
   documents.onDidClose(
-    guard('close', (e) => {
-      const p = pathOf(e.document.uri);
-      if (!p || !project) return;
-      project.close(p);
-      schedule(0);
-    }, undefined),
+    guard(
+      'close',
+      (e) => {
+        const p = pathOf(e.document.uri);
+        if (!p || !project) return;
+        project.close(p);
+        schedule(0);
+      },
+      undefined,
+    ),
   );
 
-  connection.onHover(guard('hover', (params) => {
-    const p = pathOf(params.textDocument.uri);
-    return p && project ? hover(project, p, params.position) : null;
-  }, null));
-  connection.onDefinition(guard('definition', (params) => {
-    const p = pathOf(params.textDocument.uri);
-    return p && project ? definition(project, p, params.position) : null;
-  }, null));
-  connection.onCodeAction(guard('code action', (params) => {
-    const p = pathOf(params.textDocument.uri);
-    return p && project ? codeActions(project, p, params.context.diagnostics) : [];
-  }, []));
+  connection.onHover(
+    guard(
+      'hover',
+      (params) => {
+        const p = pathOf(params.textDocument.uri);
+        return p && project ? hover(project, p, params.position) : null;
+      },
+      null,
+    ),
+  );
+  connection.onDefinition(
+    guard(
+      'definition',
+      (params) => {
+        const p = pathOf(params.textDocument.uri);
+        return p && project ? definition(project, p, params.position) : null;
+      },
+      null,
+    ),
+  );
+  connection.onCodeAction(
+    guard(
+      'code action',
+      (params) => {
+        const p = pathOf(params.textDocument.uri);
+        return p && project ? codeActions(project, p, params.context.diagnostics) : [];
+      },
+      [],
+    ),
+  );
 
   documents.listen(connection);
   connection.listen();

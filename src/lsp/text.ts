@@ -89,6 +89,7 @@ export function cellRange(doc: TextDocument, file: string, m: ParsedMap, cell: n
 }
 
 export function contains(r: Range, p: { line: number; character: number }): boolean {
-  const before = (a: { line: number; character: number }, b: { line: number; character: number }) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+  const before = (a: { line: number; character: number }, b: { line: number; character: number }) =>
+    a.line < b.line || (a.line === b.line && a.character <= b.character);
   return before(r.start, p) && before(p, r.end);
 }

@@ -26,7 +26,8 @@ export interface Coverage {
   takes: Map<number, Array<[number, number]>>;
 }
 
-type Outcome = { kind: 'match'; entry: MapEntry } | { kind: 'error'; error: WalkError; entry?: MapEntry } | { kind: 'bypass' };
+type Outcome =
+  { kind: 'match'; entry: MapEntry } | { kind: 'error'; error: WalkError; entry?: MapEntry } | { kind: 'bypass' };
 
 /** Walks the entries for the masked interval [lo, hi], reporting each sub-interval's outcome. */
 function walk(m: ParsedMap, lo: number, hi: number, emit: (lo: number, hi: number, o: Outcome) => void): void {
@@ -64,7 +65,12 @@ function walk(m: ParsedMap, lo: number, hi: number, emit: (lo: number, hi: numbe
  * Splits raw IDs [lo, hi] into aligned blocks on which `id & mask` is either one value
  * (the low bits of the mask are all 0) or a contiguous run (all 1), calling `block` for each.
  */
-function maskBlocks(lo: number, hi: number, mask: number, block: (raw: number, size: number, masked: number, folded: boolean) => void): void {
+function maskBlocks(
+  lo: number,
+  hi: number,
+  mask: number,
+  block: (raw: number, size: number, masked: number, folded: boolean) => void,
+): void {
   let raw = lo;
   while (raw <= hi) {
     let k = 0; // largest aligned power-of-two block starting at raw that fits
@@ -89,7 +95,14 @@ export function coverage(m: ParsedMap, lo: number, hi: number): Coverage {
   const takes = new Map<number, Array<[number, number]>>();
   const push = (s: Segment) => {
     const prev = segments[segments.length - 1];
-    if (prev && prev.last + 1 === s.first && prev.status === s.status && prev.entry === s.entry && prev.target === s.target && prev.errno === s.errno) {
+    if (
+      prev &&
+      prev.last + 1 === s.first &&
+      prev.status === s.status &&
+      prev.entry === s.entry &&
+      prev.target === s.target &&
+      prev.errno === s.errno
+    ) {
       prev.last = s.last;
       prev.idLast = s.idLast;
     } else segments.push(s);
@@ -116,11 +129,41 @@ export function coverage(m: ParsedMap, lo: number, hi: number): Coverage {
         const e = o.entry;
         take(e.index, a, b);
         const at = (x: number) => (e.out.length ? (e.out[0]! + (x - e.ridBase)) >>> 0 : undefined);
-        push({ first, last, status: 'translated', entry: e, target: e.target, idFirst: at(a), idLast: at(b), errno: null, log: null });
+        push({
+          first,
+          last,
+          status: 'translated',
+          entry: e,
+          target: e.target,
+          idFirst: at(a),
+          idLast: at(b),
+          errno: null,
+          log: null,
+        });
       } else if (o.kind === 'bypass') {
-        push({ first, last, status: 'bypass', entry: undefined, target: undefined, idFirst: first, idLast: last, errno: null, log: null });
+        push({
+          first,
+          last,
+          status: 'bypass',
+          entry: undefined,
+          target: undefined,
+          idFirst: first,
+          idLast: last,
+          errno: null,
+          log: null,
+        });
       } else {
-        push({ first, last, status: 'error', entry: o.entry, target: undefined, idFirst: undefined, idLast: undefined, errno: o.error.errno, log: o.error.log });
+        push({
+          first,
+          last,
+          status: 'error',
+          entry: o.entry,
+          target: undefined,
+          idFirst: undefined,
+          idLast: undefined,
+          errno: o.error.errno,
+          log: o.error.log,
+        });
       }
     }
   });
@@ -170,7 +213,11 @@ export function mergeRanges(ranges: Array<[number, number]>): Array<[number, num
  * A walk over raw IDs [lo, hi] in increasing order: each call gives the ID's segment and its
  * output ID, at the cost of a few additions (for readers that decide ID by ID, like pci-imx6).
  */
-export function sweep(m: ParsedMap, lo: number, hi: number): (id: number) => { segment: Segment; out: number | undefined } {
+export function sweep(
+  m: ParsedMap,
+  lo: number,
+  hi: number,
+): (id: number) => { segment: Segment; out: number | undefined } {
   const segments = coverage(m, lo, hi).segments;
   const mask = (m.mask & (m.inputMask ?? 0xffffffff)) >>> 0;
   let k = 0;

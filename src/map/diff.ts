@@ -99,7 +99,14 @@ function fromSegment(s: Segment, mask: number): Piece {
 function pieces(tree: Tree, node: Node, kind: MapKind, reader: Reader, lo: number, hi: number): Piece[] {
   const [dlo, dhi] = mapDomain(node);
   const out: Piece[] = [];
-  const outside = (first: number, last: number): Piece => ({ first, last, status: 'outside', target: null, errno: null, id: null });
+  const outside = (first: number, last: number): Piece => ({
+    first,
+    last,
+    status: 'outside',
+    target: null,
+    errno: null,
+    id: null,
+  });
   if (lo < dlo) out.push(outside(lo, dlo - 1));
   const m = reader.parse(tree, node, kind);
   if (!m) out.push({ first: dlo, last: dhi, status: 'no-map', target: null, errno: null, id: IDENTITY });
@@ -108,10 +115,17 @@ function pieces(tree: Tree, node: Node, kind: MapKind, reader: Reader, lo: numbe
   return out;
 }
 
-const sameFn = (a: IdFunction | null, b: IdFunction | null) => (a === null || b === null ? a === b : a.mask === b.mask && a.offset === b.offset);
+const sameFn = (a: IdFunction | null, b: IdFunction | null) =>
+  a === null || b === null ? a === b : a.mask === b.mask && a.offset === b.offset;
 
 /** Splits [a, b] into aligned blocks on which each mask's low bits are all 0 or all 1. */
-function jointBlocks(a: number, b: number, m1: number, m2: number, block: (first: number, last: number, k: number) => void): void {
+function jointBlocks(
+  a: number,
+  b: number,
+  m1: number,
+  m2: number,
+  block: (first: number, last: number, k: number) => void,
+): void {
   const uniform = (m: number, low: number) => {
     const bits = (m & low) >>> 0;
     return bits === 0 || bits === low;
@@ -119,7 +133,14 @@ function jointBlocks(a: number, b: number, m1: number, m2: number, block: (first
   let r = a;
   while (r <= b) {
     let k = 0;
-    while (k < 32 && r % 2 ** (k + 1) === 0 && r + 2 ** (k + 1) - 1 <= b && uniform(m1, 2 ** (k + 1) - 1) && uniform(m2, 2 ** (k + 1) - 1)) k++;
+    while (
+      k < 32 &&
+      r % 2 ** (k + 1) === 0 &&
+      r + 2 ** (k + 1) - 1 <= b &&
+      uniform(m1, 2 ** (k + 1) - 1) &&
+      uniform(m2, 2 ** (k + 1) - 1)
+    )
+      k++;
     block(r, r + 2 ** k - 1, k);
     r += 2 ** k;
   }
@@ -130,7 +151,13 @@ function jointBlocks(a: number, b: number, m1: number, m2: number, block: (first
  * difference is one constant. Different masks: per joint mask block each function is constant or
  * rises by one per RID, so they agree on the whole block, nowhere, or at one RID.
  */
-function compareIds(f: IdFunction, g: IdFunction, a: number, b: number, emit: (first: number, last: number, equal: boolean) => void): void {
+function compareIds(
+  f: IdFunction,
+  g: IdFunction,
+  a: number,
+  b: number,
+  emit: (first: number, last: number, equal: boolean) => void,
+): void {
   if (f.mask === g.mask) return emit(a, b, f.offset === g.offset);
   jointBlocks(a, b, f.mask, g.mask, (first, last, k) => {
     const low = k === 32 ? 0xffffffff : 2 ** k - 1;
@@ -169,7 +196,8 @@ function diffPieces(olds: Piece[], news: Piece[]): RawChange[] {
   const emit = (first: number, last: number, change: ChangeKind, p: Piece, q: Piece) => {
     const prev = out[out.length - 1];
     // merge consecutive RIDs whose change is of the same kind and whose IDs shift consistently
-    if (prev && prev.last + 1 === first && prev.change === change && same(prev.old, p) && same(prev.new, q)) prev.last = last;
+    if (prev && prev.last + 1 === first && prev.change === change && same(prev.old, p) && same(prev.new, q))
+      prev.last = last;
     else out.push({ first, last, change, old: p, new: q });
   };
   let i = 0;
@@ -191,14 +219,26 @@ function diffPieces(olds: Piece[], news: Piece[]): RawChange[] {
 }
 
 /** Same outcome and the same ID function: a merged range's IDs keep shifting the same way. */
-const same = (x: Piece, y: Piece) => x.status === y.status && x.target === y.target && x.errno === y.errno && sameFn(x.id, y.id);
+const same = (x: Piece, y: Piece) =>
+  x.status === y.status && x.target === y.target && x.errno === y.errno && sameFn(x.id, y.id);
 
 function outcome(p: Piece, first: number, last: number): Outcome {
-  return { status: p.status, target: p.target, idFirst: p.id ? idAt(p.id, first) : null, idLast: p.id ? idAt(p.id, last) : null, errno: p.errno };
+  return {
+    status: p.status,
+    target: p.target,
+    idFirst: p.id ? idAt(p.id, first) : null,
+    idLast: p.id ? idAt(p.id, last) : null,
+    errno: p.errno,
+  };
 }
 
 /** Compares the maps of every node present in both trees (by path) under one kernel form (or reader). */
-export function diffTrees(oldTree: Tree, newTree: Tree, form: KernelForm, reader: Reader = kernelReader(form)): TreeDiff {
+export function diffTrees(
+  oldTree: Tree,
+  newTree: Tree,
+  form: KernelForm,
+  reader: Reader = kernelReader(form),
+): TreeDiff {
   const oldPaths = mapNodes(oldTree).map((n) => n.path);
   const newPaths = mapNodes(newTree).map((n) => n.path);
   const paths = [...oldPaths, ...newPaths.filter((p) => !oldPaths.includes(p))];
@@ -219,9 +259,23 @@ export function diffTrees(oldTree: Tree, newTree: Tree, form: KernelForm, reader
     const changes: RangeChange[] = [];
     for (const map of MAP_KINDS) {
       const raw = diffPieces(pieces(oldTree, a, map, reader, lo, hi), pieces(newTree, b, map, reader, lo, hi));
-      for (const c of raw) changes.push({ map, first: c.first, last: c.last, change: c.change, old: outcome(c.old, c.first, c.last), new: outcome(c.new, c.first, c.last) });
+      for (const c of raw)
+        changes.push({
+          map,
+          first: c.first,
+          last: c.last,
+          change: c.change,
+          old: outcome(c.old, c.first, c.last),
+          new: outcome(c.new, c.first, c.last),
+        });
     }
-    nodes.push({ node: path, pci: isPciBridge(a) || isPciBridge(b), domain: [lo, hi], busRange: { old: busRange(a), new: busRange(b) }, changes });
+    nodes.push({
+      node: path,
+      pci: isPciBridge(a) || isPciBridge(b),
+      domain: [lo, hi],
+      busRange: { old: busRange(a), new: busRange(b) },
+      changes,
+    });
   }
   const changed = onlyOld.length > 0 || onlyNew.length > 0 || nodes.some((n) => n.changes.length > 0);
   return { form, reader: reader.name, onlyOld, onlyNew, nodes, changed };

@@ -71,7 +71,15 @@ export function formsAgree(c: ParsedMap, m: ParsedMap): boolean {
   if (c.fatal || m.fatal || m.tail || c.entries.length !== m.entries.length) return false;
   return c.entries.every((e, i) => {
     const f = m.entries[i]!;
-    return e.ridBase === f.ridBase && e.target === f.target && e.length === f.length && e.out.length === 1 && f.out.length === 1 && e.out[0] === f.out[0] && e.ridBase + e.length <= 0xffffffff;
+    return (
+      e.ridBase === f.ridBase &&
+      e.target === f.target &&
+      e.length === f.length &&
+      e.out.length === 1 &&
+      f.out.length === 1 &&
+      e.out[0] === f.out[0] &&
+      e.ridBase + e.length <= 0xffffffff
+    );
   });
 }
 
@@ -81,10 +89,30 @@ export function formsAgree(c: ParsedMap, m: ParsedMap): boolean {
  */
 export function lookup(m: ParsedMap | undefined, id: number, filter?: Node): LookupResult {
   id = id >>> 0;
-  if (!m) return { status: 'no-map', mask: 0xffffffff, masked: id, entry: undefined, target: undefined, id, ids: [id], errno: null, log: null };
+  if (!m)
+    return {
+      status: 'no-map',
+      mask: 0xffffffff,
+      masked: id,
+      entry: undefined,
+      target: undefined,
+      id,
+      ids: [id],
+      errno: null,
+      log: null,
+    };
   const masked = (id & (m.inputMask ?? 0xffffffff) & m.mask) >>> 0;
   const base = { mask: m.mask, masked };
-  const error = (e: WalkError, entry?: MapEntry): LookupResult => ({ ...base, status: 'error', entry, target: undefined, id: undefined, ids: [], errno: e.errno, log: e.log });
+  const error = (e: WalkError, entry?: MapEntry): LookupResult => ({
+    ...base,
+    status: 'error',
+    entry,
+    target: undefined,
+    id: undefined,
+    ids: [],
+    errno: e.errno,
+    log: e.log,
+  });
   if (m.fatal) return error(m.fatal);
   for (const e of m.entries) {
     const fault = maskIgnoresBase(m, e);
@@ -101,6 +129,7 @@ export function lookup(m: ParsedMap | undefined, id: number, filter?: Node): Loo
   if (m.gap) return error(m.gap);
   // pr_info("%pOF: no %s translation for id 0x%x on %pOF"): the raw ID passes through.
   const on = filter ? filter.path : '(null)';
-  const log = m.bypassLog ?? `OF: ${m.node.path}: no ${NAMES[m.kind].map} translation for id 0x${id.toString(16)} on ${on}`;
+  const log =
+    m.bypassLog ?? `OF: ${m.node.path}: no ${NAMES[m.kind].map} translation for id 0x${id.toString(16)} on ${on}`;
   return { ...base, status: 'bypass', entry: undefined, target: undefined, id, ids: [id], errno: null, log };
 }

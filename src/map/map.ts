@@ -83,7 +83,14 @@ export function providerCells(target: Node, kind: MapKind): number {
 export function fourCellMap(tree: Tree, node: Node, kind: MapKind): { map: ParsedMap; leftover: number } | undefined {
   const property = node.prop(NAMES[kind].map);
   if (!property) return undefined;
-  const map: ParsedMap = { kind, form: 'classic', node, property, ...readMask(node, kind), entries: fixedEntries(tree, property, 1) };
+  const map: ParsedMap = {
+    kind,
+    form: 'classic',
+    node,
+    property,
+    ...readMask(node, kind),
+    entries: fixedEntries(tree, property, 1),
+  };
   return { map, leftover: property.cellCount % 4 };
 }
 
@@ -93,7 +100,9 @@ export function parseMap(tree: Tree, node: Node, kind: MapKind, form: KernelForm
   const base = { kind, form, node, property, ...readMask(node, kind), entries: [] as MapEntry[] };
   const m = form === 'classic' ? parseClassic(tree, base) : parseMainline(tree, base);
   if (m.entries.length > MAX_MAP_ENTRIES) {
-    throw new LimitError(`${tree.source}: ${node.path}: ${property.name} has ${m.entries.length} entries, more than ${MAX_MAP_ENTRIES} (dtmap's limit)`);
+    throw new LimitError(
+      `${tree.source}: ${node.path}: ${property.name} has ${m.entries.length} entries, more than ${MAX_MAP_ENTRIES} (dtmap's limit)`,
+    );
   }
   return m;
 }
@@ -117,7 +126,15 @@ function fixedEntries(tree: Tree, p: Property, outCells: number): MapEntry[] {
     const phandle = p.u32(c + 1)!;
     const out: number[] = [];
     for (let i = 0; i < outCells; i++) out.push(p.u32(c + 2 + i)!);
-    entries.push({ index: entries.length, cell: c, ridBase: p.u32(c)!, phandle, target: tree.byPhandle(phandle), out, length: p.u32(c + 2 + outCells)! });
+    entries.push({
+      index: entries.length,
+      cell: c,
+      ridBase: p.u32(c)!,
+      phandle,
+      target: tree.byPhandle(phandle),
+      out,
+      length: p.u32(c + 2 + outCells)!,
+    });
   }
   return entries;
 }
@@ -146,7 +163,7 @@ function parseMainline(tree: Tree, m: ParsedMap): ParsedMap {
   const stop = (c: number, e: WalkError) => {
     m.tail = { ...(maskIgnoresBase(m, { ridBase: p.u32(c)! }) ?? e), cell: c };
   };
-  for (let c = 0; c < total; ) {
+  for (let c = 0; c < total;) {
     if (total - c < 2) {
       m.tail = { ...badLength(m), cell: c };
       break;
@@ -168,7 +185,15 @@ function parseMainline(tree: Tree, m: ParsedMap): ParsedMap {
     }
     const out: number[] = [];
     for (let i = 0; i < cells; i++) out.push(p.u32(c + 2 + i)!);
-    m.entries.push({ index: m.entries.length, cell: c, ridBase: p.u32(c)!, phandle, target, out, length: p.u32(c + 2 + cells)! });
+    m.entries.push({
+      index: m.entries.length,
+      cell: c,
+      ridBase: p.u32(c)!,
+      phandle,
+      target,
+      out,
+      length: p.u32(c + 2 + cells)!,
+    });
     c += 3 + cells;
   }
   return m;

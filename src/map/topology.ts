@@ -53,12 +53,25 @@ export function enumerate(host: Node): PciFunction[] {
   const [root, last] = busRange(host);
   /** Records the functions on `bus` (undefined: not enumerated, for reason `why`); returns the
    *  highest bus number used below it. */
-  const scan = (on: Node, parent: PciFunction | undefined, bus: number | undefined, why: PciFunction['absent'], enabled: boolean): number | undefined => {
+  const scan = (
+    on: Node,
+    parent: PciFunction | undefined,
+    bus: number | undefined,
+    why: PciFunction['absent'],
+    enabled: boolean,
+  ): number | undefined => {
     const fns: PciFunction[] = [];
     for (const node of on.children) {
       const reg = regOf(node);
       if (reg === undefined) continue;
-      const fn: PciFunction = { node, written: (reg >>> 8) & 0xffff, rid: undefined, bridge: isPciBridge(node), enabled: enabled && node.enabled, parent };
+      const fn: PciFunction = {
+        node,
+        written: (reg >>> 8) & 0xffff,
+        rid: undefined,
+        bridge: isPciBridge(node),
+        enabled: enabled && node.enabled,
+        parent,
+      };
       const declared = node.prop('bus-range');
       if (fn.bridge && declared && declared.cellCount >= 2) fn.declared = [declared.u32(0)!, declared.u32(1)!];
       if (bus === undefined) fn.absent = why;
@@ -73,7 +86,13 @@ export function enumerate(host: Node): PciFunction[] {
     for (const fn of fns) {
       if (!fn.bridge) continue;
       if (fn.rid === undefined || max === undefined) {
-        scan(fn.node, fn, undefined, fn.absent === 'disabled root port' ? 'behind a disabled root port' : fn.absent, fn.enabled);
+        scan(
+          fn.node,
+          fn,
+          undefined,
+          fn.absent === 'disabled root port' ? 'behind a disabled root port' : fn.absent,
+          fn.enabled,
+        );
         continue;
       }
       if (max + 1 > last) {

@@ -10,7 +10,12 @@ export function translate(tree: Tree, node: Node, id: number, kind: MapKind, by:
 }
 
 /** A lookup function for one node's map as a kernel form (or another reader) reads it, parsed once. */
-export function translator(tree: Tree, node: Node, kind: MapKind, by: KernelForm | Reader): (id: number) => LookupResult {
+export function translator(
+  tree: Tree,
+  node: Node,
+  kind: MapKind,
+  by: KernelForm | Reader,
+): (id: number) => LookupResult {
   const reader = typeof by === 'string' ? kernelReader(by) : by;
   const m = reader.parse(tree, node, kind);
   return (id) => {

@@ -30,7 +30,8 @@ export function applyOverlay(base: Tree, overlay: Tree, overlayName: string): vo
   };
   const fdto = cloneNode(overlay.root, null);
   const fragments = fdto.children.filter((f) => subnode(f, '__overlay__'));
-  if (fragments.length === 0) fail(undefined, 'no fragment with an __overlay__ node: not an overlay (compile it with /plugin/;)');
+  if (fragments.length === 0)
+    fail(undefined, 'no fragment with an __overlay__ node: not an overlay (compile it with /plugin/;)');
 
   // fdt_find_max_phandle(): the overlay's phandles move above every phandle of the base.
   const delta = maxPhandle(base.root);
@@ -184,10 +185,14 @@ function adjustLocalPhandles(fdto: Node, delta: number, fail: Fail): void {
     for (const name of ['phandle', 'linux,phandle']) {
       const p = firstProp(node, name);
       if (!p) continue;
-      if (p.value.length !== 4) fail(topOf(node.path), `${node.path}: ${name} is ${p.value.length} bytes, not one cell`);
+      if (p.value.length !== 4)
+        fail(topOf(node.path), `${node.path}: ${name} is ${p.value.length} bytes, not one cell`);
       const v = u32(p.value, 0);
       if (v + delta >= 0xffffffff)
-        fail(topOf(node.path), `${node.path}: ${name} ${hex(v)} moved above the base's highest phandle ${hex(delta)} passes 0xfffffffe`);
+        fail(
+          topOf(node.path),
+          `${node.path}: ${name} ${hex(v)} moved above the base's highest phandle ${hex(delta)} passes 0xfffffffe`,
+        );
       setU32(p.value, 0, v + delta);
     }
   }
@@ -207,7 +212,8 @@ function walkLocalFixups(fdto: Node, fail: Fail, visit: (value: Uint8Array, offs
   const walk = (tree: Node, fixup: Node): void => {
     for (const fp of fixup.props) {
       const where = `${tree.path === '/' ? '' : tree.path}:${fp.name}`;
-      if (fp.value.length % 4) fail('__local_fixups__', `${where}: offset list is ${fp.value.length} bytes, not whole cells`);
+      if (fp.value.length % 4)
+        fail('__local_fixups__', `${where}: offset list is ${fp.value.length} bytes, not whole cells`);
       const target = firstProp(tree, fp.name);
       if (!target) fail('__local_fixups__', `${where}: no such property in the overlay`);
       for (let i = 0; i < fp.value.length; i += 4) {
@@ -219,7 +225,8 @@ function walkLocalFixups(fdto: Node, fail: Fail, visit: (value: Uint8Array, offs
     }
     for (const fc of fixup.children) {
       const child = subnode(tree, fc.name);
-      if (!child) fail('__local_fixups__', `${tree.path === '/' ? '' : tree.path}/${fc.name}: no such node in the overlay`);
+      if (!child)
+        fail('__local_fixups__', `${tree.path === '/' ? '' : tree.path}/${fc.name}: no such node in the overlay`);
       walk(child!, fc);
     }
   };
@@ -272,7 +279,8 @@ function fixupPhandles(base: Node, fdto: Node, fail: Fail): void {
       if (!node) fail(fragment, `${what} is "${symbolPath}" in the base's __symbols__, which is no node of the base`);
     } else {
       node = sourceLabel(base, label);
-      if (!node && !symbols) fail(fragment, `${what} cannot be resolved: the base has no __symbols__ (compile it with dtc -@)`);
+      if (!node && !symbols)
+        fail(fragment, `${what} cannot be resolved: the base has no __symbols__ (compile it with dtc -@)`);
       if (!node) fail(fragment, `${what} not in the base's __symbols__`);
       symbolPath = node!.path;
     }
@@ -285,7 +293,10 @@ function fixupPhandles(base: Node, fdto: Node, fail: Fail): void {
       const prop = firstProp(target!, e.prop);
       if (!prop) fail(where, `__fixups__ ${label}: ${e.path} has no property ${e.prop}`);
       if (e.offset + 4 > prop!.value.length)
-        fail(where, `__fixups__ ${label}: offset ${e.offset} is past the ${prop!.value.length}-byte ${e.path} ${e.prop}`);
+        fail(
+          where,
+          `__fixups__ ${label}: offset ${e.offset} is past the ${prop!.value.length}-byte ${e.path} ${e.prop}`,
+        );
       setU32(prop!.value, e.offset, phandle);
     }
   }
@@ -406,7 +417,8 @@ function updateSymbols(base: Node, fdto: Node, fail: Fail): void {
       fail('__symbols__', `${p.name} = "${path}": the overlay has no fragment ${fragName} with an __overlay__ node`);
     const t = requireTarget(base, fragment!, fail);
     // Bytes, not strings: the value is built as libfdt builds it (target + '/' + rel + NUL).
-    const targetPath = t.path !== undefined ? cBytes(firstProp(fragment!, 'target-path')!.value) : latin1Bytes(t.node.path);
+    const targetPath =
+      t.path !== undefined ? cBytes(firstProp(fragment!, 'target-path')!.value) : latin1Bytes(t.node.path);
     const relBytes = v.subarray(v.length - 1 - rel.length, v.length - 1);
     const head = targetPath.length > 1 ? targetPath : new Uint8Array(0);
     const value = new Uint8Array(head.length + 1 + relBytes.length + 1);

@@ -31,7 +31,14 @@ function baselinePath(input: string, baselineFile: string): string {
 export function makeBaseline(files: FileReport[], baselineFile: string): Baseline {
   const findings: BaselineEntry[] = [];
   for (const f of files)
-    for (const d of f.diagnostics) findings.push({ file: baselinePath(f.file, baselineFile), node: d.node, property: d.property, rule: d.rule, rids: d.rids });
+    for (const d of f.diagnostics)
+      findings.push({
+        file: baselinePath(f.file, baselineFile),
+        node: d.node,
+        property: d.property,
+        rule: d.rule,
+        rids: d.rids,
+      });
   return { version: 1, findings };
 }
 

@@ -9,10 +9,15 @@ const WORD: Record<Severity, string> = { error: 'error', warning: 'warning', inf
 export function formatGcc(files: FileReport[]): string {
   const lines: string[] = [];
   for (const f of files) {
-    if (f.error) lines.push(f.error.match(/^[^:]+:\d+:\d+: error:/) ? f.error : `${relPath(f.file)}: error: ${f.error}`);
+    if (f.error)
+      lines.push(f.error.match(/^[^:]+:\d+:\d+: error:/) ? f.error : `${relPath(f.file)}: error: ${f.error}`);
     for (const d of f.diagnostics) {
-      const where = d.location ? `${relPath(d.location.file)}:${d.location.line}:${d.location.column}` : relPath(f.file);
-      lines.push(`${where}: ${WORD[d.severity]}: ${d.node}${d.property ? ': ' + d.property : ''}: ${d.message} [${d.rule}]`);
+      const where = d.location
+        ? `${relPath(d.location.file)}:${d.location.line}:${d.location.column}`
+        : relPath(f.file);
+      lines.push(
+        `${where}: ${WORD[d.severity]}: ${d.node}${d.property ? ': ' + d.property : ''}: ${d.message} [${d.rule}]`,
+      );
     }
   }
   return lines.length ? lines.join('\n') + '\n' : '';

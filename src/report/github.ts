@@ -15,7 +15,9 @@ export function formatGithub(files: FileReport[]): string {
       const props = [`file=${escapeProperty(relPath(d.location?.file ?? f.file))}`];
       if (d.location) props.push(`line=${d.location.line}`, `col=${d.location.column}`);
       props.push(`title=${escapeProperty(d.rule)}`);
-      lines.push(`::${COMMAND[d.severity]} ${props.join(',')}::${escapeData(`${d.node}${d.property ? ': ' + d.property : ''}: ${d.message}`)}`);
+      lines.push(
+        `::${COMMAND[d.severity]} ${props.join(',')}::${escapeData(`${d.node}${d.property ? ': ' + d.property : ''}: ${d.message}`)}`,
+      );
     }
   }
   return lines.length ? lines.join('\n') + '\n' : '';

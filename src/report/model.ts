@@ -9,7 +9,14 @@ export interface MapSummary {
   status: string;
   mask: number;
   busRange: [number, number];
-  entries: Array<{ ridBase: number; phandle: number; target: string | null; outBase: number | null; out: number[]; length: number }>;
+  entries: Array<{
+    ridBase: number;
+    phandle: number;
+    target: string | null;
+    outBase: number | null;
+    out: number[];
+    length: number;
+  }>;
 }
 
 export interface FileReport {
@@ -40,7 +47,14 @@ export function summarizeMaps(ctx: Context): MapSummary[] {
         status: b.node.status,
         mask: m.mask,
         busRange: b.busRange,
-        entries: m.entries.map((e) => ({ ridBase: e.ridBase, phandle: e.phandle, target: e.target?.path ?? null, outBase: e.out[0] ?? null, out: e.out, length: e.length })),
+        entries: m.entries.map((e) => ({
+          ridBase: e.ridBase,
+          phandle: e.phandle,
+          target: e.target?.path ?? null,
+          outBase: e.out[0] ?? null,
+          out: e.out,
+          length: e.length,
+        })),
       });
     }
   return out;

@@ -25,7 +25,13 @@ export function formatPretty(files: FileReport[], opts: PrettyOptions = {}): str
   const lines: string[] = [];
   for (const f of files) {
     // In a batch, files with nothing to show stay out of the way; the summary counts them.
-    if (files.length > 1 && !opts.verbose && !f.error && !f.diagnostics.some((d) => !opts.quiet || d.severity === 'error')) continue;
+    if (
+      files.length > 1 &&
+      !opts.verbose &&
+      !f.error &&
+      !f.diagnostics.some((d) => !opts.quiet || d.severity === 'error')
+    )
+      continue;
     if (f.error) continue; // unreadable inputs are reported on stderr, one line each
     lines.push(chalk.bold.underline(f.file));
     const shown = f.diagnostics.filter((d) => !opts.quiet || d.severity === 'error');
@@ -33,15 +39,26 @@ export function formatPretty(files: FileReport[], opts: PrettyOptions = {}): str
     for (const d of shown) nodes.set(d.node, [...(nodes.get(d.node) ?? []), d]);
     const maps = new Set(f.maps.map((m) => m.node));
     if (!maps.size) lines.push(chalk.dim('  no iommu-map or msi-map in this tree'));
-    else if (opts.verbose || !shown.length) lines.push(chalk.dim(`  ${maps.size} node${maps.size === 1 ? '' : 's'} with maps, ${f.maps.length} map${f.maps.length === 1 ? '' : 's'}${shown.length ? '' : ': no findings'}`));
+    else if (opts.verbose || !shown.length)
+      lines.push(
+        chalk.dim(
+          `  ${maps.size} node${maps.size === 1 ? '' : 's'} with maps, ${f.maps.length} map${f.maps.length === 1 ? '' : 's'}${shown.length ? '' : ': no findings'}`,
+        ),
+      );
     for (const [node, list] of nodes) {
       const m = f.maps.find((x) => x.node === node);
-      const extra = m ? chalk.dim(`  bus ${m.busRange.map((b) => b.toString(16).padStart(2, '0')).join('-')}${m.status !== 'okay' && m.status !== 'ok' ? `, status "${m.status}"` : ''}`) : '';
+      const extra = m
+        ? chalk.dim(
+            `  bus ${m.busRange.map((b) => b.toString(16).padStart(2, '0')).join('-')}${m.status !== 'okay' && m.status !== 'ok' ? `, status "${m.status}"` : ''}`,
+          )
+        : '';
       lines.push(`  ${chalk.bold(node)}${extra}`);
       for (const d of list) {
         const where = d.location ? chalk.dim(` ${d.location.file}:${d.location.line}:${d.location.column}`) : '';
         const entry = d.entry !== null ? chalk.dim(` [entry ${d.entry}]`) : '';
-        lines.push(`    ${COLOUR[d.severity](d.severity.padEnd(7))} ${chalk.dim(d.rule.padEnd(21))} ${d.property ?? ''}${entry}${where}`);
+        lines.push(
+          `    ${COLOUR[d.severity](d.severity.padEnd(7))} ${chalk.dim(d.rule.padEnd(21))} ${d.property ?? ''}${entry}${where}`,
+        );
         lines.push(`        ${d.message}`);
         const frame = d.span && codeFrame(d.span);
         if (frame) lines.push(`      ${frame[0]}`, `      ${chalk.red(frame[1])}`);
@@ -50,7 +67,12 @@ export function formatPretty(files: FileReport[], opts: PrettyOptions = {}): str
     if (opts.verbose)
       for (const m of f.maps) {
         lines.push(chalk.dim(`  ${m.node} ${m.property} (mask ${hex(m.mask)}):`));
-        for (const e of m.entries) lines.push(chalk.dim(`    ${hex(e.ridBase)}..+${hex(e.length)} -> ${e.target ?? 'dangling ' + hex(e.phandle)} ${e.out.map(hex).join(' ')}`));
+        for (const e of m.entries)
+          lines.push(
+            chalk.dim(
+              `    ${hex(e.ridBase)}..+${hex(e.length)} -> ${e.target ?? 'dangling ' + hex(e.phandle)} ${e.out.map(hex).join(' ')}`,
+            ),
+          );
       }
     lines.push('');
   }
@@ -63,6 +85,8 @@ export function formatPretty(files: FileReport[], opts: PrettyOptions = {}): str
   const time = opts.elapsedMs !== undefined ? ` in ${(opts.elapsedMs / 1000).toFixed(2)} s` : '';
   const unreadable = files.filter((f) => f.error).length;
   const bad = unreadable ? `, ${unreadable} unreadable` : '';
-  lines.push(`${mark} ${n(files.length, 'file')} (${withMaps} with maps, ${n(nodes, 'node')} with maps${bad}): ${n(s.errors, 'error')}, ${n(s.warnings, 'warning')}, ${n(s.infos, 'info')}${time}`);
+  lines.push(
+    `${mark} ${n(files.length, 'file')} (${withMaps} with maps, ${n(nodes, 'node')} with maps${bad}): ${n(s.errors, 'error')}, ${n(s.warnings, 'warning')}, ${n(s.infos, 'info')}${time}`,
+  );
   return lines.join('\n') + '\n';
 }

@@ -18,8 +18,17 @@ export function formatSarif(files: FileReport[], rules: readonly Rule[], version
         ruleIndex: index.get(d.rule),
         level: LEVEL[d.severity],
         message: { text: d.message },
-        locations: [{ physicalLocation: physical, logicalLocations: [{ fullyQualifiedName: `${d.node}${d.property ? ':' + d.property : ''}`, kind: 'member' }] }],
-        partialFingerprints: { dtmapFinding: [relPath(f.file), d.node, d.property ?? '', d.rule, JSON.stringify(d.rids)].join('|') },
+        locations: [
+          {
+            physicalLocation: physical,
+            logicalLocations: [
+              { fullyQualifiedName: `${d.node}${d.property ? ':' + d.property : ''}`, kind: 'member' },
+            ],
+          },
+        ],
+        partialFingerprints: {
+          dtmapFinding: [relPath(f.file), d.node, d.property ?? '', d.rule, JSON.stringify(d.rids)].join('|'),
+        },
         properties: { node: d.node, property: d.property, rids: d.rids, entry: d.entry, input: relPath(f.file) },
       };
     }),
@@ -43,7 +52,18 @@ export function formatSarif(files: FileReport[], rules: readonly Rule[], version
             })),
           },
         },
-        invocations: [{ executionSuccessful: !files.some((f) => f.error), toolExecutionNotifications: files.filter((f) => f.error).map((f) => ({ level: 'error', message: { text: f.error! }, locations: [{ physicalLocation: { artifactLocation: { uri: relPath(f.file) } } }] })) }],
+        invocations: [
+          {
+            executionSuccessful: !files.some((f) => f.error),
+            toolExecutionNotifications: files
+              .filter((f) => f.error)
+              .map((f) => ({
+                level: 'error',
+                message: { text: f.error! },
+                locations: [{ physicalLocation: { artifactLocation: { uri: relPath(f.file) } } }],
+              })),
+          },
+        ],
         results,
       },
     ],

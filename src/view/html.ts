@@ -10,10 +10,23 @@ import { esc, formatSvg } from './svg.js';
 import { translationTable } from './table.js';
 
 export function formatHtml(p: Picture, tree: Tree): string {
-  const rows = translationTable(tree, p.form, p.bridges.map((b) => b.node), undefined, readerNamed(p.reader));
+  const rows = translationTable(
+    tree,
+    p.form,
+    p.bridges.map((b) => b.node),
+    undefined,
+    readerNamed(p.reader),
+  );
   const body = rows
     .map((r) => {
-      const to = r.status === 'translated' ? `-> ${r.target!.path}${r.target!.enabled ? '' : ' (disabled)'}` : r.status === 'bypass' ? 'gap: bypass' : r.status === 'no-map' ? 'no map: passes unchanged' : `error -${r.errno}`;
+      const to =
+        r.status === 'translated'
+          ? `-> ${r.target!.path}${r.target!.enabled ? '' : ' (disabled)'}`
+          : r.status === 'bypass'
+            ? 'gap: bypass'
+            : r.status === 'no-map'
+              ? 'no map: passes unchanged'
+              : `error -${r.errno}`;
       const ids = r.idFirst !== null && r.idLast !== null ? idRange(r.idFirst, r.idLast) : '';
       return `<tr class="${r.status} ${r.map}"><td>${esc(r.node.path)}</td><td>${NAMES[r.map].map}</td><td>${inputRange(isPciBridge(r.node), [r.first, r.last])}</td><td>${esc(to)}</td><td>${ids}${r.folded ? ' (folded)' : ''}</td><td>${r.entry ?? ''}</td></tr>`;
     })

@@ -96,13 +96,22 @@ export function buildPicture(tree: Tree, form: KernelForm, only?: Node, reader?:
   const targetOf = (n: Node): Target => {
     let t = targets.get(n);
     if (!t) {
-      t = { node: n, path: n.path, label: tree.labelOf(n), letter: letterFor(targets.size), index: targets.size, enabled: n.enabled };
+      t = {
+        node: n,
+        path: n.path,
+        label: tree.labelOf(n),
+        letter: letterFor(targets.size),
+        index: targets.size,
+        enabled: n.enabled,
+      };
       targets.set(n, t);
     }
     return t;
   };
   // an inverted bus-range (`<0xff 0>`) has no RIDs to draw: the checks see an empty domain too
-  const bridges = ctx.bridges.filter((b) => (!only || b.node === only) && b.domain[0] <= b.domain[1]).map((b) => bridgeView(b, targetOf));
+  const bridges = ctx.bridges
+    .filter((b) => (!only || b.node === only) && b.domain[0] <= b.domain[1])
+    .map((b) => bridgeView(b, targetOf));
   return { source: tree.source, form, reader: ctx.primary.name, bridges, targets: [...targets.values()] };
 }
 
@@ -121,8 +130,22 @@ function bridgeView(b: Bridge, targetOf: (n: Node) => Target): BridgeView {
     rows.push({ kind, property: NAMES[kind].map, mask: m.parsed.mask, runs, notProvider: [...notProvider] });
   }
   const [lo, hi] = b.domain;
-  const devices = b.pci ? describedDevices(b.node).filter((d) => d.rid >= lo && d.rid <= hi).sort((x, y) => x.rid - y.rid) : [];
-  return { node: b.node, path: b.node.path, pci: b.pci, enabled: b.enabled, busRange: b.busRange, domain: b.domain, rows, absent, devices };
+  const devices = b.pci
+    ? describedDevices(b.node)
+        .filter((d) => d.rid >= lo && d.rid <= hi)
+        .sort((x, y) => x.rid - y.rid)
+    : [];
+  return {
+    node: b.node,
+    path: b.node.path,
+    pci: b.pci,
+    enabled: b.enabled,
+    busRange: b.busRange,
+    domain: b.domain,
+    rows,
+    absent,
+    devices,
+  };
 }
 
 function toRun(s: Segment, targetOf: (n: Node) => Target): Run {

@@ -5,7 +5,16 @@
 import { readerTitle } from '../map/readers/index.js';
 import type { MapKind } from '../map/map.js';
 import { hex, ridRange } from '../checks/format.js';
-import { isProblem, rangesOf, type BridgeView, type MapRow, type Picture, type Run, type RunKind, type Target } from './model.js';
+import {
+  isProblem,
+  rangesOf,
+  type BridgeView,
+  type MapRow,
+  type Picture,
+  type Run,
+  type RunKind,
+  type Target,
+} from './model.js';
 import { bridgeTitle, bus, inputRange, legend, markOf, type LegendItem } from './legend.js';
 
 /** Pixel layout. Bars start at BAR_X and are BAR_W wide; everything is in CSS px. */
@@ -102,10 +111,14 @@ function wrapChars(text: string, chars: number): string[] {
 }
 
 function runTitle(row: MapRow, r: Run, pci: boolean): string {
-  const what = r.kind === 'translated' || r.kind === 'disabled' ? `-> ${r.target!.path}${r.idFirst !== undefined ? ` ${r.idFirst === r.idLast ? hex(r.idFirst) : `${hex(r.idFirst)}-${hex(r.idLast!)}`}` : ''}${r.kind === 'disabled' ? ' (target disabled: untranslated)' : ''}` : r.kind === 'gap' ? 'gap: no entry matches' : `kernel error -${r.errno}`;
+  const what =
+    r.kind === 'translated' || r.kind === 'disabled'
+      ? `-> ${r.target!.path}${r.idFirst !== undefined ? ` ${r.idFirst === r.idLast ? hex(r.idFirst) : `${hex(r.idFirst)}-${hex(r.idLast!)}`}` : ''}${r.kind === 'disabled' ? ' (target disabled: untranslated)' : ''}`
+      : r.kind === 'gap'
+        ? 'gap: no entry matches'
+        : `kernel error -${r.errno}`;
   return `${row.property} ${inputRange(pci, [r.first, r.last])}: ${what}`;
 }
-
 
 function drawAxis(c: Canvas, b: BridgeView, top: number, bottom: number): void {
   const [lo, hi] = b.domain;
@@ -122,7 +135,9 @@ function drawAxis(c: Canvas, b: BridgeView, top: number, bottom: number): void {
     at.add(rid);
     const text = end ? label(hi) : label(rid);
     const x = ridX(lo, hi, rid);
-    c.add(`<line x1="${num(x)}" y1="${num(top + 3)}" x2="${num(x)}" y2="${num(bottom)}" stroke="#cccccc" stroke-width="1"/>`);
+    c.add(
+      `<line x1="${num(x)}" y1="${num(top + 3)}" x2="${num(x)}" y2="${num(bottom)}" stroke="#cccccc" stroke-width="1"/>`,
+    );
     if (end && text === previous) continue;
     const anchor = i === 0 ? 'start' : end ? 'end' : 'middle';
     c.text(x, top, text, `text-anchor="${anchor}" font-size="11" fill="${COLOURS.dim}"`);
@@ -130,8 +145,16 @@ function drawAxis(c: Canvas, b: BridgeView, top: number, bottom: number): void {
   }
 }
 
-const CALLOUT_NAME: Record<Exclude<RunKind, 'translated'>, string> = { gap: 'gap', disabled: 'untranslated', error: 'error' };
-const CALLOUT_PLURAL: Record<Exclude<RunKind, 'translated'>, string> = { gap: 'gaps', disabled: 'untranslated', error: 'errors' };
+const CALLOUT_NAME: Record<Exclude<RunKind, 'translated'>, string> = {
+  gap: 'gap',
+  disabled: 'untranslated',
+  error: 'error',
+};
+const CALLOUT_PLURAL: Record<Exclude<RunKind, 'translated'>, string> = {
+  gap: 'gaps',
+  disabled: 'untranslated',
+  error: 'errors',
+};
 
 interface Callout {
   /** x of the pointer (the middle of the drawn mark), x where the label starts, its line. */
@@ -150,14 +173,30 @@ const CALLOUT_LINES = 3;
 function callouts(row: MapRow, b: BridgeView): { marks: Callout[]; dropped: number } {
   const [lo, hi] = b.domain;
   const problems: Array<{ kind: Exclude<RunKind, 'translated'>; range: [number, number] }> = [];
-  for (const kind of ['gap', 'disabled', 'error'] as const) for (const range of rangesOf(row.runs, kind)) problems.push({ kind, range });
+  for (const kind of ['gap', 'disabled', 'error'] as const)
+    for (const range of rangesOf(row.runs, kind)) problems.push({ kind, range });
   problems.sort((x, y) => x.range[0] - y.range[0]);
-  const box = (kind: RunKind, [a, z]: [number, number]) => runBox(lo, hi, { first: a, last: z, kind, target: undefined, idFirst: undefined, idLast: undefined, entry: undefined, errno: null });
+  const box = (kind: RunKind, [a, z]: [number, number]) =>
+    runBox(lo, hi, {
+      first: a,
+      last: z,
+      kind,
+      target: undefined,
+      idFirst: undefined,
+      idLast: undefined,
+      entry: undefined,
+      errno: null,
+    });
   // ranges of one kind drawn within a few px of each other share one callout
   const clusters: Array<{ kind: Exclude<RunKind, 'translated'>; ranges: Array<[number, number]> }> = [];
   for (const p of problems) {
     const prev = clusters[clusters.length - 1];
-    if (prev && prev.kind === p.kind && box(p.kind, p.range)[0] - box(prev.kind, prev.ranges[prev.ranges.length - 1]!)[1] < 6) prev.ranges.push(p.range);
+    if (
+      prev &&
+      prev.kind === p.kind &&
+      box(p.kind, p.range)[0] - box(prev.kind, prev.ranges[prev.ranges.length - 1]!)[1] < 6
+    )
+      prev.ranges.push(p.range);
     else clusters.push({ kind: p.kind, ranges: [p.range] });
   }
   const marks: Callout[] = [];
@@ -168,7 +207,10 @@ function callouts(row: MapRow, b: BridgeView): { marks: Callout[]; dropped: numb
     const z = ranges[ranges.length - 1]![1];
     const n = ranges.reduce((k, [x, y]) => k + y - x + 1, 0);
     const rids = `${n} ${b.pci ? 'RID' : 'ID'}${n === 1 ? '' : 's'}`;
-    const text = ranges.length === 1 ? `${row.kind} ${CALLOUT_NAME[kind]} ${inputRange(b.pci, [a, z])} (${rids})` : `${row.kind} ${CALLOUT_PLURAL[kind]} in ${inputRange(b.pci, [a, z])}: ${ranges.length} ranges, ${rids}`;
+    const text =
+      ranges.length === 1
+        ? `${row.kind} ${CALLOUT_NAME[kind]} ${inputRange(b.pci, [a, z])} (${rids})`
+        : `${row.kind} ${CALLOUT_PLURAL[kind]} in ${inputRange(b.pci, [a, z])}: ${ranges.length} ranges, ${rids}`;
     const [x0] = box(kind, ranges[0]!);
     const [, x1] = box(kind, ranges[ranges.length - 1]!);
     const anchor = (x0 + x1) / 2;
@@ -182,7 +224,14 @@ function callouts(row: MapRow, b: BridgeView): { marks: Callout[]; dropped: numb
       continue;
     }
     ends[line] = Math.max(anchor + 5, labelX + width);
-    marks.push({ anchor, labelX, width, line, text, colour: kind === 'gap' ? COLOURS.gap[row.kind] : kind === 'disabled' ? COLOURS.disabled : COLOURS.error });
+    marks.push({
+      anchor,
+      labelX,
+      width,
+      line,
+      text,
+      colour: kind === 'gap' ? COLOURS.gap[row.kind] : kind === 'disabled' ? COLOURS.disabled : COLOURS.error,
+    });
   }
   return { marks, dropped };
 }
@@ -195,9 +244,13 @@ function drawRow(c: Canvas, b: BridgeView, row: MapRow): void {
   const { barX, barW, barH } = LAYOUT;
   const top = c.y + 3;
   const gapColour = COLOURS.gap[row.kind];
-  c.add(`<g class="row" data-node="${esc(b.path)}" data-map="${row.kind}" data-lo="${lo}" data-hi="${hi}" data-x="${barX}" data-y="${num(top)}" data-w="${barW}" data-h="${barH}" data-gap-colour="${gapColour}">`);
+  c.add(
+    `<g class="row" data-node="${esc(b.path)}" data-map="${row.kind}" data-lo="${lo}" data-hi="${hi}" data-x="${barX}" data-y="${num(top)}" data-w="${barW}" data-h="${barH}" data-gap-colour="${gapColour}">`,
+  );
   c.text(LAYOUT.pad, top + barH / 2 + 4, row.property, `font-size="12" fill="${COLOURS.text}"`);
-  c.add(`<rect x="${barX}" y="${num(top)}" width="${barW}" height="${barH}" fill="#f4f4f4" stroke="#bbbbbb" stroke-width="1"/>`);
+  c.add(
+    `<rect x="${barX}" y="${num(top)}" width="${barW}" height="${barH}" fill="#f4f4f4" stroke="#bbbbbb" stroke-width="1"/>`,
+  );
   // translated first, then the problems on top so a narrow one is never covered
   for (const pass of [false, true])
     for (const r of row.runs) {
@@ -207,9 +260,18 @@ function drawRow(c: Canvas, b: BridgeView, row: MapRow): void {
       const cls = r.kind === 'translated' ? 'run' : `mark ${r.kind}`;
       // a narrow mark stands 3 px proud of the bar, top and bottom
       const proud = pass && x1 - x0 < 8 ? 3 : 0;
-      c.add(`<rect class="${cls}" data-first="${r.first}" data-last="${r.last}" x="${num(x0)}" y="${num(top - proud)}" width="${num(x1 - x0)}" height="${barH + 2 * proud}" fill="${fill}"><title>${esc(runTitle(row, r, b.pci))}</title></rect>`);
-      const letter = r.target && r.kind === 'translated' ? r.target.letter : isProblem(r) ? markOf(r.kind, row.kind) : '';
-      if (letter && x1 - x0 >= 14) c.text((x0 + x1) / 2, top + barH / 2 + 4, letter, `text-anchor="middle" font-size="12" font-weight="bold" fill="${ink(fill)}"`);
+      c.add(
+        `<rect class="${cls}" data-first="${r.first}" data-last="${r.last}" x="${num(x0)}" y="${num(top - proud)}" width="${num(x1 - x0)}" height="${barH + 2 * proud}" fill="${fill}"><title>${esc(runTitle(row, r, b.pci))}</title></rect>`,
+      );
+      const letter =
+        r.target && r.kind === 'translated' ? r.target.letter : isProblem(r) ? markOf(r.kind, row.kind) : '';
+      if (letter && x1 - x0 >= 14)
+        c.text(
+          (x0 + x1) / 2,
+          top + barH / 2 + 4,
+          letter,
+          `text-anchor="middle" font-size="12" font-weight="bold" fill="${ink(fill)}"`,
+        );
     }
   c.add('</g>');
   c.y = top + barH + 3;
@@ -218,11 +280,21 @@ function drawRow(c: Canvas, b: BridgeView, row: MapRow): void {
   for (const m of marks) {
     const ly = c.y + 16 + m.line * LAYOUT.line;
     const end = m.labelX > m.anchor ? m.labelX - 3 : m.labelX + m.width + 3;
-    c.add(`<polygon points="${num(m.anchor)},${num(c.y)} ${num(m.anchor - 4)},${num(c.y + 6)} ${num(m.anchor + 4)},${num(c.y + 6)}" fill="${m.colour}"/>`);
-    c.add(`<path d="M${num(m.anchor)} ${num(c.y + 6)} V${num(ly - 4)} H${num(end)}" fill="none" stroke="${m.colour}" stroke-width="1.5"/>`);
+    c.add(
+      `<polygon points="${num(m.anchor)},${num(c.y)} ${num(m.anchor - 4)},${num(c.y + 6)} ${num(m.anchor + 4)},${num(c.y + 6)}" fill="${m.colour}"/>`,
+    );
+    c.add(
+      `<path d="M${num(m.anchor)} ${num(c.y + 6)} V${num(ly - 4)} H${num(end)}" fill="none" stroke="${m.colour}" stroke-width="1.5"/>`,
+    );
     c.text(m.labelX, ly, m.text, `font-size="12" font-weight="bold" fill="${textColour(m.colour)}"`);
   }
-  if (dropped) c.text(LAYOUT.barX, c.y + 16 + lines * LAYOUT.line, `and ${dropped} more (see the legend)`, `font-size="11" fill="${COLOURS.dim}"`);
+  if (dropped)
+    c.text(
+      LAYOUT.barX,
+      c.y + 16 + lines * LAYOUT.line,
+      `and ${dropped} more (see the legend)`,
+      `font-size="11" fill="${COLOURS.dim}"`,
+    );
   c.y += (lines + (dropped ? 1 : 0)) * LAYOUT.line + (lines || dropped ? 10 : 4);
 }
 
@@ -233,7 +305,9 @@ function drawDevices(c: Canvas, b: BridgeView): void {
   c.text(LAYOUT.pad, top + 11, 'devices', `font-size="12" fill="${COLOURS.text}"`);
   for (const d of b.devices) {
     const x = ridX(lo, hi, d.rid + 0.5);
-    c.add(`<polygon class="device" points="${num(x)},${num(top)} ${num(x - 5)},${num(top + 10)} ${num(x + 5)},${num(top + 10)}" fill="${COLOURS.device}"><title>${esc(`${ridRange([d.rid, d.rid])} ${d.node.path}`)}</title></polygon>`);
+    c.add(
+      `<polygon class="device" points="${num(x)},${num(top)} ${num(x - 5)},${num(top + 10)} ${num(x + 5)},${num(top + 10)}" fill="${COLOURS.device}"><title>${esc(`${ridRange([d.rid, d.rid])} ${d.node.path}`)}</title></polygon>`,
+    );
   }
   c.y = top + 18;
 }
@@ -242,11 +316,35 @@ function drawLegend(c: Canvas, items: LegendItem[]): void {
   const chars = Math.floor((LAYOUT.width - LAYOUT.pad * 2 - 24) / LAYOUT.char);
   for (const it of items) {
     const y = c.y;
-    const fill = it.target ? (it.target.enabled ? targetColour(it.target) : COLOURS.disabled) : it.kind === 'device' ? COLOURS.background : it.kind === 'gap' ? COLOURS.gap[it.map!] : it.kind === 'disabled' ? COLOURS.disabled : COLOURS.error;
-    c.add(`<rect x="${LAYOUT.pad}" y="${num(y)}" width="16" height="16" fill="${fill}" stroke="#888888" stroke-width="0.5"/>`);
-    c.text(LAYOUT.pad + 8, y + 12.5, it.mark, `text-anchor="middle" font-size="12" font-weight="bold" fill="${ink(fill)}"`);
+    const fill = it.target
+      ? it.target.enabled
+        ? targetColour(it.target)
+        : COLOURS.disabled
+      : it.kind === 'device'
+        ? COLOURS.background
+        : it.kind === 'gap'
+          ? COLOURS.gap[it.map!]
+          : it.kind === 'disabled'
+            ? COLOURS.disabled
+            : COLOURS.error;
+    c.add(
+      `<rect x="${LAYOUT.pad}" y="${num(y)}" width="16" height="16" fill="${fill}" stroke="#888888" stroke-width="0.5"/>`,
+    );
+    c.text(
+      LAYOUT.pad + 8,
+      y + 12.5,
+      it.mark,
+      `text-anchor="middle" font-size="12" font-weight="bold" fill="${ink(fill)}"`,
+    );
     const lines = wrapChars(it.title, chars);
-    lines.forEach((l, i) => c.text(LAYOUT.pad + 24, y + 12.5 + i * LAYOUT.line, l, `font-size="12" fill="${COLOURS.text}"${i === 0 ? ' font-weight="bold"' : ''}`));
+    lines.forEach((l, i) =>
+      c.text(
+        LAYOUT.pad + 24,
+        y + 12.5 + i * LAYOUT.line,
+        l,
+        `font-size="12" fill="${COLOURS.text}"${i === 0 ? ' font-weight="bold"' : ''}`,
+      ),
+    );
     let yy = y + lines.length * LAYOUT.line;
     for (const l of it.lines)
       for (const w of wrapChars(l, chars - 2)) {
@@ -260,7 +358,12 @@ function drawLegend(c: Canvas, items: LegendItem[]): void {
 export function formatSvg(p: Picture): string {
   const c = new Canvas();
   c.y = LAYOUT.pad;
-  c.text(LAYOUT.pad, c.y + 14, `${p.source}  RID space (${readerTitle(p.reader)})`, `font-size="15" font-weight="bold" fill="${COLOURS.text}"`);
+  c.text(
+    LAYOUT.pad,
+    c.y + 14,
+    `${p.source}  RID space (${readerTitle(p.reader)})`,
+    `font-size="15" font-weight="bold" fill="${COLOURS.text}"`,
+  );
   c.y += 26;
   if (!p.bridges.length) {
     c.text(LAYOUT.pad, c.y + 12, 'no iommu-map or msi-map in this tree', `font-size="12" fill="${COLOURS.dim}"`);
@@ -268,9 +371,19 @@ export function formatSvg(p: Picture): string {
   }
   for (const b of p.bridges) {
     c.y += 10;
-    c.text(LAYOUT.pad, c.y + 12, `${b.path}  ${bridgeTitle(b)}`, `font-size="13" font-weight="bold" fill="${COLOURS.text}"`);
+    c.text(
+      LAYOUT.pad,
+      c.y + 12,
+      `${b.path}  ${bridgeTitle(b)}`,
+      `font-size="13" font-weight="bold" fill="${COLOURS.text}"`,
+    );
     const perPx = (b.domain[1] - b.domain[0] + 1) / LAYOUT.barW;
-    c.text(LAYOUT.width - LAYOUT.pad, c.y + 12, `1 px ~ ${perPx >= 10 ? Math.round(perPx) : Math.round(perPx * 100) / 100} RID${perPx === 1 ? '' : 's'}; gaps, untranslated and error RIDs drawn ${MIN_MARK} px wide at least`, `text-anchor="end" font-size="11" fill="${COLOURS.dim}"`);
+    c.text(
+      LAYOUT.width - LAYOUT.pad,
+      c.y + 12,
+      `1 px ~ ${perPx >= 10 ? Math.round(perPx) : Math.round(perPx * 100) / 100} RID${perPx === 1 ? '' : 's'}; gaps, untranslated and error RIDs drawn ${MIN_MARK} px wide at least`,
+      `text-anchor="end" font-size="11" fill="${COLOURS.dim}"`,
+    );
     c.y += 22;
     const axisTop = c.y + 10;
     c.y += 16;
@@ -280,7 +393,14 @@ export function formatSvg(p: Picture): string {
     for (const row of b.rows) drawRow(body, b, row);
     for (const kind of b.absent) {
       body.text(LAYOUT.pad, body.y + 12, `${kind}-map`, `font-size="12" fill="${COLOURS.dim}"`);
-      body.text(LAYOUT.barX, body.y + 12, kind === 'iommu' ? 'absent: no IOMMU translation from this node' : `absent: the default MSI domain, DeviceID = ${b.pci ? 'RID' : 'input ID'}`, `font-size="12" fill="${COLOURS.dim}"`);
+      body.text(
+        LAYOUT.barX,
+        body.y + 12,
+        kind === 'iommu'
+          ? 'absent: no IOMMU translation from this node'
+          : `absent: the default MSI domain, DeviceID = ${b.pci ? 'RID' : 'input ID'}`,
+        `font-size="12" fill="${COLOURS.dim}"`,
+      );
       body.y += 20;
     }
     drawDevices(body, b);

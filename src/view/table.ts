@@ -27,7 +27,13 @@ export interface TableRow {
 }
 
 /** Rows for the given nodes (default: every node with a map), in tree order, iommu-map first. */
-export function translationTable(tree: Tree, form: KernelForm, nodes?: Node[], kinds: readonly MapKind[] = MAP_KINDS, reader?: Reader): TableRow[] {
+export function translationTable(
+  tree: Tree,
+  form: KernelForm,
+  nodes?: Node[],
+  kinds: readonly MapKind[] = MAP_KINDS,
+  reader?: Reader,
+): TableRow[] {
   const rows: TableRow[] = [];
   const ctx = buildContext(tree, form, { primary: reader });
   const name = ctx.primary.name;
@@ -37,14 +43,43 @@ export function translationTable(tree: Tree, form: KernelForm, nodes?: Node[], k
     for (const map of kinds) {
       const m = b.maps[map];
       if (!m) {
-        rows.push({ node: b.node, reader: name, map, first: lo, last: hi, status: 'no-map', target: undefined, idFirst: lo, idLast: hi, entry: null, errno: null, mask: 0xffffffff, folded: false });
+        rows.push({
+          node: b.node,
+          reader: name,
+          map,
+          first: lo,
+          last: hi,
+          status: 'no-map',
+          target: undefined,
+          idFirst: lo,
+          idLast: hi,
+          entry: null,
+          errno: null,
+          mask: 0xffffffff,
+          folded: false,
+        });
         continue;
       }
       for (const s of m.coverage.segments) {
         const idFirst = s.idFirst ?? null;
         const idLast = s.idLast ?? null;
-        const folded = s.status === 'translated' && idFirst !== null && idLast !== null && idLast - idFirst !== s.last - s.first;
-        rows.push({ node: b.node, reader: name, map, first: s.first, last: s.last, status: s.status, target: s.target, idFirst, idLast, entry: s.entry?.index ?? null, errno: s.errno, mask: m.parsed.mask, folded });
+        const folded =
+          s.status === 'translated' && idFirst !== null && idLast !== null && idLast - idFirst !== s.last - s.first;
+        rows.push({
+          node: b.node,
+          reader: name,
+          map,
+          first: s.first,
+          last: s.last,
+          status: s.status,
+          target: s.target,
+          idFirst,
+          idLast,
+          entry: s.entry?.index ?? null,
+          errno: s.errno,
+          mask: m.parsed.mask,
+          folded,
+        });
       }
     }
   }

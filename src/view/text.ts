@@ -5,7 +5,16 @@ import { readerTitle } from '../map/readers/index.js';
 import chalk from 'chalk';
 import type { MapKind } from '../map/map.js';
 import { hex } from '../checks/format.js';
-import { barWidth, cellRange, columnOf, rasterize, type BridgeView, type Cell, type Picture, type Target } from './model.js';
+import {
+  barWidth,
+  cellRange,
+  columnOf,
+  rasterize,
+  type BridgeView,
+  type Cell,
+  type Picture,
+  type Target,
+} from './model.js';
 import { bridgeTitle, bus, legend, markOf, scaleNote, type LegendItem } from './legend.js';
 
 export interface TextOptions {
@@ -16,7 +25,6 @@ export interface TextOptions {
 /** Columns left of the bar: "  iommu-map  |". */
 const LABEL = 13;
 export const MIN_WIDTH = LABEL + 2 + 16;
-
 
 // Targets on coloured backgrounds; cyan (info) and red (error) stay free for the marks.
 const PALETTE: Array<(s: string) => string> = [
@@ -101,9 +109,12 @@ function ruler(b: BridgeView, width: number): string | undefined {
   for (const d of b.devices) {
     const c = columnOf(lo, hi, width, d.rid);
     row[c] = '^';
-    if (b.rows.some((r) => r.runs.some((x) => x.kind !== 'translated' && x.first <= d.rid && d.rid <= x.last))) inGap.add(c);
+    if (b.rows.some((r) => r.runs.some((x) => x.kind !== 'translated' && x.first <= d.rid && d.rid <= x.last)))
+      inGap.add(c);
   }
-  const cells = row.map((ch, c) => (ch === '^' && inGap.has(c) ? chalk.yellow.bold(ch) : ch === '^' ? chalk.bold(ch) : ch));
+  const cells = row.map((ch, c) =>
+    ch === '^' && inGap.has(c) ? chalk.yellow.bold(ch) : ch === '^' ? chalk.bold(ch) : ch,
+  );
   let last = width;
   while (last > 0 && row[last - 1] === ' ') last--;
   return `  ${'devices'.padEnd(9)}  ${' '}${cells.slice(0, last).join('')}`;
@@ -125,10 +136,17 @@ function wrap(text: string, width: number, indent: number): string[] {
 function legendLines(items: LegendItem[], width: number): string[] {
   const lines: string[] = [];
   for (const it of items) {
-    const mark = it.target ? (it.target.enabled ? targetStyle(it.target)(it.mark) : markStyle('disabled', undefined)(it.mark)) : it.kind === 'device' ? chalk.bold(it.mark) : markStyle(it.kind, it.map)(it.mark);
+    const mark = it.target
+      ? it.target.enabled
+        ? targetStyle(it.target)(it.mark)
+        : markStyle('disabled', undefined)(it.mark)
+      : it.kind === 'device'
+        ? chalk.bold(it.mark)
+        : markStyle(it.kind, it.map)(it.mark);
     const [first, ...rest] = wrap(it.title, width, 5);
     lines.push(`  ${mark}  ${first}`, ...rest);
-    for (const l of it.lines) lines.push(...wrap(l, width, 7).map((x, i) => (i === 0 ? '       ' + chalk.dim(x) : chalk.dim(x))));
+    for (const l of it.lines)
+      lines.push(...wrap(l, width, 7).map((x, i) => (i === 0 ? '       ' + chalk.dim(x) : chalk.dim(x))));
   }
   return lines;
 }
@@ -141,7 +159,9 @@ function heading(name: string, rest: string, width: number, style: (s: string) =
 
 export function formatText(p: Picture, opts: TextOptions = {}): string {
   const width = Math.max(opts.width ?? 80, MIN_WIDTH);
-  const lines: string[] = heading(p.source, `RID space (${readerTitle(p.reader)})`, width, (s) => chalk.bold.underline(s));
+  const lines: string[] = heading(p.source, `RID space (${readerTitle(p.reader)})`, width, (s) =>
+    chalk.bold.underline(s),
+  );
   if (!p.bridges.length) lines.push(chalk.dim('  no iommu-map or msi-map in this tree'));
   for (const b of p.bridges) {
     const [lo, hi] = b.domain;
@@ -153,7 +173,12 @@ export function formatText(p: Picture, opts: TextOptions = {}): string {
       const cells = rasterize(row.runs, lo, hi, bar);
       lines.push(`  ${row.property.padEnd(9)}  |${cells.map((c) => cellText(c, row.kind)).join('')}|`);
     }
-    for (const kind of b.absent) lines.push(chalk.dim(`  ${(kind + '-map').padEnd(9)}  absent: ${kind === 'iommu' ? 'no IOMMU translation from this node' : `the default MSI domain, DeviceID = ${b.pci ? 'RID' : 'input ID'}`}`));
+    for (const kind of b.absent)
+      lines.push(
+        chalk.dim(
+          `  ${(kind + '-map').padEnd(9)}  absent: ${kind === 'iommu' ? 'no IOMMU translation from this node' : `the default MSI domain, DeviceID = ${b.pci ? 'RID' : 'input ID'}`}`,
+        ),
+      );
     const r = ruler(b, bar);
     if (r) lines.push(r);
     lines.push(...legendLines(legend(b), width));

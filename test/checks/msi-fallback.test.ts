@@ -15,8 +15,9 @@ const findings = (name: string, rule: string, kernel: KernelForm = 'classic') =>
     .map((d) => `${d.severity}: ${d.message}`);
 
 describe('msi-map-gap: the domain of the bus (pci_set_msi_domain() -> pci_set_bus_msi_domain())', () => {
-  it('behind a root port whose RID is mapped: the port\'s domain, DeviceID = RID, no clash: warning', () => {
-    const inherit = 'devices inherit that bridge\'s MSI domain /msi-controller@fee20000 with DeviceID = RID (pci_set_msi_domain() -> pci_set_bus_msi_domain())';
+  it("behind a root port whose RID is mapped: the port's domain, DeviceID = RID, no clash: warning", () => {
+    const inherit =
+      "devices inherit that bridge's MSI domain /msi-controller@fee20000 with DeviceID = RID (pci_set_msi_domain() -> pci_set_bus_msi_domain())";
     for (const kernel of ['classic', 'mainline'] as const)
       expect(findings('msi-gap-behind-port', 'msi-map-gap', kernel)).toEqual([
         `warning: 7936 RIDs of bus-range not in msi-map: 01:00.0-1f:1f.7: on bus 01, behind /pcie@f8000000/pci@0,0 (00:00.0), ${inherit}; on buses 02-1f (the tree describes no bridge for them; Linux numbers them behind /pcie@f8000000/pci@0,0 (00:00.0)), ${inherit}`,
@@ -25,7 +26,7 @@ describe('msi-map-gap: the domain of the bus (pci_set_msi_domain() -> pci_set_bu
 
   it('a root port in the gap with no msi-parent: nothing to inherit: error', () => {
     expect(findings('msi-gap-port-unmapped', 'msi-map-gap')).toEqual([
-      'error: 7936 RIDs of bus-range not in msi-map: 00:00.0-00:1f.7, 02:00.0-1f:1f.7: on the root bus (bus 00), devices there get no MSI domain, so MSI/MSI-X allocation fails (the bridge has no msi-parent to fall back to); on buses 02-1f (the tree describes no bridge for them; Linux numbers them behind /pcie@f8000000/pci@0,0 (00:00.0)), devices inherit that bridge\'s MSI domain, and it has none: MSI/MSI-X allocation fails (pci_set_bus_msi_domain())',
+      "error: 7936 RIDs of bus-range not in msi-map: 00:00.0-00:1f.7, 02:00.0-1f:1f.7: on the root bus (bus 00), devices there get no MSI domain, so MSI/MSI-X allocation fails (the bridge has no msi-parent to fall back to); on buses 02-1f (the tree describes no bridge for them; Linux numbers them behind /pcie@f8000000/pci@0,0 (00:00.0)), devices inherit that bridge's MSI domain, and it has none: MSI/MSI-X allocation fails (pci_set_bus_msi_domain())",
     ]);
   });
 
@@ -37,12 +38,13 @@ describe('msi-map-gap: the domain of the bus (pci_set_msi_domain() -> pci_set_bu
 
   it('qcom: the inherited range holds DeviceIDs the map gives the root ports: error', () => {
     expect(findings('qcom-4cell-smmu2', 'msi-map-gap')).toEqual([
-      'error: 65024 RIDs of bus-range not in msi-map: 02:00.0-ff:1f.7: on buses 02-ff (the tree describes no bridge for them; Linux numbers them behind /pcie@1c00000/pcie@0 (00:00.0)), devices inherit that bridge\'s MSI domain /msi-controller@17140000 with DeviceID = RID (pci_set_msi_domain() -> pci_set_bus_msi_domain()), and msi-map already gives DeviceIDs 0x5980-0x5981 to other RIDs on /msi-controller@17140000: a device at RID 59:10.0-59:10.1 would share one (the ITS shares its ITT, its_msi_prepare())',
+      "error: 65024 RIDs of bus-range not in msi-map: 02:00.0-ff:1f.7: on buses 02-ff (the tree describes no bridge for them; Linux numbers them behind /pcie@1c00000/pcie@0 (00:00.0)), devices inherit that bridge's MSI domain /msi-controller@17140000 with DeviceID = RID (pci_set_msi_domain() -> pci_set_bus_msi_domain()), and msi-map already gives DeviceIDs 0x5980-0x5981 to other RIDs on /msi-controller@17140000: a device at RID 59:10.0-59:10.1 would share one (the ITS shares its ITT, its_msi_prepare())",
     ]);
   });
 
   it('ls1028a msi-parent = <&its 0>: a fallback on 6.12 and the 2024 stable fix only; classic says so', () => {
-    const head = 'warning: 242 RIDs of bus-range not in msi-map: 00:01.6-00:1f.7: on the root bus (bus 00), devices there fall back to the bridge\'s msi-parent /msi-controller@6020000 with DeviceID = RID';
+    const head =
+      "warning: 242 RIDs of bus-range not in msi-map: 00:01.6-00:1f.7: on the root bus (bus 00), devices there fall back to the bridge's msi-parent /msi-controller@6020000 with DeviceID = RID";
     expect(findings('msi-gap-parent-warning', 'msi-map-gap')).toEqual([
       `${head} on Linux 6.12 and the stable kernels with the October 2024 of_msi_get_domain() change ("Support #msi-cells=<0>"); older 5.3-6.11 kernels take an msi-parent only when its target has no #msi-cells, so there they get no MSI domain`,
     ]);
@@ -51,25 +53,34 @@ describe('msi-map-gap: the domain of the bus (pci_set_msi_domain() -> pci_set_bu
 
   it('msi-parent = <&its> to an ITS with #msi-cells = <1>: no fallback on either form: error', () => {
     expect(findings('msi-gap-parent-short', 'msi-map-gap')).toEqual([
-      'error: 242 RIDs of bus-range not in msi-map: 00:01.6-00:1f.7: on the root bus (bus 00), devices there get no MSI domain: the bridge\'s msi-parent gives none (msi-parent is shorter than the #msi-cells = <1> of /msi-controller@6020000), so MSI/MSI-X allocation fails',
+      "error: 242 RIDs of bus-range not in msi-map: 00:01.6-00:1f.7: on the root bus (bus 00), devices there get no MSI domain: the bridge's msi-parent gives none (msi-parent is shorter than the #msi-cells = <1> of /msi-controller@6020000), so MSI/MSI-X allocation fails",
     ]);
   });
 });
 
 describe('hostMsiDomain(): of_msi_get_domain(..., DOMAIN_BUS_PCI_MSI), both forms', () => {
-  const its = (props: Record<string, number[] | true>) => node('its', { phandle: [1], 'msi-controller': true, ...props });
+  const its = (props: Record<string, number[] | true>) =>
+    node('its', { phandle: [1], 'msi-controller': true, ...props });
   const other = node('intc', { phandle: [2], '#msi-cells': [0] });
   const domain = (itsProps: Record<string, number[] | true>, parent: number[]) => {
     const t = tree([its(itsProps), other, node('pcie', { device_type: 'pci', 'msi-parent': parent })]);
     const bridge = t.byPath('/pcie')!;
-    return { current: hostMsiDomain(t, bridge, 'current')?.path ?? null, older: hostMsiDomain(t, bridge, 'older')?.path ?? null };
+    return {
+      current: hostMsiDomain(t, bridge, 'current')?.path ?? null,
+      older: hostMsiDomain(t, bridge, 'older')?.path ?? null,
+    };
   };
   it.each([
     ['no #msi-cells, <&its>', {}, [1], { current: '/its', older: '/its' }],
     ['#msi-cells = <1>, <&its 0>', { '#msi-cells': [1] }, [1, 0], { current: '/its', older: null }],
     ['#msi-cells = <1>, <&its> (one cell short)', { '#msi-cells': [1] }, [1], { current: null, older: null }],
     ['#msi-cells = <0>, <&its>', { '#msi-cells': [0] }, [1], { current: '/its', older: null }],
-    ['a first target that is no MSI controller, then the ITS', { '#msi-cells': [1] }, [2, 1, 7], { current: '/its', older: null }],
+    [
+      'a first target that is no MSI controller, then the ITS',
+      { '#msi-cells': [1] },
+      [2, 1, 7],
+      { current: '/its', older: null },
+    ],
     ['a dangling phandle', {}, [9], { current: null, older: null }],
   ] as const)('%s', (_what, props, parent, want) => {
     expect(domain(props, [...parent])).toEqual(want);

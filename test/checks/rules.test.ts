@@ -8,7 +8,9 @@ import { check } from '../../src/checks/index.js';
 import type { KernelForm } from '../../src/map/map.js';
 
 type Expect = { rule: string; severity: string; node: string; rids: Array<[number, number]> };
-const expected: Record<string, Partial<Record<KernelForm, Expect[]>>> = JSON.parse(readFileSync('fixtures/rules/expected.json', 'utf8'));
+const expected: Record<string, Partial<Record<KernelForm, Expect[]>>> = JSON.parse(
+  readFileSync('fixtures/rules/expected.json', 'utf8'),
+);
 
 const key = (d: Expect) => `${d.rule} ${d.severity} ${d.node} ${JSON.stringify(d.rids)}`;
 
@@ -17,7 +19,9 @@ describe.each(Object.keys(expected))('%s', (name) => {
   for (const form of ['classic', 'mainline'] as const) {
     const want = expected[name]![form] ?? expected[name]!.classic!;
     it(`${form}: ${want.length ? want.map((w) => `${w.rule} ${w.severity}`).join(', ') : 'clean'}`, () => {
-      const got = check(tree, { kernel: form }).map((d) => key({ rule: d.rule, severity: d.severity, node: d.node, rids: d.rids }));
+      const got = check(tree, { kernel: form }).map((d) =>
+        key({ rule: d.rule, severity: d.severity, node: d.node, rids: d.rids }),
+      );
       expect(got.sort()).toEqual(want.map(key).sort());
     });
   }
@@ -30,10 +34,16 @@ describe('DTS input gives the DTB findings, with source positions', () => {
     const fromDtb = check(readDtb(readFileSync(`fixtures/rules/${name}.dtb`), `${name}.dtb`));
     expect(fromDts.map(({ span: _s, location: _l, ...d }) => d)).toEqual(fromDtb);
     for (const d of fromDts) {
-      if (d.property) expect(d.location).toMatchObject({ file: `fixtures/rules/${name}.dts`, line: expect.any(Number), column: expect.any(Number) });
+      if (d.property)
+        expect(d.location).toMatchObject({
+          file: `fixtures/rules/${name}.dts`,
+          line: expect.any(Number),
+          column: expect.any(Number),
+        });
       if (!d.location) continue;
       // the position is the property, or the entry (cell) the finding is about
-      const text = readFileSync(`fixtures/rules/${name}.dts`, 'utf8').split('\n')[d.location.line - 1]!.slice(d.location.column - 1);
+      const lines = readFileSync(`fixtures/rules/${name}.dts`, 'utf8').split('\n');
+      const text = lines[d.location.line - 1]!.slice(d.location.column - 1);
       expect(text.startsWith(d.property ?? '') || /^(<|0x|&|[0-9])/.test(text)).toBe(true);
     }
   });

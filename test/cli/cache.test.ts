@@ -9,11 +9,23 @@ import { join, resolve } from 'node:path';
 const bin = resolve('bin/dtmap.cjs');
 let dir: string;
 const run = (args: string[], env: Record<string, string> = {}) => {
-  const r = spawnSync(process.execPath, [bin, 'check', '--format', 'json', '-v', ...args, 'a.dts', 'b.dts'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env } });
-  return { code: r.status, json: JSON.parse(r.stdout), notes: r.stderr.split('\n').filter((l) => l.startsWith('dtmap: note: ')) };
+  const r = spawnSync(process.execPath, [bin, 'check', '--format', 'json', '-v', ...args, 'a.dts', 'b.dts'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
+  return {
+    code: r.status,
+    json: JSON.parse(r.stdout),
+    notes: r.stderr.split('\n').filter((l) => l.startsWith('dtmap: note: ')),
+  };
 };
 const reused = (notes: string[]) => /cache: (\d+) of 2 results reused/.exec(notes.join('\n'))?.[1];
-const cacheFile = (d: string) => join(d, readdirSync(d).find((f) => f.endsWith('.json'))!);
+const cacheFile = (d: string) =>
+  join(
+    d,
+    readdirSync(d).find((f) => f.endsWith('.json'))!,
+  );
 
 // Two boards on one SoC .dtsi; each has its own .dtsi with the host bridge's map.
 const soc = `/ { #address-cells = <1>; #size-cells = <1>;
@@ -45,7 +57,11 @@ describe('check --cache', () => {
   it('a reused result still names the files its board read: -o onto an included .dtsi is refused', () => {
     run(['--cache', 'c6']);
     const before = readFileSync(join(dir, 'a.dtsi'), 'utf8');
-    const r = spawnSync(process.execPath, [bin, 'check', '--cache', 'c6', '-o', 'a.dtsi', 'a.dts', 'b.dts'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, [bin, 'check', '--cache', 'c6', '-o', 'a.dtsi', 'a.dts', 'b.dts'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(r.stderr).toContain('dtmap: error: -o a.dtsi is also an input (a.dtsi); nothing written');
     expect(r.status).toBe(2);
     expect(readFileSync(join(dir, 'a.dtsi'), 'utf8')).toBe(before);

@@ -9,7 +9,11 @@ import addFormats from 'ajv-formats';
 
 const BIN = resolve('bin/dtmap.cjs');
 const run = (args: string[], cwd = process.cwd()) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    cwd,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const VIRTIO = resolve('fixtures/qemu/virt-virtio-iommu.dtb');
@@ -32,16 +36,27 @@ describe('formats', () => {
       expect(res.locations[0].physicalLocation.artifactLocation.uri).toMatch(/^fixtures\//);
       expect(log.runs[0].tool.driver.rules[res.ruleIndex].id).toBe(res.ruleId);
     }
-    expect(results.map((x: { ruleId: string; level: string }) => `${x.ruleId}:${x.level}`)).toContain('msi-map-gap:error');
-    expect(results.map((x: { ruleId: string; level: string }) => `${x.ruleId}:${x.level}`)).toContain('iommu-map-gap:note');
+    expect(results.map((x: { ruleId: string; level: string }) => `${x.ruleId}:${x.level}`)).toContain(
+      'msi-map-gap:error',
+    );
+    expect(results.map((x: { ruleId: string; level: string }) => `${x.ruleId}:${x.level}`)).toContain(
+      'iommu-map-gap:note',
+    );
   });
 
   it('github workflow commands and gcc lines', () => {
     const gh = run(['check', '--format', 'github', VIRTIO, MSI_GAP]).out.trim().split('\n');
-    expect(gh[0]).toBe('::notice file=fixtures/qemu/virt-virtio-iommu.dtb,title=iommu-map-gap::/pcie@10000000: iommu-map: ' + "RID 00:02.0 is left out of iommu-map on purpose: it is the IOMMU's own function (/pcie@10000000/virtio_iommu@2,0), which does not translate its own DMA");
-    expect(gh.some((l) => l.startsWith('::error file=fixtures/rules/msi-gap-error.dtb,title=msi-map-gap::'))).toBe(true);
+    expect(gh[0]).toBe(
+      '::notice file=fixtures/qemu/virt-virtio-iommu.dtb,title=iommu-map-gap::/pcie@10000000: iommu-map: ' +
+        "RID 00:02.0 is left out of iommu-map on purpose: it is the IOMMU's own function (/pcie@10000000/virtio_iommu@2,0), which does not translate its own DMA",
+    );
+    expect(gh.some((l) => l.startsWith('::error file=fixtures/rules/msi-gap-error.dtb,title=msi-map-gap::'))).toBe(
+      true,
+    );
     const gcc = run(['check', '--format', 'gcc', VIRTIO]).out.trim();
-    expect(gcc).toMatch(/^fixtures\/qemu\/virt-virtio-iommu\.dtb: note: \/pcie@10000000: iommu-map: RID 00:02\.0 .* \[iommu-map-gap\]$/);
+    expect(gcc).toMatch(
+      /^fixtures\/qemu\/virt-virtio-iommu\.dtb: note: \/pcie@10000000: iommu-map: RID 00:02\.0 .* \[iommu-map-gap\]$/,
+    );
   });
 
   it('-o writes the report to a file and keeps the exit code', () => {
@@ -81,8 +96,15 @@ describe('rule control', () => {
     writeFileSync(join(dir, '.dtmaprc.json'), JSON.stringify({ rules: { 'msi-map-gap': 'info' } }));
     expect(run(['check', MSI_GAP], join(dir, 'sub')).code).toBe(0);
     const dir2 = tmp();
-    writeFileSync(join(dir2, 'package.json'), JSON.stringify({ name: 'x', dtmap: { rules: { 'msi-map-gap': 'off' } } }));
-    expect(JSON.parse(run(['check', '--format', 'json', MSI_GAP], dir2).out).files[0].diagnostics.filter((d: { rule: string }) => d.rule === 'msi-map-gap')).toEqual([]);
+    writeFileSync(
+      join(dir2, 'package.json'),
+      JSON.stringify({ name: 'x', dtmap: { rules: { 'msi-map-gap': 'off' } } }),
+    );
+    expect(
+      JSON.parse(run(['check', '--format', 'json', MSI_GAP], dir2).out).files[0].diagnostics.filter(
+        (d: { rule: string }) => d.rule === 'msi-map-gap',
+      ),
+    ).toEqual([]);
     writeFileSync(join(dir2, 'bad.json'), JSON.stringify({ rulez: {} }));
     const r = run(['check', '--config', 'bad.json', MSI_GAP], dir2);
     expect(r.code).toBe(1); // a warning; the run goes on without the key
@@ -98,7 +120,9 @@ describe('baselines', () => {
     expect(run(['check', '--write-baseline', 'base.json', 'board.dtb', 'virt.dtb'], dir).code).toBe(1);
     const base = JSON.parse(readFileSync(join(dir, 'base.json'), 'utf8'));
     expect(base.version).toBe(1);
-    expect(base.findings[0]).toEqual(expect.objectContaining({ file: 'board.dtb', rule: expect.any(String), rids: expect.any(Array) }));
+    expect(base.findings[0]).toEqual(
+      expect.objectContaining({ file: 'board.dtb', rule: expect.any(String), rids: expect.any(Array) }),
+    );
     const again = run(['check', '--baseline', 'base.json', 'board.dtb', 'virt.dtb'], dir);
     expect(again.code).toBe(0);
     expect(again.out).toMatch(/finding(s)? suppressed by base\.json/);
@@ -119,8 +143,14 @@ describe('batch', () => {
     const files = JSON.parse(j1.out).files.map((f: { file: string }) => f.file);
     expect(files.length).toBeGreaterThan(10);
     expect(files).toEqual([...files].sort());
-    const glob = JSON.parse(run(['check', '--format', 'json', 'fixtures/q*/**/virt-*.dtb']).out).files.map((f: { file: string }) => f.file);
-    expect(glob).toEqual(['fixtures/qemu/virt-gicv2.dtb', 'fixtures/qemu/virt-smmuv3-its.dtb', 'fixtures/qemu/virt-virtio-iommu.dtb']);
+    const glob = JSON.parse(run(['check', '--format', 'json', 'fixtures/q*/**/virt-*.dtb']).out).files.map(
+      (f: { file: string }) => f.file,
+    );
+    expect(glob).toEqual([
+      'fixtures/qemu/virt-gicv2.dtb',
+      'fixtures/qemu/virt-smmuv3-its.dtb',
+      'fixtures/qemu/virt-virtio-iommu.dtb',
+    ]);
     expect(run(['check', 'fixtures/**/*.nothing']).code).toBe(2);
   });
 

@@ -6,7 +6,10 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const run = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['bin/dtmap.cjs', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, ['bin/dtmap.cjs', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const VIRTIO = 'fixtures/qemu/virt-virtio-iommu.dtb';
@@ -28,10 +31,28 @@ describe('dtmap check', () => {
     const [virtio, smmu] = j.files;
     expect(virtio.error).toBeNull();
     expect(virtio.maps.map((m: { property: string }) => m.property)).toEqual(['iommu-map', 'msi-map']);
-    expect(virtio.maps[0]).toMatchObject({ node: '/pcie@10000000', status: 'okay', mask: 0xffffffff, busRange: [0, 255] });
-    expect(virtio.maps[0].entries[1]).toMatchObject({ ridBase: 0x11, target: '/pcie@10000000/virtio_iommu@2,0', outBase: 0x11, out: [0x11], length: 0xffef });
+    expect(virtio.maps[0]).toMatchObject({
+      node: '/pcie@10000000',
+      status: 'okay',
+      mask: 0xffffffff,
+      busRange: [0, 255],
+    });
+    expect(virtio.maps[0].entries[1]).toMatchObject({
+      ridBase: 0x11,
+      target: '/pcie@10000000/virtio_iommu@2,0',
+      outBase: 0x11,
+      out: [0x11],
+      length: 0xffef,
+    });
     expect(virtio.diagnostics).toEqual([
-      expect.objectContaining({ rule: 'iommu-map-gap', severity: 'info', node: '/pcie@10000000', property: 'iommu-map', rids: [[0x10, 0x10]], entry: null }),
+      expect.objectContaining({
+        rule: 'iommu-map-gap',
+        severity: 'info',
+        node: '/pcie@10000000',
+        property: 'iommu-map',
+        rids: [[0x10, 0x10]],
+        entry: null,
+      }),
     ]);
     expect(smmu.diagnostics).toEqual([]);
     expect(j.summary).toEqual({ errors: 0, warnings: 0, infos: 1 });
@@ -58,13 +79,29 @@ describe('dtmap check', () => {
 describe('dtmap query', () => {
   it('says which MSI domain a RID in an msi-map gap inherits: the bridge above it, or the host bridge msi-parent', () => {
     const p = run('query', 'fixtures/rules/msi-gap-behind-port.dtb', '01:00.0', '02:00.0').out;
-    expect(p).toContain('  msi domain   inherits /msi-controller@fee20000 from its bus\'s bridge 00:00.0 /pcie@f8000000/pci@0,0, DeviceID = RID');
-    expect(p).toContain('  msi domain   inherits /msi-controller@fee20000 from its bus\'s bridge 00:00.0 /pcie@f8000000/pci@0,0 (the bus itself is not described), DeviceID = RID');
-    const parent = (kernel: string) => run('query', '--kernel', kernel, 'fixtures/rules/msi-gap-parent-warning.dtb', '00:02.0').out;
-    expect(parent('classic')).toContain("  msi domain   inherits /msi-controller@6020000 from the host bridge's msi-parent, DeviceID = RID (kernels before the October 2024 of_msi_get_domain() change: none)");
-    expect(parent('mainline')).toContain("  msi domain   inherits /msi-controller@6020000 from the host bridge's msi-parent, DeviceID = RID\n");
-    const j = JSON.parse(run('query', '--format', 'json', 'fixtures/rules/msi-gap-port-unmapped.dtb', '0x300', '0x100').out);
-    expect(j[0].msiDomain).toEqual({ via: 'bridge', bridge: '/pcie@f8000000/pci@0,0', domain: null, olderKernels: null });
+    expect(p).toContain(
+      "  msi domain   inherits /msi-controller@fee20000 from its bus's bridge 00:00.0 /pcie@f8000000/pci@0,0, DeviceID = RID",
+    );
+    expect(p).toContain(
+      "  msi domain   inherits /msi-controller@fee20000 from its bus's bridge 00:00.0 /pcie@f8000000/pci@0,0 (the bus itself is not described), DeviceID = RID",
+    );
+    const parent = (kernel: string) =>
+      run('query', '--kernel', kernel, 'fixtures/rules/msi-gap-parent-warning.dtb', '00:02.0').out;
+    expect(parent('classic')).toContain(
+      "  msi domain   inherits /msi-controller@6020000 from the host bridge's msi-parent, DeviceID = RID (kernels before the October 2024 of_msi_get_domain() change: none)",
+    );
+    expect(parent('mainline')).toContain(
+      "  msi domain   inherits /msi-controller@6020000 from the host bridge's msi-parent, DeviceID = RID\n",
+    );
+    const j = JSON.parse(
+      run('query', '--format', 'json', 'fixtures/rules/msi-gap-port-unmapped.dtb', '0x300', '0x100').out,
+    );
+    expect(j[0].msiDomain).toEqual({
+      via: 'bridge',
+      bridge: '/pcie@f8000000/pci@0,0',
+      domain: null,
+      olderKernels: null,
+    });
     expect(j[1].msiDomain).toBeUndefined(); // 01:00.0 is mapped
   });
 
@@ -72,7 +109,13 @@ describe('dtmap query', () => {
     const r = run('query', '--format', 'json', VIRTIO, '00:02.0');
     const [row] = JSON.parse(r.out);
     expect(row.rid).toBe(0x10);
-    expect(row.iommu).toMatchObject({ status: 'bypass', id: 0x10, entry: null, errno: null, log: 'OF: /pcie@10000000: no iommu-map translation for id 0x10 on (null)' });
+    expect(row.iommu).toMatchObject({
+      status: 'bypass',
+      id: 0x10,
+      entry: null,
+      errno: null,
+      log: 'OF: /pcie@10000000: no iommu-map translation for id 0x10 on (null)',
+    });
     expect(row.msi).toMatchObject({ status: 'translated', target: '/intc@8000000/its@8080000', id: 0x10, entry: 0 });
     expect(r.code).toBe(0);
   });
@@ -118,7 +161,11 @@ describe('malformed DTBs through the CLI', () => {
       writeFileSync(f, b);
       files.push(f);
     }
-    const r = spawnSync(process.execPath, ['bin/dtmap.cjs', 'check', '--jobs', '1', ...files], { encoding: 'utf8', timeout: 30000, env: { ...process.env, NO_COLOR: '1' } });
+    const r = spawnSync(process.execPath, ['bin/dtmap.cjs', 'check', '--jobs', '1', ...files], {
+      encoding: 'utf8',
+      timeout: 30000,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     expect(r.status).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(16);

@@ -12,7 +12,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const run = (args: string[], ulimitKiB?: number) => {
   const cmd = [process.execPath, 'bin/dtmap.cjs', ...args];
   const r = ulimitKiB
-    ? spawnSync('sh', ['-c', `ulimit -v ${ulimitKiB} && exec "$@"`, 'sh', ...cmd], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
+    ? spawnSync('sh', ['-c', `ulimit -v ${ulimitKiB} && exec "$@"`, 'sh', ...cmd], {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      })
     : spawnSync(cmd[0]!, cmd.slice(1), { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };

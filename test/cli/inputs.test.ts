@@ -8,24 +8,50 @@ import { readDtb } from '../../src/dtb/read.js';
 import { writeLiveTree } from '../live/write.js';
 
 const run = (args: string[], input?: Buffer) => {
-  const r = spawnSync(process.execPath, ['bin/dtmap.cjs', ...args], { encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, ['bin/dtmap.cjs', ...args], {
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
 describe('inputs', () => {
   it('--overlay adds a host bridge whose maps reach the base SMMU and ITS by label', () => {
-    const j = JSON.parse(run(['query', '--format', 'json', '--node', 'pcie1', 'fixtures/overlay/base.dtb', '--overlay', 'fixtures/overlay/add-pcie.dtbo', '01:00.0']).out);
+    const j = JSON.parse(
+      run([
+        'query',
+        '--format',
+        'json',
+        '--node',
+        'pcie1',
+        'fixtures/overlay/base.dtb',
+        '--overlay',
+        'fixtures/overlay/add-pcie.dtbo',
+        '01:00.0',
+      ]).out,
+    );
     expect(j[0].node).toBe('/soc/pcie@40000000');
-    expect(j[0].iommu).toMatchObject({ status: 'translated', target: '/soc/iommu@9050000', targetLabel: 'smmu', id: 0x10100 });
+    expect(j[0].iommu).toMatchObject({
+      status: 'translated',
+      target: '/soc/iommu@9050000',
+      targetLabel: 'smmu',
+      id: 0x10100,
+    });
     expect(j[0].msi).toMatchObject({ status: 'translated', targetLabel: 'its', id: 0x10100 });
-    const c = JSON.parse(run(['check', '--format', 'json', 'fixtures/overlay/base.dtb', '--overlay', 'fixtures/overlay/add-pcie.dtbo']).out);
+    const c = JSON.parse(
+      run(['check', '--format', 'json', 'fixtures/overlay/base.dtb', '--overlay', 'fixtures/overlay/add-pcie.dtbo'])
+        .out,
+    );
     expect(c.files[0].maps.map((m: { node: string }) => m.node)).toContain('/soc/pcie@40000000');
   });
 
   it('a failed overlay is one line naming the fragment, exit 2', () => {
     const r = run(['check', 'fixtures/overlay/base.dtb', '--overlay', 'fixtures/overlay/fail-missing-label.dtbo']);
     expect(r.code).toBe(2);
-    expect(r.err.trim()).toBe('dtmap: error: fixtures/overlay/fail-missing-label.dtbo: fragment@0: target label "pcie9" not in the base\'s __symbols__');
+    expect(r.err.trim()).toBe(
+      'dtmap: error: fixtures/overlay/fail-missing-label.dtbo: fragment@0: target label "pcie9" not in the base\'s __symbols__',
+    );
   });
 
   it('a live tree directory checks like its DTB', () => {
@@ -52,7 +78,9 @@ describe('DTS errors', () => {
     writeFileSync(bad, '/dts-v1/;\n/ {\n\tfoo = <&nolabel>;\n\tmylabel: n {};\n};\n');
     const r = run(['check', bad]);
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`${bad}:3:9: error: Reference to non-existent node or label "nolabel"; did you mean 'mylabel'?\n`);
+    expect(r.err).toBe(
+      `${bad}:3:9: error: Reference to non-existent node or label "nolabel"; did you mean 'mylabel'?\n`,
+    );
   });
 });
 

@@ -2,7 +2,17 @@
 // checked: issue 14.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readDtb } from '../../src/dtb/read.js';
@@ -13,7 +23,11 @@ const VIRTIO = resolve('fixtures/qemu/virt-virtio-iommu.dtb');
 const OVERLAY = resolve('fixtures/overlay');
 let dir: string;
 const run = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
@@ -37,7 +51,8 @@ beforeAll(() => {
   symlinkSync('a.dtb', join(dir, 'sym.dtb'));
   linkSync(join(dir, 'a.dtb'), join(dir, 'hard.dtb'));
   writeFileSync(join(dir, 'soc.dtsi'), '/ { compatible = "vendor,soc"; };\n');
-  for (const b of ['b1', 'b2', 'b3', 'b4']) writeFileSync(join(dir, `${b}.dts`), `/dts-v1/;\n#include "soc.dtsi"\n/ { model = "${b}"; };\n`);
+  for (const b of ['b1', 'b2', 'b3', 'b4'])
+    writeFileSync(join(dir, `${b}.dts`), `/dts-v1/;\n#include "soc.dtsi"\n/ { model = "${b}"; };\n`);
   // a board whose .dtsi fails in the preprocessor, and one whose .dtsi fails in the parser
   writeFileSync(join(dir, 'cpp-bad.dtsi'), '#if\n');
   writeFileSync(join(dir, 'cpp-bad.dts'), '/dts-v1/;\n#include "cpp-bad.dtsi"\n');
@@ -61,15 +76,69 @@ describe('an output that is also an input: one line, exit 2, nothing written', (
     ['check -o onto a hard link to the DTB', ['check', 'a.dtb', '-o', 'hard.dtb'], '-o', 'hard.dtb', 'a.dtb'],
     ['check of a symlink, -o onto its target', ['check', 'sym.dtb', '-o', 'a.dtb'], '-o', 'a.dtb', 'sym.dtb'],
     ['check -o onto the .dtsi a board includes', ['check', 'b1.dts', '-o', 'soc.dtsi'], '-o', 'soc.dtsi', 'soc.dtsi'],
-    ['the same on two threads (pipeline)', ['check', '--jobs', '2', 'b1.dts', 'b2.dts', 'b3.dts', 'b4.dts', '-o', 'soc.dtsi'], '-o', 'soc.dtsi', 'soc.dtsi'],
-    ['the same on three worker threads', ['check', '--jobs', '3', 'b1.dts', 'b2.dts', 'b3.dts', 'b4.dts', '-o', 'soc.dtsi'], '-o', 'soc.dtsi', 'soc.dtsi'],
-    ['a .dtsi that fails in the preprocessor', ['check', 'cpp-bad.dts', '-o', 'cpp-bad.dtsi'], '-o', 'cpp-bad.dtsi', 'cpp-bad.dtsi'],
-    ['a .dtsi that fails in the parser', ['check', 'dtc-bad.dts', '-o', 'dtc-bad.dtsi'], '-o', 'dtc-bad.dtsi', 'dtc-bad.dtsi'],
-    ['--write-baseline onto an input', ['check', 'a.dtb', '--write-baseline', 'hard.dtb'], '--write-baseline', 'hard.dtb', 'a.dtb'],
-    ['--write-baseline onto the baseline read', ['check', 'a.dtb', '--baseline', 'base.json', '--write-baseline', 'base.json'], '--write-baseline', 'base.json', 'base.json'],
-    ['-o onto the configuration', ['check', 'a.dtb', '--config', 'config.json', '-o', 'config.json'], '-o', 'config.json', () => join(dir, 'config.json')], // --config: named in full
-    ['-o onto an overlay', ['check', 'ov-base.dtb', '--overlay', 'add.dtbo', '-o', 'add.dtbo'], '-o', 'add.dtbo', 'add.dtbo'],
-    ['-o inside a live tree, even a new file', ['check', '--live', 'live', '-o', 'live/report.txt'], '-o', 'live/report.txt', 'live'],
+    [
+      'the same on two threads (pipeline)',
+      ['check', '--jobs', '2', 'b1.dts', 'b2.dts', 'b3.dts', 'b4.dts', '-o', 'soc.dtsi'],
+      '-o',
+      'soc.dtsi',
+      'soc.dtsi',
+    ],
+    [
+      'the same on three worker threads',
+      ['check', '--jobs', '3', 'b1.dts', 'b2.dts', 'b3.dts', 'b4.dts', '-o', 'soc.dtsi'],
+      '-o',
+      'soc.dtsi',
+      'soc.dtsi',
+    ],
+    [
+      'a .dtsi that fails in the preprocessor',
+      ['check', 'cpp-bad.dts', '-o', 'cpp-bad.dtsi'],
+      '-o',
+      'cpp-bad.dtsi',
+      'cpp-bad.dtsi',
+    ],
+    [
+      'a .dtsi that fails in the parser',
+      ['check', 'dtc-bad.dts', '-o', 'dtc-bad.dtsi'],
+      '-o',
+      'dtc-bad.dtsi',
+      'dtc-bad.dtsi',
+    ],
+    [
+      '--write-baseline onto an input',
+      ['check', 'a.dtb', '--write-baseline', 'hard.dtb'],
+      '--write-baseline',
+      'hard.dtb',
+      'a.dtb',
+    ],
+    [
+      '--write-baseline onto the baseline read',
+      ['check', 'a.dtb', '--baseline', 'base.json', '--write-baseline', 'base.json'],
+      '--write-baseline',
+      'base.json',
+      'base.json',
+    ],
+    [
+      '-o onto the configuration',
+      ['check', 'a.dtb', '--config', 'config.json', '-o', 'config.json'],
+      '-o',
+      'config.json',
+      () => join(dir, 'config.json'),
+    ], // --config: named in full
+    [
+      '-o onto an overlay',
+      ['check', 'ov-base.dtb', '--overlay', 'add.dtbo', '-o', 'add.dtbo'],
+      '-o',
+      'add.dtbo',
+      'add.dtbo',
+    ],
+    [
+      '-o inside a live tree, even a new file',
+      ['check', '--live', 'live', '-o', 'live/report.txt'],
+      '-o',
+      'live/report.txt',
+      'live',
+    ],
     ['map -o onto an included .dtsi', ['map', 'b1.dts', '-o', 'soc.dtsi'], '-o', 'soc.dtsi', 'soc.dtsi'],
     ['map -o onto a hard link to the DTB', ['map', 'a.dtb', '-o', 'hard.dtb'], '-o', 'hard.dtb', 'a.dtb'],
     ['compile -o onto its own source', ['compile', 'b1.dts', '-o', 'b1.dts'], '-o', 'b1.dts', 'b1.dts'],
@@ -80,7 +149,9 @@ describe('an output that is also an input: one line, exit 2, nothing written', (
       const before = snapshot();
       const r = run(...args);
       expect(r.code).toBe(2);
-      expect(r.err).toBe(`dtmap: error: ${option} ${out} is also an input (${typeof input === 'string' ? input : input()}); nothing written\n`);
+      expect(r.err).toBe(
+        `dtmap: error: ${option} ${out} is also an input (${typeof input === 'string' ? input : input()}); nothing written\n`,
+      );
       expect(r.out).toBe('');
       expect(snapshot()).toEqual(before);
     });
@@ -93,9 +164,14 @@ describe('an output that is also an input: one line, exit 2, nothing written', (
   });
 
   it('.dtmaprc.json found upwards is an input too', () => {
-    const r = spawnSync(process.execPath, [BIN, 'check', '../a.dtb', '-o', '.dtmaprc.json'], { encoding: 'utf8', cwd: join(dir, 'rc') });
+    const r = spawnSync(process.execPath, [BIN, 'check', '../a.dtb', '-o', '.dtmaprc.json'], {
+      encoding: 'utf8',
+      cwd: join(dir, 'rc'),
+    });
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe(`dtmap: error: -o .dtmaprc.json is also an input (${join(dir, 'rc', '.dtmaprc.json')}); nothing written\n`);
+    expect(r.stderr).toBe(
+      `dtmap: error: -o .dtmaprc.json is also an input (${join(dir, 'rc', '.dtmaprc.json')}); nothing written\n`,
+    );
   });
 
   it('an output that is not an input is written, new or replaced', () => {
@@ -113,17 +189,29 @@ describe('an output that is also an input: one line, exit 2, nothing written', (
 
 describe('numeric options take integers in range', () => {
   const bad: Array<[string[], string]> = [
-    [['check', '--jobs', '0', 'a.dtb'], "option '-j, --jobs <n>' argument '0' is invalid. expected an integer from 1 to 256"],
+    [
+      ['check', '--jobs', '0', 'a.dtb'],
+      "option '-j, --jobs <n>' argument '0' is invalid. expected an integer from 1 to 256",
+    ],
     [['check', '--jobs', '-1', 'a.dtb'], "option '-j, --jobs <n>' argument '-1' is invalid"],
     [['check', '--jobs', '1.5', 'a.dtb'], "argument '1.5' is invalid"],
     [['check', '--jobs', 'two', 'a.dtb'], "argument 'two' is invalid"],
     [['check', '--jobs', '257', 'a.dtb'], "argument '257' is invalid. expected an integer from 1 to 256"],
-    [['check', '--max-warnings', '-1', 'a.dtb'], "option '--max-warnings <n>' argument '-1' is invalid. expected an integer of at least 0"],
+    [
+      ['check', '--max-warnings', '-1', 'a.dtb'],
+      "option '--max-warnings <n>' argument '-1' is invalid. expected an integer of at least 0",
+    ],
     [['check', '--max-warnings', '', 'a.dtb'], "argument '' is invalid"],
     [['check', '--max-warnings', '1e3', 'a.dtb'], "argument '1e3' is invalid"],
-    [['map', '--width', '30', 'a.dtb'], "option '--width <columns>' argument '30' is invalid. expected an integer from 31 to 1000"],
+    [
+      ['map', '--width', '30', 'a.dtb'],
+      "option '--width <columns>' argument '30' is invalid. expected an integer from 31 to 1000",
+    ],
     [['map', '--width', '1001', 'a.dtb'], "argument '1001' is invalid"],
-    [['compile', '-b', '0x100000000', 'b1.dts', '-o', 'x.dtb'], "option '-b, --boot-cpu <n>' argument '0x100000000' is invalid. expected an integer from 0 to 4294967295"],
+    [
+      ['compile', '-b', '0x100000000', 'b1.dts', '-o', 'x.dtb'],
+      "option '-b, --boot-cpu <n>' argument '0x100000000' is invalid. expected an integer from 0 to 4294967295",
+    ],
   ];
   for (const [args, message] of bad)
     it(args.join(' '), () => {

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 
 const run = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['bin/dtmap.cjs', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, ['bin/dtmap.cjs', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const SM8250 = 'fixtures/readers/sm8250-five-cell.dtb';
@@ -11,7 +14,10 @@ const GAP = 'fixtures/readers/gap-bus2.dtb';
 
 describe('--reader', () => {
   it('check: the default is linux-classic; --kernel mainline is --reader linux-mainline', () => {
-    const json = (...a: string[]) => JSON.parse(run('check', '--format', 'json', ...a, SM8250).out).files[0].diagnostics.map((d: { rule: string; message: string }) => `${d.rule}: ${d.message}`);
+    const json = (...a: string[]) =>
+      JSON.parse(run('check', '--format', 'json', ...a, SM8250).out).files[0].diagnostics.map(
+        (d: { rule: string; message: string }) => `${d.rule}: ${d.message}`,
+      );
     expect(json()).toEqual(json('--reader', 'linux-classic'));
     expect(json('--kernel', 'mainline')).toEqual(json('--reader', 'linux-mainline'));
     expect(json('--kernel', 'mainline')).not.toEqual(json());
@@ -20,13 +26,21 @@ describe('--reader', () => {
   it('check --reader all: the sm8250 5-cell rows on every reader, exit 1 (map-length on classic)', () => {
     const r = run('check', '--reader', 'all', SM8250);
     expect(r.code).toBe(1);
-    expect(r.out).toContain('2 RIDs translate differently by linux-classic, xen, freebsd, u-boot / linux-mainline / pcie-qcom (00:00.0, 01:00.0)');
+    expect(r.out).toContain(
+      '2 RIDs translate differently by linux-classic, xen, freebsd, u-boot / linux-mainline / pcie-qcom (00:00.0, 01:00.0)',
+    );
     expect(r.out).toContain('pcie-qcom: BDF 0x1: SID 0x1 is 0xffffe401');
   });
 
   it('query: one block per reader, JSON rows name their reader', () => {
     const rows = JSON.parse(run('query', '--format', 'json', '--reader', 'linux-classic,freebsd', GAP, '02:00.0').out);
-    expect(rows.map((r: { reader: string; msi: { status: string; errno: string | null } }) => [r.reader, r.msi.status, r.msi.errno])).toEqual([
+    expect(
+      rows.map((r: { reader: string; msi: { status: string; errno: string | null } }) => [
+        r.reader,
+        r.msi.status,
+        r.msi.errno,
+      ]),
+    ).toEqual([
       ['linux-classic', 'bypass', null],
       ['freebsd', 'error', 'ENOENT'],
     ]);
@@ -45,6 +59,8 @@ describe('--reader', () => {
   it('an unknown reader is a usage error naming the known ones', () => {
     const r = run('check', '--reader', 'linux', GAP);
     expect(r.code).toBe(2);
-    expect(r.err.trim()).toBe("dtmap: error: --reader: unknown reader 'linux' (known: linux-classic, linux-mainline, xen, freebsd, u-boot, pcie-qcom, pci-imx6, all)");
+    expect(r.err.trim()).toBe(
+      "dtmap: error: --reader: unknown reader 'linux' (known: linux-classic, linux-mainline, xen, freebsd, u-boot, pcie-qcom, pci-imx6, all)",
+    );
   });
 });

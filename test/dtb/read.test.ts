@@ -17,7 +17,8 @@ describe('readDtb on QEMU blobs', () => {
   });
 
   it('reads every QEMU fixture', () => {
-    for (const name of ['virt-gicv2', 'virt-smmuv3-its', 'virt-virtio-iommu']) expect(readDtb(qemu(name)).root.children.length).toBeGreaterThan(3);
+    for (const name of ['virt-gicv2', 'virt-smmuv3-its', 'virt-virtio-iommu'])
+      expect(readDtb(qemu(name)).root.children.length).toBeGreaterThan(3);
   });
 });
 
@@ -33,13 +34,28 @@ function blob(struct: number[], strings = 'reg\0', opts: { version?: number; las
   const total = offStrings + str.length;
   const out = new Uint8Array(total);
   const v = new DataView(out.buffer);
-  [0xd00dfeed, total, offStruct, offStrings, offRsv, opts.version ?? 17, opts.lastComp ?? 16, 0, str.length, structBytes.length].forEach((w, i) => v.setUint32(i * 4, w));
+  [
+    0xd00dfeed,
+    total,
+    offStruct,
+    offStrings,
+    offRsv,
+    opts.version ?? 17,
+    opts.lastComp ?? 16,
+    0,
+    str.length,
+    structBytes.length,
+  ].forEach((w, i) => v.setUint32(i * 4, w));
   out.set(structBytes, offStruct);
   out.set(str, offStrings);
   return out;
 }
 
-const BEGIN = 1, END_NODE = 2, PROP = 3, NOP = 4, END = 9;
+const BEGIN = 1,
+  END_NODE = 2,
+  PROP = 3,
+  NOP = 4,
+  END = 9;
 
 describe('readDtb rejects malformed blobs with the byte offset', () => {
   const cases: Array<[string, Uint8Array, RegExp]> = [
@@ -83,7 +99,7 @@ describe('readDtb rejects malformed blobs with the byte offset', () => {
     const bytes = qemu('virt-smmuv3-its');
     const end = new DataView(bytes.buffer).getUint32(12) + new DataView(bytes.buffer).getUint32(32);
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let run = 0; run < 2000; run++) {
       const b = bytes.slice(0, end);
       for (let f = 0; f < 1 + Math.floor(rand() * 4); f++) b[Math.floor(rand() * end)] ^= 1 << Math.floor(rand() * 8);
@@ -109,9 +125,14 @@ describe('validateDtb: what readDtb accepts, without the tree', () => {
   it('the same error as readDtb on every malformed blob above, and on random byte flips', () => {
     const bytes = qemu('virt-gicv2');
     const end = new DataView(bytes.buffer).getUint32(12) + new DataView(bytes.buffer).getUint32(32);
-    const blobs = [blob([BEGIN, 0, 7, END_NODE, END]), blob([BEGIN, 0, BEGIN, 0, END_NODE, END_NODE, END]), blob([BEGIN, 0x41000000, END_NODE, END]), blob([BEGIN, 0, END])];
+    const blobs = [
+      blob([BEGIN, 0, 7, END_NODE, END]),
+      blob([BEGIN, 0, BEGIN, 0, END_NODE, END_NODE, END]),
+      blob([BEGIN, 0x41000000, END_NODE, END]),
+      blob([BEGIN, 0, END]),
+    ];
     let seed = 777;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let run = 0; run < 500; run++) {
       const b = bytes.slice(0, end);
       for (let f = 0; f < 1 + Math.floor(rand() * 4); f++) b[Math.floor(rand() * end)] ^= 1 << Math.floor(rand() * 8);

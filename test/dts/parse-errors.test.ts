@@ -35,7 +35,11 @@ const expected: Record<string, [number, number, string | RegExp]> = {
   'syntax-bare-identifier': [4, 16, "syntax error: unexpected 'GIC_SPI' (an undefined macro or a missing #include?)"],
   'toplevel-missing-label': [7, 1, "Label or path usb1 not found; did you mean 'usb0'?"],
   'unresolved-label': [6, 13, 'Reference to non-existent node or label "clk"'],
-  'unresolved-path': [6, 13, `Reference to non-existent node or label "/soc/serial@2000"; /soc has no child 'serial@2000'; did you mean 'serial@1000'?`],
+  'unresolved-path': [
+    6,
+    13,
+    `Reference to non-existent node or label "/soc/serial@2000"; /soc has no child 'serial@2000'; did you mean 'serial@1000'?`,
+  ],
 };
 
 function fail(name: string): DtsError {
@@ -52,7 +56,10 @@ function fail(name: string): DtsError {
 /** dtc's first complaint: [line, column, message] */
 function dtcSays(name: string): [number, number, string] | undefined {
   const err = readFileSync(`${dir}/${name}.err`, 'utf8');
-  const m = /^(?:(?:Error|Lexical error): )?[^ :]+\.dts:(\d+)\.(\d+)(?:-[\d.]+)?:? (?:ERROR \(\w+\): )?(?:\/[^:]*?: )?(?:\/[^:]*?:\S*: )?(.*)$/m.exec(err);
+  const m =
+    /^(?:(?:Error|Lexical error): )?[^ :]+\.dts:(\d+)\.(\d+)(?:-[\d.]+)?:? (?:ERROR \(\w+\): )?(?:\/[^:]*?: )?(?:\/[^:]*?:\S*: )?(.*)$/m.exec(
+      err,
+    );
   if (!m) return undefined;
   return [Number(m[1]), Number(m[2]), m[3]!];
 }
@@ -89,7 +96,8 @@ describe('inputs dtc refuses', () => {
 });
 
 describe("dtc's parser stack (10000 entries)", () => {
-  const nested = (n: number) => `/dts-v1/;\n/ {\n${Array.from({ length: n }, (_, i) => `n${i} {\n`).join('')}${'};\n'.repeat(n)}};\n`;
+  const nested = (n: number) =>
+    `/dts-v1/;\n/ {\n${Array.from({ length: n }, (_, i) => `n${i} {\n`).join('')}${'};\n'.repeat(n)}};\n`;
   const siblings = (n: number) => `/dts-v1/;\n/ {\n${Array.from({ length: n }, (_, i) => `n${i} { };\n`).join('')}};\n`;
   const at = (text: string) => {
     try {

@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DtsError, parseDts } from '../../src/dts/parse.js';
 
-type Expr = { lit: bigint; text: string } | { un: string; a: Expr } | { bin: string; a: Expr; b: Expr } | { c: Expr; t: Expr; f: Expr };
+type Expr =
+  | { lit: bigint; text: string }
+  | { un: string; a: Expr }
+  | { bin: string; a: Expr; b: Expr }
+  | { c: Expr; t: Expr; f: Expr };
 
 const M = (v: bigint) => BigInt.asUintN(64, v);
 class DivZero extends Error {}
@@ -26,24 +30,44 @@ function evaluate(e: Expr): bigint {
   const b = evaluate(e.b);
   const bool = (x: boolean) => (x ? 1n : 0n);
   switch (e.bin) {
-    case '+': return M(a + b);
-    case '-': return M(a - b);
-    case '*': return M(a * b);
-    case '/': if (b === 0n) throw new DivZero(); return a / b;
-    case '%': if (b === 0n) throw new DivZero(); return a % b;
-    case '<<': return b < 64n ? M(a << b) : 0n;
-    case '>>': return b < 64n ? a >> b : 0n;
-    case '<': return bool(a < b);
-    case '>': return bool(a > b);
-    case '<=': return bool(a <= b);
-    case '>=': return bool(a >= b);
-    case '==': return bool(a === b);
-    case '!=': return bool(a !== b);
-    case '&': return a & b;
-    case '^': return a ^ b;
-    case '|': return a | b;
-    case '&&': return bool(a !== 0n && b !== 0n);
-    case '||': return bool(a !== 0n || b !== 0n);
+    case '+':
+      return M(a + b);
+    case '-':
+      return M(a - b);
+    case '*':
+      return M(a * b);
+    case '/':
+      if (b === 0n) throw new DivZero();
+      return a / b;
+    case '%':
+      if (b === 0n) throw new DivZero();
+      return a % b;
+    case '<<':
+      return b < 64n ? M(a << b) : 0n;
+    case '>>':
+      return b < 64n ? a >> b : 0n;
+    case '<':
+      return bool(a < b);
+    case '>':
+      return bool(a > b);
+    case '<=':
+      return bool(a <= b);
+    case '>=':
+      return bool(a >= b);
+    case '==':
+      return bool(a === b);
+    case '!=':
+      return bool(a !== b);
+    case '&':
+      return a & b;
+    case '^':
+      return a ^ b;
+    case '|':
+      return a | b;
+    case '&&':
+      return bool(a !== 0n && b !== 0n);
+    case '||':
+      return bool(a !== 0n || b !== 0n);
   }
   throw new Error(e.bin);
 }
@@ -69,7 +93,26 @@ const expr: fc.Arbitrary<Expr> = fc.letrec<{ e: Expr }>((tie) => ({
     literal,
     fc.record({ un: fc.constantFrom('-', '~', '!'), a: tie('e') }),
     fc.record({
-      bin: fc.constantFrom('+', '-', '*', '/', '%', '<<', '>>', '<', '>', '<=', '>=', '==', '!=', '&', '^', '|', '&&', '||'),
+      bin: fc.constantFrom(
+        '+',
+        '-',
+        '*',
+        '/',
+        '%',
+        '<<',
+        '>>',
+        '<',
+        '>',
+        '<=',
+        '>=',
+        '==',
+        '!=',
+        '&',
+        '^',
+        '|',
+        '&&',
+        '||',
+      ),
       a: tie('e'),
       b: tie('e'),
     }),
@@ -111,7 +154,9 @@ describe('integer expressions', () => {
         const fits = v <= mask || (v | mask) === 0xffffffffffffffffn;
         const src = `/dts-v1/;\n/ { x = /bits/ ${bits} <(0x${v.toString(16)})>; };\n`;
         if (!fits) {
-          expect(() => parseDts(src, undefined, { file: 'x.dts' })).toThrow(`Value out of range for ${bits}-bit array element`);
+          expect(() => parseDts(src, undefined, { file: 'x.dts' })).toThrow(
+            `Value out of range for ${bits}-bit array element`,
+          );
           return;
         }
         const val = parseDts(src, undefined, { file: 'x.dts' }).root.prop('x')!.value;

@@ -35,7 +35,9 @@ describe('readDts', () => {
     try {
       readDts(file);
     } catch (e) {
-      expect((e as DtsError).format()).toBe(`${file}:4:16: error: syntax error: unexpected 'GIC_SPI' (an undefined macro or a missing #include?)`);
+      expect((e as DtsError).format()).toBe(
+        `${file}:4:16: error: syntax error: unexpected 'GIC_SPI' (an undefined macro or a missing #include?)`,
+      );
     }
   });
 

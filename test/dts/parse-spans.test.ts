@@ -74,24 +74,42 @@ describe('spans', () => {
   });
 
   it('uses the locate function it is given (the preprocessor source map)', () => {
-    const t = parseDts(text, (offset) => ({ file: 'mapped.dtsi', line: 1000 + offset, column: 1, includedFrom: ['board.dts:3'] }), {
-      file: 'board.dts',
-    });
+    const t = parseDts(
+      text,
+      (offset) => ({ file: 'mapped.dtsi', line: 1000 + offset, column: 1, includedFrom: ['board.dts:3'] }),
+      {
+        file: 'board.dts',
+      },
+    );
     const p = t.byPath('/pcie@10000000')!.prop('iommu-map')!;
-    expect(p.span).toEqual({ file: 'mapped.dtsi', line: 1000 + text.indexOf('iommu-map'), column: 1, includedFrom: ['board.dts:3'] });
+    expect(p.span).toEqual({
+      file: 'mapped.dtsi',
+      line: 1000 + text.indexOf('iommu-map'),
+      column: 1,
+      includedFrom: ['board.dts:3'],
+    });
   });
 
   it('follows /include/ into the included file, with the include chain', () => {
     const tree = compileFixture('include');
     const prop = tree.byPath('/included')!.prop('prop-from-file')!;
-    expect(prop.span).toEqual({ file: 'fixtures/dts/include-props.dtsi', line: 1, column: 2, includedFrom: ['fixtures/dts/include.dts:10'] });
+    expect(prop.span).toEqual({
+      file: 'fixtures/dts/include-props.dtsi',
+      line: 1,
+      column: 2,
+      includedFrom: ['fixtures/dts/include.dts:10'],
+    });
     expect(at(prop.cellSpan(2))).toBe('1:24');
     expect(tree.byPath('/from-include')!.span!.file).toBe('fixtures/dts/include-inc.dtsi');
   });
 
   it('honours cpp line markers (# N "file") as dtc does', () => {
     const tree = compileFixture('line-directives');
-    expect(tree.byPath('/soc')!.span).toMatchObject({ file: 'arch/arm64/boot/dts/vendor/soc.dtsi', line: 20, column: 2 });
+    expect(tree.byPath('/soc')!.span).toMatchObject({
+      file: 'arch/arm64/boot/dts/vendor/soc.dtsi',
+      line: 20,
+      column: 2,
+    });
     expect(tree.byPath('/soc')!.prop('compatible')!.span).toMatchObject({ line: 21, column: 3 });
     expect(tree.byPath('/board')!.span).toMatchObject({ file: 'board.dts', line: 7, column: 2 });
     expect(tree.root.prop('model')!.span).toMatchObject({ file: 'board.dts', line: 2, column: 2 });

@@ -62,7 +62,9 @@ describe('memoised inclusions give what running the file gives', () => {
       'main.dts': '/ {\n#include "x.dtsi"\n\tn {\n#include "y.dtsi"\n#include "x.dtsi"\n\t};\n};\n',
     };
     const [m] = compare(files, ['main.dts', 'main.dts']);
-    expect(m!.spans.filter((s) => s.file === 'x.dtsi').map((s) => s.includedFrom?.join(' > '))).toContain('main.dts:4 > y.dtsi:3');
+    expect(m!.spans.filter((s) => s.file === 'x.dtsi').map((s) => s.includedFrom?.join(' > '))).toContain(
+      'main.dts:4 > y.dtsi:3',
+    );
   });
 
   it('#undef, #pragma once and macros a file redefines', () => {
@@ -77,9 +79,10 @@ describe('memoised inclusions give what running the file gives', () => {
     expect(b!.text).toContain('v = <8 1>');
   });
 
-  it('#if, defined() and __has_include look at the including file\'s macros', () => {
+  it("#if, defined() and __has_include look at the including file's macros", () => {
     const files = {
-      'cfg.h': '#if defined(WIDE) && WIDE > 1\nw = <2>;\n#elif __has_include("extra.h")\nw = <3>;\n#else\nw = <1>;\n#endif\n',
+      'cfg.h':
+        '#if defined(WIDE) && WIDE > 1\nw = <2>;\n#elif __has_include("extra.h")\nw = <3>;\n#else\nw = <1>;\n#endif\n',
       'extra.h': '',
       'a.dts': '#define WIDE 2\n#include "cfg.h"\n',
       'b.dts': '#define WIDE 1\n#include "cfg.h"\n',
@@ -147,7 +150,10 @@ describe('memoised inclusions give what running the file gives', () => {
 
 describe('output text', () => {
   it('keeps characters beyond ASCII, Latin-1 or not, in place', () => {
-    const files = { 'h.dtsi': 'a = "caf\u00e9 \u00ff";\n', 'main.dts': '#include "h.dtsi"\nb = "\u4e2d\u6587 \u{1f600}";\nc = <1>;\n#include "h.dtsi"\n' };
+    const files = {
+      'h.dtsi': 'a = "caf\u00e9 \u00ff";\n',
+      'main.dts': '#include "h.dtsi"\nb = "\u4e2d\u6587 \u{1f600}";\nc = <1>;\n#include "h.dtsi"\n',
+    };
     const [m] = compare(files, ['main.dts', 'main.dts']);
     expect(m!.text).toContain('a = "caf\u00e9 \u00ff";');
     expect(m!.text).toContain('b = "\u4e2d\u6587 \u{1f600}";');

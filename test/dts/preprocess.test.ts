@@ -20,7 +20,8 @@ const words = (text: string) => text.split(/\s+/).filter(Boolean);
 function run(files: Record<string, string>, main = 'main.dts', opts: PreprocessOptions = {}) {
   return preprocess(main, { readFile: (p) => files[p], ...opts });
 }
-const out = (files: Record<string, string>, opts: PreprocessOptions = {}) => words(run(files, 'main.dts', opts).text).join(' ');
+const out = (files: Record<string, string>, opts: PreprocessOptions = {}) =>
+  words(run(files, 'main.dts', opts).text).join(' ');
 const expand = (source: string) => out({ 'main.dts': source });
 
 function errorOf(f: () => unknown): PreprocessError {
@@ -44,7 +45,9 @@ describe('matches cpp on the fixtures', () => {
   for (const name of cases.filter((f) => fs.existsSync(`${FIXTURES}/${f.replace(/\.dts$/, '.error')}`))) {
     it(`${name} is rejected like cpp rejects it`, () => {
       const cppLines = fs.readFileSync(`${FIXTURES}/${name.replace(/\.dts$/, '.error')}`, 'utf8').split('\n');
-      const [, where, message] = /^(.*?:\d+)(?::\d+)?: (?:fatal )?error: (.*)$/.exec(cppLines.find((l) => / error: /.test(l))!)!;
+      const [, where, message] = /^(.*?:\d+)(?::\d+)?: (?:fatal )?error: (.*)$/.exec(
+        cppLines.find((l) => / error: /.test(l))!,
+      )!;
       // Inside a macro, we point at the invocation: cpp's "in expansion of macro" note.
       const notes = cppLines.map((l) => /^(.*?:\d+):\d+: note: in expansion of macro/.exec(l)?.[1]).filter(Boolean);
       const e = errorOf(() => preprocess(`${FIXTURES}/${name}`, { includeDirs: INCLUDE }));
@@ -116,7 +119,9 @@ describe('macros', () => {
   });
 
   it('predefines only what cpp -undef -D__DTS__ -x assembler-with-cpp predefines', () => {
-    expect(expand('linux unix __STDC__ __STDC_HOSTED__ __ASSEMBLER__ __DTS__ __GNUC__')).toBe('linux unix 1 1 1 1 __GNUC__');
+    expect(expand('linux unix __STDC__ __STDC_HOSTED__ __ASSEMBLER__ __DTS__ __GNUC__')).toBe(
+      'linux unix 1 1 1 1 __GNUC__',
+    );
   });
 
   it('passes unknown directives through, macro-expanded', () => {
@@ -147,7 +152,9 @@ describe('includes', () => {
   it('reports an include cycle once, with the chain', () => {
     const files = { 'main.dts': '#include "a.dtsi"', 'a.dtsi': '\n#include "b.dtsi"', 'b.dtsi': '#include "a.dtsi"' };
     const e = errorOf(() => run(files));
-    expect(e.message).toBe('#include nested depth 200 exceeds maximum of 200 (include cycle: a.dtsi -> b.dtsi -> a.dtsi)');
+    expect(e.message).toBe(
+      '#include nested depth 200 exceeds maximum of 200 (include cycle: a.dtsi -> b.dtsi -> a.dtsi)',
+    );
     expect(e.chain[0]).toBe('main.dts:1');
     expect(e.chain).toHaveLength(199);
     expect(e.format().split('\n')).toHaveLength(1);
@@ -155,7 +162,9 @@ describe('includes', () => {
 
   it('honours maxIncludeDepth', () => {
     const files = { 'main.dts': '#include "a.dtsi"', 'a.dtsi': '#include "a.dtsi"' };
-    expect(errorOf(() => run(files, 'main.dts', { maxIncludeDepth: 5 })).message).toMatch(/^#include nested depth 5 exceeds/);
+    expect(errorOf(() => run(files, 'main.dts', { maxIncludeDepth: 5 })).message).toMatch(
+      /^#include nested depth 5 exceeds/,
+    );
   });
 
   it('says file:line:col for a missing include', () => {
@@ -164,7 +173,9 @@ describe('includes', () => {
   });
 
   it('names a missing input file', () => {
-    expect(errorOf(() => run({}, 'nope.dts')).format()).toBe('nope.dts:1:1: error: nope.dts: No such file or directory');
+    expect(errorOf(() => run({}, 'nope.dts')).format()).toBe(
+      'nope.dts:1:1: error: nope.dts: No such file or directory',
+    );
   });
 
   it('reports an unterminated #if in an included file there, with the chain', () => {
@@ -249,7 +260,9 @@ describe('limits', () => {
   it('stops exponential argument pre-expansion', () => {
     let src = '#define D(x) x x\n';
     src += 'D('.repeat(40) + '1' + ')'.repeat(40) + '\n';
-    expect(errorOf(() => run({ 'main.dts': src }, 'main.dts', { maxExpansionTokens: 1 << 20 })).message).toBe("macro expansion builds more than 1048576 tokens (dtmap's limit)");
+    expect(errorOf(() => run({ 'main.dts': src }, 'main.dts', { maxExpansionTokens: 1 << 20 })).message).toBe(
+      "macro expansion builds more than 1048576 tokens (dtmap's limit)",
+    );
   });
 
   it('limits macro nesting depth (object-like chains and nested arguments)', () => {

@@ -23,11 +23,14 @@ describe('fuzz', () => {
         big: long ? 0.05 : 0,
         saveDir: long ? path.resolve(process.env.DTMAP_FUZZ_OUT ?? 'fuzz-out') : undefined,
         workDir: work,
-        onProgress: long ? (t) => process.stderr.write(`fuzz: ${t.tried} inputs, ${t.findings.length} findings\n`) : undefined,
+        onProgress: long
+          ? (t) => process.stderr.write(`fuzz: ${t.tried} inputs, ${t.findings.length} findings\n`)
+          : undefined,
       });
       const line = `fuzz: seed ${seed}: ${totals.tried} inputs (dts ${totals.byTarget.dts}, dtb ${totals.byTarget.dtb}, overlay ${totals.byTarget.overlay}, live ${totals.byTarget.live}): ${totals.clean} checked, ${totals.rejected} rejected with one clean line, ${totals.findings.length} crashes or hangs`;
       process.stderr.write(line + '\n');
-      for (const f of totals.findings) process.stderr.write(`  ${f.kind} ${f.target}: ${f.message}${f.saved ? ` (saved in ${f.saved})` : ''}\n`);
+      for (const f of totals.findings)
+        process.stderr.write(`  ${f.kind} ${f.target}: ${f.message}${f.saved ? ` (saved in ${f.saved})` : ''}\n`);
       // the mutations must reach both outcomes, or the run proves little
       expect(totals.clean).toBeGreaterThan(totals.tried / 20);
       expect(totals.rejected).toBeGreaterThan(totals.tried / 20);
@@ -50,8 +53,15 @@ describe('fuzz through the CLI', () => {
       const file = path.join(dir, c.main);
       const overlays = c.overlays.flatMap((o) => ['--overlay', path.join(dir, o)]);
       const live = c.target === 'live' ? ['--live'] : [];
-      for (const args of [['check', ...live, ...overlays, file], ['query', ...overlays, file, '0'], ['compile', file, '-o', path.join(dir, 'out.dtb')]]) {
-        const p = spawnSync(process.execPath, ['bin/dtmap.cjs', ...args, ...(args[0] === 'query' ? [] : include)], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      for (const args of [
+        ['check', ...live, ...overlays, file],
+        ['query', ...overlays, file, '0'],
+        ['compile', file, '-o', path.join(dir, 'out.dtb')],
+      ]) {
+        const p = spawnSync(process.execPath, ['bin/dtmap.cjs', ...args, ...(args[0] === 'query' ? [] : include)], {
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1' },
+        });
         const what = `${args.join(' ')} (${c.seed}: ${c.steps.join('; ')})`;
         expect([0, 1, 2], what).toContain(p.status);
         expect(p.stderr, what).not.toMatch(/internal error|TypeError|RangeError|ReferenceError|\n\s+at /);

@@ -118,22 +118,127 @@ export function loadSeeds(): Seeds {
 // ---- text mutations ------------------------------------------------------------------------
 
 const SNIPPETS = [
-  '{', '}', ';', '<', '>', '[', ']', '"', "'", '(', ')', ',', '=', '&', '@', ':', '/', '\\', '\n', '\\\n', '\0',
-  '/*', '*/', '//', '#', '##', '#define X', '#define F(a, ...) a ## __VA_ARGS__', '#undef X', '#if', '#if 1', '#else',
-  '#endif', '#ifdef X', '#elif', '#include', '#include <', '#line 5 "x"', '#error no', '#pragma once', '__FILE__', '__LINE__',
-  '/include/ "', '/incbin/(', '/dts-v1/;', '/plugin/;', '/memreserve/ 0 1;', '/bits/ 64 <', '/bits/ 8 <', '/bits/ 7 <',
-  '/delete-node/ ', '/delete-property/ ', '/omit-if-no-ref/ ', '&{/', '&{/a/b}', 'label:', '&label', 'x: y: z:', '&',
-  '0x', '0xffffffff', '0x100000000', '18446744073709551615', '18446744073709551616', '-1', '(1 << 63)', '(0 / 0)',
-  '(1 % 0)', "'\\x'", "'ab'", '"\\', '"\\x"', '"\\777"', 'é', '\u{1F600}', '\uD800', '\uFFFF', '\t', '\r',
-  'iommu-map = <0 &smmu 0 0xffffffff>;', 'msi-map = <0 &its 0xffffffff 0xffffffff>;', 'iommu-map-mask = <0>;',
-  'msi-map-mask = <0xffffffff>;', 'bus-range = <0xff 0>;', 'bus-range = <0 0xffffffff>;', '#iommu-cells = <0xffffffff>;',
-  '#msi-cells = <5>;', 'msi-controller;', 'phandle = <0xffffffff>;', 'phandle = <0>;', 'linux,phandle = <1>;',
-  'device_type = "pci";', 'status = "disabled";', '#address-cells = <0xffffffff>;', '#size-cells = <3>;',
-  'iommu-map = <0 0 0 1>;', 'iommu-map = <>;', 'msi-parent = <&its>;', 'target = <0xffffffff>;', 'target-path = "/x";',
-  '__overlay__ {', 'fragment@0 {', '__fixups__ {', '__local_fixups__ {', '__symbols__ {', 'reg = <0 0 0 0>;',
+  '{',
+  '}',
+  ';',
+  '<',
+  '>',
+  '[',
+  ']',
+  '"',
+  "'",
+  '(',
+  ')',
+  ',',
+  '=',
+  '&',
+  '@',
+  ':',
+  '/',
+  '\\',
+  '\n',
+  '\\\n',
+  '\0',
+  '/*',
+  '*/',
+  '//',
+  '#',
+  '##',
+  '#define X',
+  '#define F(a, ...) a ## __VA_ARGS__',
+  '#undef X',
+  '#if',
+  '#if 1',
+  '#else',
+  '#endif',
+  '#ifdef X',
+  '#elif',
+  '#include',
+  '#include <',
+  '#line 5 "x"',
+  '#error no',
+  '#pragma once',
+  '__FILE__',
+  '__LINE__',
+  '/include/ "',
+  '/incbin/(',
+  '/dts-v1/;',
+  '/plugin/;',
+  '/memreserve/ 0 1;',
+  '/bits/ 64 <',
+  '/bits/ 8 <',
+  '/bits/ 7 <',
+  '/delete-node/ ',
+  '/delete-property/ ',
+  '/omit-if-no-ref/ ',
+  '&{/',
+  '&{/a/b}',
+  'label:',
+  '&label',
+  'x: y: z:',
+  '&',
+  '0x',
+  '0xffffffff',
+  '0x100000000',
+  '18446744073709551615',
+  '18446744073709551616',
+  '-1',
+  '(1 << 63)',
+  '(0 / 0)',
+  '(1 % 0)',
+  "'\\x'",
+  "'ab'",
+  '"\\',
+  '"\\x"',
+  '"\\777"',
+  'é',
+  '\u{1F600}',
+  '\uD800',
+  '\uFFFF',
+  '\t',
+  '\r',
+  'iommu-map = <0 &smmu 0 0xffffffff>;',
+  'msi-map = <0 &its 0xffffffff 0xffffffff>;',
+  'iommu-map-mask = <0>;',
+  'msi-map-mask = <0xffffffff>;',
+  'bus-range = <0xff 0>;',
+  'bus-range = <0 0xffffffff>;',
+  '#iommu-cells = <0xffffffff>;',
+  '#msi-cells = <5>;',
+  'msi-controller;',
+  'phandle = <0xffffffff>;',
+  'phandle = <0>;',
+  'linux,phandle = <1>;',
+  'device_type = "pci";',
+  'status = "disabled";',
+  '#address-cells = <0xffffffff>;',
+  '#size-cells = <3>;',
+  'iommu-map = <0 0 0 1>;',
+  'iommu-map = <>;',
+  'msi-parent = <&its>;',
+  'target = <0xffffffff>;',
+  'target-path = "/x";',
+  '__overlay__ {',
+  'fragment@0 {',
+  '__fixups__ {',
+  '__local_fixups__ {',
+  '__symbols__ {',
+  'reg = <0 0 0 0>;',
 ];
 
-const SPECIAL_NUMBERS = ['0', '1', '0xffffffff', '0x100000000', '0xffffffffffffffff', '0x10000000000000000', '99999999999999999999999', '0x7fffffff', '-1', '4294967295', '0x80000000'];
+const SPECIAL_NUMBERS = [
+  '0',
+  '1',
+  '0xffffffff',
+  '0x100000000',
+  '0xffffffffffffffff',
+  '0x10000000000000000',
+  '99999999999999999999999',
+  '0x7fffffff',
+  '-1',
+  '4294967295',
+  '0x80000000',
+];
 
 /** The inflations: small enough in the quick run, up to the limits and past them in the long run. */
 function inflate(r: Rand, text: string, big: boolean, selfName: string): [string, string] {
@@ -153,7 +258,7 @@ function inflate(r: Rand, text: string, big: boolean, selfName: string): [string
     }
     case 2: {
       const d = r.size(max);
-      return [ins('(' .repeat(d) + '1' + ')'.repeat(d)), `nest parentheses ${d} deep`];
+      return [ins('('.repeat(d) + '1' + ')'.repeat(d)), `nest parentheses ${d} deep`];
     }
     case 3: {
       const n = r.size(big ? 45 : 14);
@@ -170,14 +275,20 @@ function inflate(r: Rand, text: string, big: boolean, selfName: string): [string
     case 5: {
       const f = r.pick(['F(', 'G(']); // F doubles at each level: past ~22 it stops at the expansion limit
       const d = Math.min(r.size(big ? 5000 : 300), f === 'F(' && !big ? 18 : Infinity);
-      return ['#define F(x) x x\n#define G(x) x\n' + ins(f.repeat(d) + '1' + ')'.repeat(d)), `nested macro arguments ${d} deep`];
+      return [
+        '#define F(x) x x\n#define G(x) x\n' + ins(f.repeat(d) + '1' + ')'.repeat(d)),
+        `nested macro arguments ${d} deep`,
+      ];
     }
     case 6: {
       const n = r.size(big ? 32 << 20 : 4096);
       return [ins(`"${'a'.repeat(n)}"`), `string of ${n} bytes`];
     }
     case 7:
-      return [ins(r.pick([`#include "${selfName}"\n`, `/include/ "${selfName}"\n`, `p = /incbin/("${selfName}");`])), 'the file includes itself'];
+      return [
+        ins(r.pick([`#include "${selfName}"\n`, `/include/ "${selfName}"\n`, `p = /incbin/("${selfName}");`])),
+        'the file includes itself',
+      ];
     case 8: {
       const n = r.size(big ? 100_000 : 200);
       return [ins(Array.from({ length: n }, (_, i) => `l${i}: `).join('') + 'p;'), `${n} labels`];
@@ -188,13 +299,22 @@ function inflate(r: Rand, text: string, big: boolean, selfName: string): [string
     }
     default: {
       const n = r.size(big ? 5000 : 1500);
-      const entries = Array.from({ length: n }, (_, i) => `${i * 7} &${r.pick(['smmu', 'its', 'gic'])} ${i} ${r.pick([1, 7, 0x100, 0xffffffff])}`).join(' ');
+      const entries = Array.from(
+        { length: n },
+        (_, i) => `${i * 7} &${r.pick(['smmu', 'its', 'gic'])} ${i} ${r.pick([1, 7, 0x100, 0xffffffff])}`,
+      ).join(' ');
       return [ins(`${r.pick(['iommu-map', 'msi-map'])} = <${entries}>;`), `map of ${n} entries`];
     }
   }
 }
 
-export function mutateText(r: Rand, text: string, big: boolean, selfName: string, other: () => string): [string, string[]] {
+export function mutateText(
+  r: Rand,
+  text: string,
+  big: boolean,
+  selfName: string,
+  other: () => string,
+): [string, string[]] {
   const steps: string[] = [];
   const rounds = r.chance(0.4) ? 1 : 1 + r.int(4); // one light change often: more inputs reach the checks
   for (let k = 0; k < rounds; k++) {
@@ -428,12 +548,19 @@ function mutateNode(r: Rand, root: Node): string[] {
 // ---- running -------------------------------------------------------------------------------
 
 const OPTS: FileCheckOptions = { kernel: 'classic', rules: {}, include: [], define: {} };
-const JS_ERROR = /\b(TypeError|RangeError|ReferenceError|SyntaxError|EvalError|URIError|AggregateError|InternalError)\b|\n\s+at |internal error/;
+const JS_ERROR =
+  /\b(TypeError|RangeError|ReferenceError|SyntaxError|EvalError|URIError|AggregateError|InternalError)\b|\n\s+at |internal error/;
 
 /** Writes a node as a folder; a name a folder cannot hold, or one taken already, is left out. */
 function writeLive(dir: string, n: Node): void {
   fs.mkdirSync(dir);
-  const usable = (name: string) => name !== '' && name !== '.' && name !== '..' && !name.includes('/') && !name.includes('\0') && !fs.existsSync(path.join(dir, name));
+  const usable = (name: string) =>
+    name !== '' &&
+    name !== '.' &&
+    name !== '..' &&
+    !name.includes('/') &&
+    !name.includes('\0') &&
+    !fs.existsSync(path.join(dir, name));
   for (const c of n.children) if (usable(c.name)) writeLive(path.join(dir, c.name), c);
   for (const p of n.props) if (usable(p.name)) fs.writeFileSync(path.join(dir, p.name), p.value);
   if ((n as unknown as { loop?: boolean }).loop && usable('loop')) fs.symlinkSync('.', path.join(dir, 'loop'));
@@ -457,11 +584,20 @@ export { Rand };
  * Writes the case into `dir` and checks it: `problem` is null when it passed, else what went
  * wrong; `error` is the clean one-line error of an input that was rejected.
  */
-export async function runCase(c: Case, dir: string, seedsDir: Map<string, string>): Promise<{ problem: string | null; error: string | null }> {
+export async function runCase(
+  c: Case,
+  dir: string,
+  seedsDir: Map<string, string>,
+): Promise<{ problem: string | null; error: string | null }> {
   writeCase(c, dir);
   // includes resolve next to the seed (its .dtsi and headers) and in the kernel seed's folder
   const include = [...new Set([...seedsDir.values()])];
-  const opts: FileCheckOptions = { ...OPTS, include, overlays: c.overlays.map((o) => path.join(dir, o)), live: c.target === 'live' };
+  const opts: FileCheckOptions = {
+    ...OPTS,
+    include,
+    overlays: c.overlays.map((o) => path.join(dir, o)),
+    live: c.target === 'live',
+  };
   let problem: string | null = null;
   let error: string | null = null;
   try {
@@ -472,7 +608,11 @@ export async function runCase(c: Case, dir: string, seedsDir: Map<string, string
     formatPretty([report]);
     if (report.error === null && report.maps.length) {
       // what `dtmap map` (text, SVG, HTML) and `dtmap query --all` do with the tree, both forms
-      const t = await loadTree(path.join(dir, c.main), { includeDirs: include, overlays: opts.overlays, live: opts.live });
+      const t = await loadTree(path.join(dir, c.main), {
+        includeDirs: include,
+        overlays: opts.overlays,
+        live: opts.live,
+      });
       for (const form of ['classic', 'mainline'] as const) {
         const p = buildPicture(t, form);
         formatText(p);
@@ -510,7 +650,13 @@ export async function fuzz(o: FuzzOptions): Promise<Totals> {
   const seedDirs = new Map<string, string>();
   for (const s of [...seeds.texts, ...seeds.overlays]) seedDirs.set(s.dir, s.dir);
   const r = new Rand(rng(o.seed));
-  const totals: Totals = { tried: 0, byTarget: { dts: 0, dtb: 0, overlay: 0, live: 0 }, clean: 0, rejected: 0, findings: [] };
+  const totals: Totals = {
+    tried: 0,
+    byTarget: { dts: 0, dtb: 0, overlay: 0, live: 0 },
+    clean: 0,
+    rejected: 0,
+    findings: [],
+  };
   const until = o.seconds === undefined ? Infinity : Date.now() + o.seconds * 1000;
   const slowMs = o.slowMs ?? 20_000;
   for (let n = 0; (o.count === undefined || n < o.count) && Date.now() < until; n++) {
@@ -522,15 +668,32 @@ export async function fuzz(o: FuzzOptions): Promise<Totals> {
     const ms = Math.round((cpu.user + cpu.system) / 1000);
     totals.tried++;
     totals.byTarget[c.target]++;
-    const finding: Finding | null = problem !== null
-      ? { kind: 'crash', target: c.target, message: problem.split('\n').slice(0, 3).join(' | ').slice(0, 300) }
-      : ms > slowMs ? { kind: 'slow', target: c.target, message: `${ms} ms of CPU` } : null;
+    const finding: Finding | null =
+      problem !== null
+        ? { kind: 'crash', target: c.target, message: problem.split('\n').slice(0, 3).join(' | ').slice(0, 300) }
+        : ms > slowMs
+          ? { kind: 'slow', target: c.target, message: `${ms} ms of CPU` }
+          : null;
     if (finding) {
       if (o.saveDir) {
         finding.saved = path.join(o.saveDir, `seed${o.seed}-case${n}`);
         fs.mkdirSync(o.saveDir, { recursive: true });
         fs.cpSync(dir, finding.saved, { recursive: true, verbatimSymlinks: true });
-        fs.writeFileSync(path.join(finding.saved, 'case.json'), JSON.stringify({ target: c.target, seed: c.seed, steps: c.steps, main: c.main, overlays: c.overlays, finding: problem ?? `${ms} ms of CPU` }, null, 2));
+        fs.writeFileSync(
+          path.join(finding.saved, 'case.json'),
+          JSON.stringify(
+            {
+              target: c.target,
+              seed: c.seed,
+              steps: c.steps,
+              main: c.main,
+              overlays: c.overlays,
+              finding: problem ?? `${ms} ms of CPU`,
+            },
+            null,
+            2,
+          ),
+        );
       }
       totals.findings.push(finding);
     } else if (error === null) totals.clean++;

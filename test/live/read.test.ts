@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync, chmodSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+  chmodSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readDtb } from '../../src/dtb/read.js';
@@ -33,7 +43,8 @@ function dump(t: Tree): string[] {
 
 /** dtc -s order: properties and subnodes by name, strcmp(). */
 function sorted(t: Tree): Tree {
-  const cmp = (a: { name: string }, b: { name: string }) => Buffer.compare(Buffer.from(a.name, 'latin1'), Buffer.from(b.name, 'latin1'));
+  const cmp = (a: { name: string }, b: { name: string }) =>
+    Buffer.compare(Buffer.from(a.name, 'latin1'), Buffer.from(b.name, 'latin1'));
   for (const node of t.root.walk()) {
     node.props.sort(cmp);
     node.children.sort(cmp);
@@ -119,10 +130,18 @@ describe('order and entries', () => {
   it('sorts by name byte by byte whatever order the files were made in (# and upper case first)', () => {
     const dir = fresh();
     mkdirSync(dir);
-    for (const name of ['zz', 'model', 'Beta', '#size-cells', 'compatible', '#address-cells']) writeFileSync(join(dir, name), '');
+    for (const name of ['zz', 'model', 'Beta', '#size-cells', 'compatible', '#address-cells'])
+      writeFileSync(join(dir, name), '');
     for (const name of ['zeta@1', 'alpha', 'Alpha@0', 'alpha@0']) mkdirSync(join(dir, name));
     const t = readLiveTree(dir);
-    expect(t.root.props.map((p) => p.name)).toEqual(['#address-cells', '#size-cells', 'Beta', 'compatible', 'model', 'zz']);
+    expect(t.root.props.map((p) => p.name)).toEqual([
+      '#address-cells',
+      '#size-cells',
+      'Beta',
+      'compatible',
+      'model',
+      'zz',
+    ]);
     expect(t.root.children.map((c) => c.name)).toEqual(['Alpha@0', 'alpha', 'alpha@0', 'zeta@1']);
   });
 
@@ -209,17 +228,23 @@ describe('bounds: LiveTreeError naming the path', () => {
     mkdirSync(dir);
     writeFileSync(join(dir, 'big'), '');
     truncateSync(join(dir, 'big'), 16 * 1024 * 1024 + 1); // sparse: costs no disk
-    expect(errorOf(() => readLiveTree(dir)).message).toBe(`${join(dir, 'big')}: property file is 16777217 bytes, more than the 16777216 byte limit`);
+    expect(errorOf(() => readLiveTree(dir)).message).toBe(
+      `${join(dir, 'big')}: property file is 16777217 bytes, more than the 16777216 byte limit`,
+    );
   });
 
   it('more than the total size', () => {
     const dir = fresh();
     writeLiveTree(readDtb(blob('fixtures/qemu/virt-virtio-iommu.dtb')), dir);
-    expect(errorOf(() => readLiveTree(dir, { maxTotalSize: 1000 })).message).toMatch(/: the tree holds more than 1000 bytes \(the limit\)$/);
+    expect(errorOf(() => readLiveTree(dir, { maxTotalSize: 1000 })).message).toMatch(
+      /: the tree holds more than 1000 bytes \(the limit\)$/,
+    );
   });
 
   it('not a directory, or missing', () => {
-    expect(errorOf(() => readLiveTree('fixtures/qemu/virt-gicv2.dtb')).message).toBe('fixtures/qemu/virt-gicv2.dtb: not a directory');
+    expect(errorOf(() => readLiveTree('fixtures/qemu/virt-gicv2.dtb')).message).toBe(
+      'fixtures/qemu/virt-gicv2.dtb: not a directory',
+    );
     expect(errorOf(() => readLiveTree(join(tmp, 'nope'))).message).toMatch(/nope: broken symlink|nope: .*no such file/);
   });
 });
@@ -258,7 +283,10 @@ describe('a raw blob on stdin (/sys/firmware/fdt) is readDtb on the bytes', () =
       console.log(JSON.stringify({ source: t.source, nodes: [...t.root.walk()].length }));`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { input: readFileSync(file) });
     expect(r.status, r.stderr.toString()).toBe(0);
-    expect(JSON.parse(r.stdout.toString())).toEqual({ source: '-', nodes: [...readDtb(blob(file)).root.walk()].length });
+    expect(JSON.parse(r.stdout.toString())).toEqual({
+      source: '-',
+      nodes: [...readDtb(blob(file)).root.walk()].length,
+    });
   });
 
   it('readDtb reads a Buffer that sits at an offset of a larger ArrayBuffer (pooled stdin chunks)', () => {
@@ -268,4 +296,3 @@ describe('a raw blob on stdin (/sys/firmware/fdt) is readDtb on the bytes', () =
     expect(dump(readDtb(shifted, '-'))).toEqual(dump(readDtb(blob('fixtures/qemu/virt-gicv2.dtb'))));
   });
 });
-

@@ -3,7 +3,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import type { Diagnostic, Range } from 'vscode-languageserver';
 
 export class Client {
@@ -18,7 +23,10 @@ export class Client {
   constructor(args: string[] = ['bin/dtmap.cjs', 'lsp', '--stdio']) {
     this.child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d) => (this.stderr += d));
-    this.conn = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
+    this.conn = createMessageConnection(
+      new StreamMessageReader(this.child.stdout!),
+      new StreamMessageWriter(this.child.stdin!),
+    );
     this.conn.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diagnostic[] }) => {
       this.diagnostics.set(p.uri, p.diagnostics);
       this.wake();
@@ -38,7 +46,13 @@ export class Client {
 
   async initialize(root: string, initializationOptions: object = {}): Promise<unknown> {
     const uri = pathToFileURL(root).href;
-    const r = await this.conn.sendRequest('initialize', { processId: process.pid, rootUri: uri, workspaceFolders: [{ uri, name: 'root' }], capabilities: {}, initializationOptions });
+    const r = await this.conn.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: uri,
+      workspaceFolders: [{ uri, name: 'root' }],
+      capabilities: {},
+      initializationOptions,
+    });
     await this.conn.sendNotification('initialized', {});
     return r;
   }
@@ -46,7 +60,11 @@ export class Client {
   /** Resolves once `pred` holds for what the server has sent (checked after every message). */
   until<T>(pred: () => T | undefined | false, what: string, ms = 20000): Promise<T> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; logs: ${this.logs.join(' | ')}; stderr: ${this.stderr}`)), ms);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`timed out waiting for ${what}; logs: ${this.logs.join(' | ')}; stderr: ${this.stderr}`)),
+        ms,
+      );
       const test = () => {
         const v = pred();
         if (v) {
@@ -70,14 +88,19 @@ export class Client {
 
   open(file: string, text = readFileSync(file, 'utf8')): Promise<void> {
     this.versions.set(file, 1);
-    return this.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: pathToFileURL(file).href, languageId: 'dts', version: 1, text } });
+    return this.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri: pathToFileURL(file).href, languageId: 'dts', version: 1, text },
+    });
   }
 
   /** Replaces `range` of the buffer with `text` (an incremental change, as editors send). */
   edit(file: string, range: Range, text: string): Promise<void> {
     const version = (this.versions.get(file) ?? 1) + 1;
     this.versions.set(file, version);
-    return this.conn.sendNotification('textDocument/didChange', { textDocument: { uri: pathToFileURL(file).href, version }, contentChanges: [{ range, text }] });
+    return this.conn.sendNotification('textDocument/didChange', {
+      textDocument: { uri: pathToFileURL(file).href, version },
+      contentChanges: [{ range, text }],
+    });
   }
 
   request<T>(method: string, file: string, params: object): Promise<T> {

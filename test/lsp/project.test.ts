@@ -36,7 +36,11 @@ function apply(text: string, edits: TextEdit[]): string {
 
 describe('boards of a .dtsi', () => {
   it('reads #include and /include/ names', () => {
-    expect(includedNames('#include <dt-bindings/gpio/gpio.h>\n  # include "rk3399.dtsi"\n/include/ "x/y.dtsi"\n// #include "no.h" is not at a line start\n')).toEqual(['gpio.h', 'rk3399.dtsi', 'y.dtsi']);
+    expect(
+      includedNames(
+        '#include <dt-bindings/gpio/gpio.h>\n  # include "rk3399.dtsi"\n/include/ "x/y.dtsi"\n// #include "no.h" is not at a line start\n',
+      ),
+    ).toEqual(['gpio.h', 'rk3399.dtsi', 'y.dtsi']);
   });
 
   it('finds the boards through the .dtsi chain', () => {
@@ -68,12 +72,18 @@ describe('boards of a .dtsi', () => {
     p.close(FIREFLY);
     const r = p.flush();
     expect(r.checked.map((c) => c.board)).toEqual([EVB, FIREFLY]);
-    expect(r.publish.get(DTSI)!.map((d) => /\[board (\S+)\]$/.exec(d.message)?.[1])).toEqual(['rk3399-evb.dts', 'rk3399-firefly.dts']);
+    expect(r.publish.get(DTSI)!.map((d) => /\[board (\S+)\]$/.exec(d.message)?.[1])).toEqual([
+      'rk3399-evb.dts',
+      'rk3399-firefly.dts',
+    ]);
   });
 
   it('`boards` in .dtmaprc.json chooses them; its rules set the severities', () => {
     const dir = copyTree();
-    writeFileSync(join(dir, '.dtmaprc.json'), JSON.stringify({ boards: [`${ROCKCHIP}/rk3399-firefly.dts`], rules: { 'msi-map-gap': 'warning' } }));
+    writeFileSync(
+      join(dir, '.dtmaprc.json'),
+      JSON.stringify({ boards: [`${ROCKCHIP}/rk3399-firefly.dts`], rules: { 'msi-map-gap': 'warning' } }),
+    );
     const dtsi = join(dir, ROCKCHIP, 'rk3399-base.dtsi');
     const p = new Project({ roots: [dir] });
     p.open(dtsi, readFileSync(dtsi, 'utf8'));
@@ -85,17 +95,40 @@ describe('boards of a .dtsi', () => {
   it('a baseline drops what it records, as dtmap check --baseline does', () => {
     const dir = copyTree();
     const baseline = join(dir, 'baseline.json');
-    writeFileSync(baseline, JSON.stringify({ version: 1, findings: [{ file: `${ROCKCHIP}/rk3399-firefly.dts`, node: '/pcie@f8000000', property: 'msi-map', rule: 'msi-map-gap', rids: [[0x1000, 0x1fff]] }] }));
+    writeFileSync(
+      baseline,
+      JSON.stringify({
+        version: 1,
+        findings: [
+          {
+            file: `${ROCKCHIP}/rk3399-firefly.dts`,
+            node: '/pcie@f8000000',
+            property: 'msi-map',
+            rule: 'msi-map-gap',
+            rids: [[0x1000, 0x1fff]],
+          },
+        ],
+      }),
+    );
     const dtsi = join(dir, ROCKCHIP, 'rk3399-base.dtsi');
     const p = new Project({ roots: [dir], baseline });
     p.open(dtsi, readFileSync(dtsi, 'utf8'));
-    expect(p.flush().publish.get(dtsi)!.map((d) => /\[board (\S+)\]$/.exec(d.message)?.[1])).toEqual(['rk3399-evb.dts']);
+    expect(
+      p
+        .flush()
+        .publish.get(dtsi)!
+        .map((d) => /\[board (\S+)\]$/.exec(d.message)?.[1]),
+    ).toEqual(['rk3399-evb.dts']);
   });
 });
 
 describe('code actions, applied to the buffer', () => {
   const text = readFileSync(DTSI, 'utf8');
-  const gapOf = (p: Project, file: string): Diagnostic | undefined => p.flush().publish.get(file)?.find((d) => d.code === 'msi-map-gap');
+  const gapOf = (p: Project, file: string): Diagnostic | undefined =>
+    p
+      .flush()
+      .publish.get(file)
+      ?.find((d) => d.code === 'msi-map-gap');
 
   it('the dtmap-disable-next-line comment silences the finding (suppress.ts reads it)', () => {
     const p = new Project({ roots: [ROOT] });
@@ -124,22 +157,32 @@ describe('code actions, applied to the buffer', () => {
     p.open(FIREFLY, readFileSync(FIREFLY, 'utf8'));
     // gaps 08:00.0-0f:1f.7 and 11:00.0-1f:1f.7: entry 0 stretched over them would take entry 1's
     // RIDs to other DeviceIDs; entry 1 stretched down to 0x800 would need a DeviceID base below 0
-    p.open(DTSI, text.replace('msi-map = <0x0 &its 0x0 0x1000>;', 'msi-map = <0x0 &its 0x0 0x800>, <0x1000 &its 0x100 0x100>;'));
+    p.open(
+      DTSI,
+      text.replace('msi-map = <0x0 &its 0x0 0x1000>;', 'msi-map = <0x0 &its 0x0 0x800>, <0x1000 &its 0x100 0x100>;'),
+    );
     const gap = gapOf(p, DTSI)!;
-    expect(codeActions(p, DTSI, [gap]).map((a) => a.title)).toEqual(['Disable msi-map-gap for this property (dtmap-disable-next-line)']);
+    expect(codeActions(p, DTSI, [gap]).map((a) => a.title)).toEqual([
+      'Disable msi-map-gap for this property (dtmap-disable-next-line)',
+    ]);
   });
 });
 
 describe('a map the board sets again', () => {
   it('hover and definition read the entry where the board wrote it', () => {
-    const board = readFileSync(FIREFLY, 'utf8').replace('num-lanes = <4>;', 'num-lanes = <4>;\n\tmsi-map = <0x0 &its 0x0 0x2000>;');
+    const board = readFileSync(FIREFLY, 'utf8').replace(
+      'num-lanes = <4>;',
+      'num-lanes = <4>;\n\tmsi-map = <0x0 &its 0x0 0x2000>;',
+    );
     const p = new Project({ roots: [ROOT] });
     p.open(FIREFLY, board);
     expect(p.flush().publish.get(DTSI) ?? []).toEqual([]); // the board's map covers bus-range
     const line = board.split('\n').findIndex((l) => l.includes('msi-map = <0x0 &its 0x0 0x2000>;'));
     const character = board.split('\n')[line]!.indexOf('&its') + 1;
     const h = hover(p, FIREFLY, { line, character })!;
-    expect((h.contents as { value: string }).value).toContain('00:00.0-1f:1f.7 (0x0-0x1fff) -> /interrupt-controller@fee00000/msi-controller@fee20000 (&its) DeviceID 0x0-0x1fff');
+    expect((h.contents as { value: string }).value).toContain(
+      '00:00.0-1f:1f.7 (0x0-0x1fff) -> /interrupt-controller@fee00000/msi-controller@fee20000 (&its) DeviceID 0x0-0x1fff',
+    );
     expect(definition(p, FIREFLY, { line, character })!.uri).toBe(pathToFileURL(DTSI).href);
   });
 });
@@ -148,7 +191,9 @@ describe('the front end reads open buffers', () => {
   it('an overlay replaces an included file for one run, the disk is read again without it', () => {
     const includeDirs = [join(ROOT, 'scripts/dtc/include-prefixes')];
     const edited = text().replace('msi-map = <0x0 &its 0x0 0x1000>;', 'msi-map = <0x0 &its 0x0 0x2000>;');
-    expect(preprocess(FIREFLY, { includeDirs, overlay: new Map([[DTSI, edited]]) }).text).toContain('msi-map = <0x0 &its 0x0 0x2000>;');
+    expect(preprocess(FIREFLY, { includeDirs, overlay: new Map([[DTSI, edited]]) }).text).toContain(
+      'msi-map = <0x0 &its 0x0 0x2000>;',
+    );
     expect(preprocess(FIREFLY, { includeDirs }).text).toContain('msi-map = <0x0 &its 0x0 0x1000>;');
   });
   const text = () => readFileSync(DTSI, 'utf8');

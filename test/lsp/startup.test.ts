@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-const run = (args: string[], input = '') => spawnSync(process.execPath, ['-r', './test/lsp/load-hook.cjs', 'bin/dtmap.cjs', ...args], { encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1' } });
+const run = (args: string[], input = '') =>
+  spawnSync(process.execPath, ['-r', './test/lsp/load-hook.cjs', 'bin/dtmap.cjs', ...args], {
+    encoding: 'utf8',
+    input,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
 
 describe('lazy loading', () => {
   it('dist/cli.cjs holds no LSP code; dist/lsp.cjs does', () => {

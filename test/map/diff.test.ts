@@ -75,15 +75,34 @@ describe('QEMU DTBs', () => {
       ['iommu', 0, 0xffff, 'status'],
       ['msi', 0, 0xffff, 'target'],
     ]);
-    expect(d.nodes[0]!.changes[0]!.new).toEqual({ status: 'no-map', target: null, idFirst: 0, idLast: 0xffff, errno: null });
+    expect(d.nodes[0]!.changes[0]!.new).toEqual({
+      status: 'no-map',
+      target: null,
+      idFirst: 0,
+      idLast: 0xffff,
+      errno: null,
+    });
     expect(d.nodes[0]!.changes[1]!.new.target).toBe('/intc@8000000/v2m@8020000');
   });
 });
 
 describe('tree pairs built from the virtio-iommu DTB', () => {
   it('msi-map out-base moved: one ID change over the whole bus-range', () => {
-    const d = diffTrees(load(VIRTIO), setCells(load(VIRTIO), PCIE, 'msi-map', [0, 0x8003, 0x10000, 0x10000]), 'classic');
-    expect(d.nodes[0]!.changes).toEqual([{ map: 'msi', first: 0, last: 0xffff, change: 'id', old: { status: 'translated', target: ITS, idFirst: 0, idLast: 0xffff, errno: null }, new: { status: 'translated', target: ITS, idFirst: 0x10000, idLast: 0x1ffff, errno: null } }]);
+    const d = diffTrees(
+      load(VIRTIO),
+      setCells(load(VIRTIO), PCIE, 'msi-map', [0, 0x8003, 0x10000, 0x10000]),
+      'classic',
+    );
+    expect(d.nodes[0]!.changes).toEqual([
+      {
+        map: 'msi',
+        first: 0,
+        last: 0xffff,
+        change: 'id',
+        old: { status: 'translated', target: ITS, idFirst: 0, idLast: 0xffff, errno: null },
+        new: { status: 'translated', target: ITS, idFirst: 0x10000, idLast: 0x1ffff, errno: null },
+      },
+    ]);
   });
 
   it('msi-map shortened: the uncovered buses become a gap', () => {
@@ -101,7 +120,12 @@ describe('tree pairs built from the virtio-iommu DTB', () => {
 
   it('a shift that only part of the range gets: merged where the shift is the same', () => {
     // new: buses 0-7f unchanged, buses 80-ff shifted by 0x1000 through two entries with the same shift
-    const t = setCells(load(SMMU), PCIE, 'iommu-map', [0, 0x8004, 0, 0x8000, 0x8000, 0x8004, 0x9000, 0x4000, 0xc000, 0x8004, 0xd000, 0x4000]);
+    const t = setCells(
+      load(SMMU),
+      PCIE,
+      'iommu-map',
+      [0, 0x8004, 0, 0x8000, 0x8000, 0x8004, 0x9000, 0x4000, 0xc000, 0x8004, 0xd000, 0x4000],
+    );
     const d = diffTrees(load(SMMU), t, 'classic');
     expect(d.nodes[0]!.changes.map(brief)).toEqual([['iommu', 0x8000, 0xffff, 'id']]);
     expect(d.nodes[0]!.changes[0]!.new).toMatchObject({ idFirst: 0x9000, idLast: 0x10fff });
@@ -122,7 +146,13 @@ describe('tree pairs built from the virtio-iommu DTB', () => {
       ['iommu', 0x8000, 0xffff, 'status'],
       ['msi', 0x8000, 0xffff, 'status'],
     ]);
-    expect(d.nodes[0]!.changes[0]!.new).toEqual({ status: 'outside', target: null, idFirst: null, idLast: null, errno: null });
+    expect(d.nodes[0]!.changes[0]!.new).toEqual({
+      status: 'outside',
+      target: null,
+      idFirst: null,
+      idLast: null,
+      errno: null,
+    });
   });
 
   it('a bridge renamed: listed as only in one tree each', () => {
@@ -138,12 +168,28 @@ describe('tree pairs built from the virtio-iommu DTB', () => {
     const d = diffTrees(t, folded, 'classic');
     const changes = d.nodes[0]!.changes;
     expect(changes).toHaveLength(32); // functions 1-7 of each of 32 devices
-    expect(changes[0]).toMatchObject({ map: 'iommu', first: 1, last: 7, change: 'id', old: { idFirst: 1, idLast: 7 }, new: { idFirst: 0, idLast: 0 } });
+    expect(changes[0]).toMatchObject({
+      map: 'iommu',
+      first: 1,
+      last: 7,
+      change: 'id',
+      old: { idFirst: 1, idLast: 7 },
+      new: { idFirst: 0, idLast: 0 },
+    });
   });
 
   it('a map made malformed: every RID changes to an error', () => {
     const d = diffTrees(load(VIRTIO), setCells(load(VIRTIO), PCIE, 'msi-map', [0, 0x8003, 0]), 'classic');
-    expect(d.nodes[0]!.changes).toEqual([{ map: 'msi', first: 0, last: 0xffff, change: 'status', old: expect.objectContaining({ status: 'translated' }), new: { status: 'error', target: null, idFirst: null, idLast: null, errno: 'EINVAL' } }]);
+    expect(d.nodes[0]!.changes).toEqual([
+      {
+        map: 'msi',
+        first: 0,
+        last: 0xffff,
+        change: 'status',
+        old: expect.objectContaining({ status: 'translated' }),
+        new: { status: 'error', target: null, idFirst: null, idLast: null, errno: 'EINVAL' },
+      },
+    ]);
   });
 });
 
@@ -164,7 +210,12 @@ function perRid(t: Tree, path: string, form: KernelForm): (rid: number) => Side 
   return (rid) => {
     if (rid < lo || rid > hi) return { status: 'outside', target: null, id: null, errno: null };
     const r = lookup(m, rid);
-    return { status: r.status, target: r.target?.path ?? null, id: r.status === 'error' ? null : (r.id ?? null), errno: r.errno };
+    return {
+      status: r.status,
+      target: r.target?.path ?? null,
+      id: r.status === 'error' ? null : (r.id ?? null),
+      errno: r.errno,
+    };
   };
 }
 
@@ -176,19 +227,36 @@ function kindOf(a: Side, b: Side): ChangeKind | null {
 }
 
 const base = fc.oneof(fc.integer({ min: 0, max: 0x220 }), fc.constantFrom(0x100, 0x200, 0xffffffff));
-const entry = fc.tuple(base, fc.constantFrom(1, 2, 9), fc.oneof(fc.integer({ min: 0, max: 0x300 }), fc.constant(0xfffffff0)), fc.oneof(fc.integer({ min: 0, max: 0x300 }), fc.constant(0x10000)));
+const entry = fc.tuple(
+  base,
+  fc.constantFrom(1, 2, 9),
+  fc.oneof(fc.integer({ min: 0, max: 0x300 }), fc.constant(0xfffffff0)),
+  fc.oneof(fc.integer({ min: 0, max: 0x300 }), fc.constant(0x10000)),
+);
 const side = fc.record({
-  map: fc.option(fc.array(entry, { minLength: 1, maxLength: 4 }).map((es) => es.flat()), { nil: undefined }),
+  map: fc.option(
+    fc.array(entry, { minLength: 1, maxLength: 4 }).map((es) => es.flat()),
+    { nil: undefined },
+  ),
   mask: fc.option(fc.constantFrom(0xffffffff, 0xfff8, 0xff00, 0xff, 0, 0x1f7), { nil: undefined }),
   bus: fc.constantFrom([0, 1], [0, 2], [1, 2], [0, 0]),
 });
 
 function sideTree(s: { map?: number[]; mask?: number; bus: number[] }): Tree {
   // an msi-map on both sides keeps the bridge a node with a map when iommu-map is left out
-  const props: Record<string, number[] | string | true> = { device_type: 'pci', 'bus-range': s.bus, 'msi-map': [0, 3, 0, 0x10000] };
+  const props: Record<string, number[] | string | true> = {
+    device_type: 'pci',
+    'bus-range': s.bus,
+    'msi-map': [0, 3, 0, 0x10000],
+  };
   if (s.map) props['iommu-map'] = s.map;
   if (s.mask !== undefined) props['iommu-map-mask'] = [s.mask];
-  return tree([node('iommu@1', { phandle: [1], '#iommu-cells': [1] }), node('iommu@2', { phandle: [2], '#iommu-cells': [1] }), node('msi@3', { phandle: [3], 'msi-controller': true }), node('pcie@0', props)]);
+  return tree([
+    node('iommu@1', { phandle: [1], '#iommu-cells': [1] }),
+    node('iommu@2', { phandle: [2], '#iommu-cells': [1] }),
+    node('msi@3', { phandle: [3], 'msi-controller': true }),
+    node('pcie@0', props),
+  ]);
 }
 
 describe.each<KernelForm>(['classic', 'mainline'])('%s: diffTrees() equals a per-RID comparison', (form) => {
@@ -208,7 +276,8 @@ describe.each<KernelForm>(['classic', 'mainline'])('%s: diffTrees() equals a per
           const c = changes[k] && changes[k]!.first <= rid ? changes[k] : undefined;
           const x = oldAt(rid);
           const y = newAt(rid);
-          if ((c?.change ?? null) !== kindOf(x, y)) wrong.push(`RID 0x${rid.toString(16)}: ${c?.change ?? null}, model ${kindOf(x, y)}`);
+          if ((c?.change ?? null) !== kindOf(x, y))
+            wrong.push(`RID 0x${rid.toString(16)}: ${c?.change ?? null}, model ${kindOf(x, y)}`);
           if (c && (rid === c.first || rid === c.last)) {
             const end = rid === c.first ? 'idFirst' : 'idLast';
             expect({ status: c.old.status, target: c.old.target, id: c.old[end], errno: c.old.errno }).toEqual(x);

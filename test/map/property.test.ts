@@ -53,7 +53,8 @@ function mainline(map: number[], mask: number, phandles: Map<number, Node>, id: 
     if (!target) return { status: 'error', entry: null, id: null, errno: fault ? 'EFAULT' : 'ENODEV' };
     const cells = fixed ?? cellsOf(target);
     if (cells > 16) return { status: 'error', entry: null, id: null, errno: fault ? 'EFAULT' : 'EINVAL' };
-    if (map.length - pos < 3 + cells) return { status: 'error', entry: null, id: null, errno: fault ? 'EFAULT' : 'EINVAL' };
+    if (map.length - pos < 3 + cells)
+      return { status: 'error', entry: null, id: null, errno: fault ? 'EFAULT' : 'EINVAL' };
     const out = map[pos + 2]!;
     const len = map[pos + 2 + cells]!;
     if (fault) return { status: 'error', entry: i, id: null, errno: 'EFAULT' };
@@ -67,17 +68,30 @@ function mainline(map: number[], mask: number, phandles: Map<number, Node>, id: 
 }
 
 const small = fc.oneof(fc.integer({ min: 0, max: 80 }), fc.constantFrom(0xffffffff, 0xfffffff0, 0x100, 0x10000));
-const entry = fc.tuple(small, fc.constantFrom(1, 2, 3, 9), small, fc.oneof(small, fc.integer({ min: 0, max: 0x20000 })));
+const entry = fc.tuple(
+  small,
+  fc.constantFrom(1, 2, 3, 9),
+  small,
+  fc.oneof(small, fc.integer({ min: 0, max: 0x20000 })),
+);
 const mapArb = fc.oneof(
   fc.array(entry, { minLength: 0, maxLength: 5 }).map((es) => es.flat()),
   fc.array(fc.oneof(small, fc.constantFrom(1, 2, 3)), { minLength: 0, maxLength: 14 }), // ragged
-  fc.array(fc.tuple(small, fc.constant(2), small), { minLength: 1, maxLength: 4 }).map((es) => es.flatMap(([b, p, o]) => [b, p, o, 1])), // legacy fallback shape
+  fc
+    .array(fc.tuple(small, fc.constant(2), small), { minLength: 1, maxLength: 4 })
+    .map((es) => es.flatMap(([b, p, o]) => [b, p, o, 1])), // legacy fallback shape
 );
-const maskArb = fc.option(fc.constantFrom(0xffffffff, 0xffff, 0xfff8, 0xff00, 0xf0, 0, 0x5a, 0xfffffff0), { nil: undefined });
+const maskArb = fc.option(fc.constantFrom(0xffffffff, 0xffff, 0xfff8, 0xff00, 0xf0, 0, 0x5a, 0xfffffff0), {
+  nil: undefined,
+});
 
 function build(map: number[], mask: number | undefined) {
   // phandle 1: 1-cell IOMMU, 2: 2-cell SMMU, 3: 0-cell, 9: dangling
-  const iommus = [node('iommu@1', { phandle: [1], '#iommu-cells': [1] }), node('smmu@2', { phandle: [2], '#iommu-cells': [2] }), node('iommu@3', { phandle: [3], '#iommu-cells': [0] })];
+  const iommus = [
+    node('iommu@1', { phandle: [1], '#iommu-cells': [1] }),
+    node('smmu@2', { phandle: [2], '#iommu-cells': [2] }),
+    node('iommu@3', { phandle: [3], '#iommu-cells': [0] }),
+  ];
   const bridge = node('pcie@0', { device_type: 'pci' });
   bridge.props.push(new Property('iommu-map', cellsValue(map)));
   if (mask !== undefined) bridge.props.push(new Property('iommu-map-mask', cellsValue([mask])));
@@ -91,15 +105,25 @@ describe.each<KernelForm>(['classic', 'mainline'])('%s engine equals the per-ID 
 
   it('lookup() on random maps, masks and IDs', () => {
     fc.assert(
-      fc.property(mapArb, maskArb, fc.array(fc.oneof(small, fc.nat({ max: 0xffffffff })), { minLength: 1, maxLength: 20 }), (map, mask, ids) => {
-        const { t, bridge, phandles } = build(map, mask);
-        const m = parseMap(t, bridge, 'iommu', form)!;
-        for (const id of ids) {
-          const want = model(map, mask ?? 0xffffffff, phandles, id);
-          const got = lookup(m, id);
-          expect({ status: got.status, entry: got.entry?.index ?? null, id: got.id ?? null, errno: got.errno }).toEqual(want);
-        }
-      }),
+      fc.property(
+        mapArb,
+        maskArb,
+        fc.array(fc.oneof(small, fc.nat({ max: 0xffffffff })), { minLength: 1, maxLength: 20 }),
+        (map, mask, ids) => {
+          const { t, bridge, phandles } = build(map, mask);
+          const m = parseMap(t, bridge, 'iommu', form)!;
+          for (const id of ids) {
+            const want = model(map, mask ?? 0xffffffff, phandles, id);
+            const got = lookup(m, id);
+            expect({
+              status: got.status,
+              entry: got.entry?.index ?? null,
+              id: got.id ?? null,
+              errno: got.errno,
+            }).toEqual(want);
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -117,7 +141,14 @@ describe.each<KernelForm>(['classic', 'mainline'])('%s engine equals the per-ID 
         for (const s of segs) {
           for (let id = s.first; id <= s.last; id++) {
             const want = model(map, mask ?? 0xffffffff, phandles, id);
-            expect({ status: s.status, entry: s.status === 'error' && want.errno !== 'EFAULT' && want.entry === null ? null : (s.entry?.index ?? null), errno: s.errno }).toEqual({ status: want.status, entry: want.entry, errno: want.errno });
+            expect({
+              status: s.status,
+              entry:
+                s.status === 'error' && want.errno !== 'EFAULT' && want.entry === null
+                  ? null
+                  : (s.entry?.index ?? null),
+              errno: s.errno,
+            }).toEqual({ status: want.status, entry: want.entry, errno: want.errno });
           }
           if (s.status !== 'error') {
             expect(s.idFirst ?? null).toBe(model(map, mask ?? 0xffffffff, phandles, s.first).id);
@@ -134,12 +165,20 @@ describe('formsAgree()', () => {
   it('when it says so, classic and mainline give the same outcome for every ID', () => {
     let agreed = 0;
     fc.assert(
-      fc.property(mapArb, maskArb, fc.array(fc.oneof(small, fc.nat({ max: 0xffffffff })), { minLength: 1, maxLength: 20 }), (map, mask, ids) => {
-        const { t, bridge, phandles } = build(map, mask);
-        if (!formsAgree(parseMap(t, bridge, 'iommu', 'classic')!, parseMap(t, bridge, 'iommu', 'mainline')!)) return;
-        agreed++;
-        for (const id of ids) expect(mainline(map, mask ?? 0xffffffff, phandles, id)).toEqual(classic(map, mask ?? 0xffffffff, phandles, id));
-      }),
+      fc.property(
+        mapArb,
+        maskArb,
+        fc.array(fc.oneof(small, fc.nat({ max: 0xffffffff })), { minLength: 1, maxLength: 20 }),
+        (map, mask, ids) => {
+          const { t, bridge, phandles } = build(map, mask);
+          if (!formsAgree(parseMap(t, bridge, 'iommu', 'classic')!, parseMap(t, bridge, 'iommu', 'mainline')!)) return;
+          agreed++;
+          for (const id of ids)
+            expect(mainline(map, mask ?? 0xffffffff, phandles, id)).toEqual(
+              classic(map, mask ?? 0xffffffff, phandles, id),
+            );
+        },
+      ),
       { numRuns: 3000 },
     );
     expect(agreed).toBeGreaterThan(100);

@@ -41,9 +41,12 @@ describe('sm8250 with 5-cell rows for its 2-cell SMMU', () => {
   });
 
   it.each<ReaderName>(['linux-classic', 'xen'])('%s: bad length (40 bytes) for every RID', (reader) => {
-    for (const rid of [0x0, 0x100, 0xffff]) expect(read('sm8250-five-cell', reader, PCIE, 'iommu', rid)).toBe('-EINVAL');
+    for (const rid of [0x0, 0x100, 0xffff])
+      expect(read('sm8250-five-cell', reader, PCIE, 'iommu', rid)).toBe('-EINVAL');
     const t = load('sm8250-five-cell');
-    expect(lookup(readerNamed(reader)!.parse(t, t.byPath(PCIE)!, 'iommu'), 0x100).log).toBe(`OF: ${PCIE}: Error: Bad iommu-map length: 40`);
+    expect(lookup(readerNamed(reader)!.parse(t, t.byPath(PCIE)!, 'iommu'), 0x100).log).toBe(
+      `OF: ${PCIE}: Error: Bad iommu-map length: 40`,
+    );
   });
 
   it('pcie-qcom: the 4-cell stride programs BDF 0x1 with a spilled SID and leaves 01:00.0 out', () => {
@@ -59,12 +62,40 @@ describe('sm8250 with 5-cell rows for its 2-cell SMMU', () => {
   });
 
   it('--reader all: exact map-portability findings', () => {
-    expect(portability('sm8250-five-cell', READERS.map((r) => r.name))).toEqual([
+    expect(
+      portability(
+        'sm8250-five-cell',
+        READERS.map((r) => r.name),
+      ),
+    ).toEqual([
       // 00:00.0 and 01:00.0: three readings (refused; translated; SID 0x1c00 for 00:00.0, not in the table for 01:00.0)
-      expect.objectContaining({ severity: 'warning', property: 'iommu-map', rids: [[0x0, 0x0], [0x100, 0x100]], message: expect.stringContaining('by linux-classic, xen, freebsd, u-boot / linux-mainline / pcie-qcom (00:00.0, 01:00.0)') }),
+      expect.objectContaining({
+        severity: 'warning',
+        property: 'iommu-map',
+        rids: [
+          [0x0, 0x0],
+          [0x100, 0x100],
+        ],
+        message: expect.stringContaining(
+          'by linux-classic, xen, freebsd, u-boot / linux-mainline / pcie-qcom (00:00.0, 01:00.0)',
+        ),
+      }),
       // every other RID: refused by the 4-cell readers, a gap for mainline and the table
-      expect.objectContaining({ severity: 'warning', property: 'iommu-map', rids: [[0x1, 0xff], [0x101, 0xffff]], message: expect.stringContaining('by linux-classic, xen, freebsd, u-boot / linux-mainline, pcie-qcom') }),
-      { severity: 'info', property: 'iommu-map', rids: [], message: `pcie-qcom: BDF 0x1: SID 0x1 is 0xffffe401 from the first row's 0x1c00: more than the 8-bit field holds, the rest spills into the BDF field` },
+      expect.objectContaining({
+        severity: 'warning',
+        property: 'iommu-map',
+        rids: [
+          [0x1, 0xff],
+          [0x101, 0xffff],
+        ],
+        message: expect.stringContaining('by linux-classic, xen, freebsd, u-boot / linux-mainline, pcie-qcom'),
+      }),
+      {
+        severity: 'info',
+        property: 'iommu-map',
+        rids: [],
+        message: `pcie-qcom: BDF 0x1: SID 0x1 is 0xffffe401 from the first row's 0x1c00: more than the 8-bit field holds, the rest spills into the BDF field`,
+      },
     ]);
   });
 });
@@ -85,26 +116,42 @@ describe('a gap: bypass on Linux and U-Boot, an MSI error on FreeBSD, a failed d
 
   it('--reader freebsd: the msi-map gap RIDs', () => {
     expect(portability('gap-bus2', ['freebsd'])).toEqual([
-      expect.objectContaining({ severity: 'warning', property: 'msi-map', rids: [[0x200, 0x2ff]], message: expect.stringContaining('linux-classic, linux-mainline: bypass (untranslated); freebsd: error -ENOENT') }),
+      expect.objectContaining({
+        severity: 'warning',
+        property: 'msi-map',
+        rids: [[0x200, 0x2ff]],
+        message: expect.stringContaining(
+          'linux-classic, linux-mainline: bypass (untranslated); freebsd: error -ENOENT',
+        ),
+      }),
     ]);
   });
 
   it('--reader xen: the iommu-map gap RIDs', () => {
     expect(portability('gap-bus2', ['xen'])).toEqual([
-      expect.objectContaining({ severity: 'warning', property: 'iommu-map', rids: [[0x200, 0x2ff]], message: expect.stringContaining('linux-classic, linux-mainline: bypass (untranslated); xen: error -ENODEV') }),
+      expect.objectContaining({
+        severity: 'warning',
+        property: 'iommu-map',
+        rids: [[0x200, 0x2ff]],
+        message: expect.stringContaining('linux-classic, linux-mainline: bypass (untranslated); xen: error -ENODEV'),
+      }),
     ]);
   });
 
   it('an msi-map gap on a bridge without msi-parent fails MSIs on Linux too: not a difference', () => {
     const its = node('its@1', { phandle: [1], 'msi-controller': true });
     const pcie = node('pcie@0', { device_type: 'pci', 'bus-range': [0, 1], 'msi-map': [0x0, 1, 0x0, 0x100] });
-    expect(check(tree([its, pcie]), { readers: [readerNamed('freebsd')!] }).filter((d) => d.rule === 'map-portability')).toEqual([]);
+    expect(
+      check(tree([its, pcie]), { readers: [readerNamed('freebsd')!] }).filter((d) => d.rule === 'map-portability'),
+    ).toEqual([]);
   });
 
   it('a gap no described device sits in is info', () => {
     const smmu = node('iommu@1', { phandle: [1], '#iommu-cells': [1] });
     const pcie = node('pcie@0', { device_type: 'pci', 'bus-range': [0, 1], 'iommu-map': [0x0, 1, 0x0, 0x100] });
-    const found = check(tree([smmu, pcie]), { readers: [readerNamed('xen')!] }).filter((d) => d.rule === 'map-portability');
+    const found = check(tree([smmu, pcie]), { readers: [readerNamed('xen')!] }).filter(
+      (d) => d.rule === 'map-portability',
+    );
     expect(found.map((d) => [d.severity, d.rids])).toEqual([['info', [[0x100, 0x1ff]]]]);
     expect(found[0]!.message).toMatch(/; no described device there$/);
   });
@@ -131,12 +178,22 @@ describe('i.MX95 LUT', () => {
     expect(read('imx95-lut-full', 'pci-imx6', PCIE, 'iommu', 0x11f)).toEqual([0x1f]);
     expect(read('imx95-lut-full', 'pci-imx6', PCIE, 'iommu', 0x120)).toBe('-ENOSPC');
     expect(read('imx95-lut-full', 'pci-imx6', PCIE, 'msi', 0x120)).toBe('-ENOSPC');
-    expect(portability('imx95-lut-full', ['pci-imx6'])).toContainEqual({ severity: 'info', property: 'iommu-map', rids: [], message: 'pci-imx6: 33 described devices need a LUT entry; the LUT holds 32' });
+    expect(portability('imx95-lut-full', ['pci-imx6'])).toContainEqual({
+      severity: 'info',
+      property: 'iommu-map',
+      rids: [],
+      message: 'pci-imx6: 33 described devices need a LUT entry; the LUT holds 32',
+    });
   });
 
   it('without msi-map the StreamID is passed as a u8: 0x110 becomes 0x10, 0x50 is refused', () => {
     const smmu = node('iommu@1', { phandle: [1], '#iommu-cells': [1] });
-    const pcie = node('pcie@0', { compatible: 'fsl,imx95-pcie', device_type: 'pci', 'bus-range': [0, 0], 'iommu-map': [0x0, 1, 0x110, 1, 0x8, 1, 0x50, 1] });
+    const pcie = node('pcie@0', {
+      compatible: 'fsl,imx95-pcie',
+      device_type: 'pci',
+      'bus-range': [0, 0],
+      'iommu-map': [0x0, 1, 0x110, 1, 0x8, 1, 0x50, 1],
+    });
     const t = tree([smmu, pcie]);
     const m = readerNamed('pci-imx6')!.parse(t, pcie, 'iommu')!;
     expect(lookup(m, 0x0).ids).toEqual([0x10]);
@@ -158,7 +215,9 @@ describe('the readers themselves', () => {
     const t = programTable([0x0108, 0, 0x100, 1, 0x0108 ^ 0x0107, 0, 0x101, 1]);
     expect(tableLookup(t, 0x0108)).toBe(0x100);
     expect(tableLookup(t, 0x000f)).toBe(0x101);
-    expect(t.notes).toEqual([`BDF 0xf hashes to slot ${crc8(0x0108)}, taken by BDF 0x108: stored in slot ${(crc8(0x0108) + 1) & 0xff}`]);
+    expect(t.notes).toEqual([
+      `BDF 0xf hashes to slot ${crc8(0x0108)}, taken by BDF 0x108: stored in slot ${(crc8(0x0108) + 1) & 0xff}`,
+    ]);
   });
 
   it('pcie-qcom: a row written as 0 (BDF 0, first SID) is overwritten by a later row of slot 0', () => {
@@ -170,13 +229,19 @@ describe('the readers themselves', () => {
 
   it('mainline: an entry whose rid-base ignores the mask is -EFAULT before its dangling phandle is -ENODEV', () => {
     const smmu = node('iommu@1', { phandle: [1], '#iommu-cells': [1] });
-    const pcie = node('pcie@0', { device_type: 'pci', 'iommu-map': [0x0, 1, 0x0, 0x10, 0x100, 9, 0x0, 0x10], 'iommu-map-mask': [0xff] });
+    const pcie = node('pcie@0', {
+      device_type: 'pci',
+      'iommu-map': [0x0, 1, 0x0, 0x10, 0x100, 9, 0x0, 0x10],
+      'iommu-map-mask': [0xff],
+    });
     const m = parseMap(tree([smmu, pcie]), pcie, 'iommu', 'mainline')!;
     expect(lookup(m, 0x5).ids).toEqual([0x5]);
     expect(lookup(m, 0x20)).toMatchObject({ status: 'error', errno: 'EFAULT' });
     const found = check(tree([smmu, pcie]), { kernel: 'mainline' }).filter((d) => d.rule === 'map-mask-ignores-base');
     // every RID whose low byte is 0x10 or more: 256 runs of 240
-    expect(found.map((d) => [d.entry, d.rids.length, d.rids[0], d.rids[255]])).toEqual([[1, 256, [0x10, 0xff], [0xff10, 0xffff]]]);
+    expect(found.map((d) => [d.entry, d.rids.length, d.rids[0], d.rids[255]])).toEqual([
+      [1, 256, [0x10, 0xff], [0xff10, 0xffff]],
+    ]);
   });
 
   it('u-boot: target only, no length check, an empty map is no IOMMU', () => {
@@ -204,7 +269,10 @@ describe('the readers themselves', () => {
     expect(lookup(f, 0x5).errno).toBe('ENOENT'); // masked 0x5 < 0x100: no match, no -EFAULT
     expect(lookup(f, 0x10105).masked).toBe(0x5); // a uint16_t RID
     pcie.props.push(new Property('iommu-map', new Uint8Array(6))); // 6 bytes: OF_getprop_alloc_multi() says -1
-    expect(lookup(readerNamed('freebsd')!.parse(t, pcie, 'iommu'), 0x5)).toMatchObject({ status: 'bypass', log: '/pcie@0: iommu-map is not whole cells: read as absent' });
+    expect(lookup(readerNamed('freebsd')!.parse(t, pcie, 'iommu'), 0x5)).toMatchObject({
+      status: 'bypass',
+      log: '/pcie@0: iommu-map is not whole cells: read as absent',
+    });
   });
 
   it('--reader names: lists, all, and unknown names', () => {

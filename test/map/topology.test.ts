@@ -6,7 +6,12 @@ import { enumerate, type PciFunction } from '../../src/map/topology.js';
 import { node, tree } from '../helpers.js';
 
 const reg = (bus: number, dev: number, fn = 0) => [(bus << 16) | (dev << 11) | (fn << 8), 0, 0, 0, 0];
-const port = (name: string, r: number[], children: ReturnType<typeof node>[] = [], extra: Record<string, number[] | string> = {}) => node(name, { device_type: 'pci', reg: r, ...extra }, children);
+const port = (
+  name: string,
+  r: number[],
+  children: ReturnType<typeof node>[] = [],
+  extra: Record<string, number[] | string> = {},
+) => node(name, { device_type: 'pci', reg: r, ...extra }, children);
 const byName = (fns: PciFunction[]) => new Map(fns.map((f) => [f.node.path, f]));
 /** enumerate() on a host bridge placed under a root node, so that paths read /pcie@0/... */
 const enumerateHost = (host: ReturnType<typeof node>) => enumerate(tree([host]).root.children[0]!);
@@ -29,7 +34,9 @@ describe('enumerate', () => {
   });
 
   it('the root bus is the first bus of bus-range', () => {
-    const host = node('pcie@0', { device_type: 'pci', 'bus-range': [0x10, 0x1f] }, [port('pci@0,0', reg(0x10, 0), [node('ep@0,0', { reg: reg(0x11, 0) })])]);
+    const host = node('pcie@0', { device_type: 'pci', 'bus-range': [0x10, 0x1f] }, [
+      port('pci@0,0', reg(0x10, 0), [node('ep@0,0', { reg: reg(0x11, 0) })]),
+    ]);
     expect(enumerate(host).map((f) => f.rid)).toEqual([0x1000, 0x1100]);
   });
 
@@ -47,25 +54,40 @@ describe('enumerate', () => {
   });
 
   it('no bus number left in bus-range: the devices behind the bridge are not enumerated', () => {
-    const host = node('pcie@0', { device_type: 'pci', 'bus-range': [0, 1] }, [port('pci@0,0', reg(0, 0)), port('pci@1,0', reg(0, 1), [node('ep@0,0', { reg: reg(2, 0) })])]);
+    const host = node('pcie@0', { device_type: 'pci', 'bus-range': [0, 1] }, [
+      port('pci@0,0', reg(0, 0)),
+      port('pci@1,0', reg(0, 1), [node('ep@0,0', { reg: reg(2, 0) })]),
+    ]);
     const f = byName(enumerateHost(host));
     expect([f.get('/pcie@0/pci@1,0')!.rid, f.get('/pcie@0/pci@1,0')!.secondary]).toEqual([0x8, undefined]);
-    expect(f.get('/pcie@0/pci@1,0/ep@0,0')).toMatchObject({ rid: undefined, absent: 'no bus number left in bus-range' });
+    expect(f.get('/pcie@0/pci@1,0/ep@0,0')).toMatchObject({
+      rid: undefined,
+      absent: 'no bus number left in bus-range',
+    });
   });
 
   it('children of an endpoint and nodes without a 3-cell reg are not PCI functions', () => {
-    const host = node('pcie@0', { device_type: 'pci' }, [node('ep@0,0', { reg: reg(0, 0) }, [node('port@1', { reg: [1] })]), node('interrupt-controller', { '#interrupt-cells': [1] })]);
+    const host = node('pcie@0', { device_type: 'pci' }, [
+      node('ep@0,0', { reg: reg(0, 0) }, [node('port@1', { reg: [1] })]),
+      node('interrupt-controller', { '#interrupt-cells': [1] }),
+    ]);
     expect(enumerate(host).map((f) => f.node.name)).toEqual(['ep@0,0']);
   });
 
   it('t8103-j457: before the fix port02 (reg bus 03) is bus 02; after it, reg and Linux agree', () => {
-    for (const [name, written] of [['broken', 0x300], ['fixed', 0x200]] as const) {
+    for (const [name, written] of [
+      ['broken', 0x300],
+      ['fixed', 0x200],
+    ] as const) {
       const tree = readDtb(readFileSync(`fixtures/context/apple-t8103-j457-${name}.dtb`), name);
       const f = byName(enumerate(tree.byPath('/soc/pcie@690000000')!));
       expect(f.get('/soc/pcie@690000000/pci@0,0')).toMatchObject({ secondary: 1, declared: [1, 1] });
       expect(f.get('/soc/pcie@690000000/pci@0,0/bluetooth@0,1')!.rid).toBe(0x101);
       expect(f.get('/soc/pcie@690000000/pci@1,0')!.absent).toBe('disabled root port');
-      expect(f.get('/soc/pcie@690000000/pci@2,0')).toMatchObject({ secondary: 2, declared: [written >> 8, written >> 8] });
+      expect(f.get('/soc/pcie@690000000/pci@2,0')).toMatchObject({
+        secondary: 2,
+        declared: [written >> 8, written >> 8],
+      });
       expect(f.get('/soc/pcie@690000000/pci@2,0/ethernet@0,0')).toMatchObject({ rid: 0x200, written });
     }
   });

@@ -67,7 +67,9 @@ describe('what the merged tree holds', () => {
     // the overlay-local phandle moved above the base's highest one, and interrupt-map followed it
     const intc = t.byPath('/soc/pcie@40000000/legacy-interrupt-controller')!;
     const ph = intc.prop('phandle')!.u32()!;
-    expect(ph).toBeGreaterThan(Math.max(...[...load('base.dtb').root.walk()].map((n) => n.prop('phandle')?.u32() ?? 0)));
+    expect(ph).toBeGreaterThan(
+      Math.max(...[...load('base.dtb').root.walk()].map((n) => n.prop('phandle')?.u32() ?? 0)),
+    );
     expect(pcie.prop('interrupt-map')!.cells()[4]).toBe(ph);
     // the overlay's label is in the base's __symbols__ at the target path
     expect(t.byLabel('pcie1')).toBe(pcie);
@@ -119,16 +121,36 @@ describe('what the merged tree holds', () => {
 
 describe('failures: one OverlayError naming the overlay and the fragment, the base untouched', () => {
   const cases: Array<[string, string, RegExp]> = [
-    ['fail-missing-label.dtbo', 'base.dtb', /^fail-missing-label\.dtbo: fragment@0: target label "pcie9" not in the base's __symbols__$/],
+    [
+      'fail-missing-label.dtbo',
+      'base.dtb',
+      /^fail-missing-label\.dtbo: fragment@0: target label "pcie9" not in the base's __symbols__$/,
+    ],
     [
       'fail-missing-ref.dtbo',
       'base.dtb',
       /^fail-missing-ref\.dtbo: fragment@0: label "smmu9" \(used by \/fragment@0\/__overlay__\/pcie@50000000 iommu-map\) not in the base's __symbols__$/,
     ],
-    ['fail-missing-target-path.dtbo', 'base.dtb', /^fail-missing-target-path\.dtbo: fragment@0: target-path "\/soc\/pcie@50000000" is no node of the base$/],
-    ['fail-missing-target-phandle.dtbo', 'base.dtb', /^fail-missing-target-phandle\.dtbo: fragment@0: target phandle 0x7777 is no node of the base$/],
-    ['fail-no-target.dtbo', 'base.dtb', /^fail-no-target\.dtbo: fragment@0: has __overlay__ but neither target nor target-path$/],
-    ['add-pcie.dtbo', 'base-nosymbols.dtb', /^add-pcie\.dtbo: fragment@0: target label "soc" cannot be resolved: the base has no __symbols__ \(compile it with dtc -@\)$/],
+    [
+      'fail-missing-target-path.dtbo',
+      'base.dtb',
+      /^fail-missing-target-path\.dtbo: fragment@0: target-path "\/soc\/pcie@50000000" is no node of the base$/,
+    ],
+    [
+      'fail-missing-target-phandle.dtbo',
+      'base.dtb',
+      /^fail-missing-target-phandle\.dtbo: fragment@0: target phandle 0x7777 is no node of the base$/,
+    ],
+    [
+      'fail-no-target.dtbo',
+      'base.dtb',
+      /^fail-no-target\.dtbo: fragment@0: has __overlay__ but neither target nor target-path$/,
+    ],
+    [
+      'add-pcie.dtbo',
+      'base-nosymbols.dtb',
+      /^add-pcie\.dtbo: fragment@0: target label "soc" cannot be resolved: the base has no __symbols__ \(compile it with dtc -@\)$/,
+    ],
   ];
   for (const [overlay, baseName, message] of cases)
     it(`${overlay} on ${baseName} (fdtoverlay fails too)`, () => {
@@ -151,44 +173,63 @@ describe('failures: one OverlayError naming the overlay and the fragment, the ba
       node('fragment@0', { 'target-path': '/soc' }, [node('__overlay__', { added: 'yes' })]),
       node('fragment@1', { 'target-path': '/nowhere' }, [node('__overlay__', { added: 'no' })]),
     ]);
-    expect(() => applyOverlay(base, ov, 'two.dtbo')).toThrow(/^two\.dtbo: fragment@1: target-path "\/nowhere" is no node of the base$/);
+    expect(() => applyOverlay(base, ov, 'two.dtbo')).toThrow(
+      /^two\.dtbo: fragment@1: target-path "\/nowhere" is no node of the base$/,
+    );
     expect(dump(base)).toEqual(before);
   });
 
   it('an alias target-path whose alias the base lacks', () => {
     const ov = tree([node('fragment@0', { 'target-path': 'uart7/x' }, [node('__overlay__', { a: [1] })])]);
-    expect(() => applyOverlay(load('base.dtb'), ov, 'o.dtbo')).toThrow(/fragment@0: target-path "uart7\/x": no alias "uart7" in the base's \/aliases/);
+    expect(() => applyOverlay(load('base.dtb'), ov, 'o.dtbo')).toThrow(
+      /fragment@0: target-path "uart7\/x": no alias "uart7" in the base's \/aliases/,
+    );
   });
 
   it('a blob with no fragment is not an overlay', () => {
-    expect(() => applyOverlay(load('base.dtb'), load('base.dtb'), 'base.dtb')).toThrow(/^base\.dtb: no fragment with an __overlay__ node: not an overlay/);
+    expect(() => applyOverlay(load('base.dtb'), load('base.dtb'), 'base.dtb')).toThrow(
+      /^base\.dtb: no fragment with an __overlay__ node: not an overlay/,
+    );
   });
 
   it('malformed __fixups__ and __local_fixups__ entries', () => {
     const frag = () => node('fragment@0', { target: [0xffffffff] }, [node('__overlay__', { ref: [0, 0] })]);
-    const bad = (extra: ReturnType<typeof node>) => () => applyOverlay(load('base.dtb'), tree([frag(), extra]), 'o.dtbo');
-    expect(bad(node('__fixups__', { smmu: '/fragment@0/__overlay__:ref' }))).toThrow(/__fixups__: smmu: malformed entry "\/fragment@0\/__overlay__:ref"/);
+    const bad = (extra: ReturnType<typeof node>) => () =>
+      applyOverlay(load('base.dtb'), tree([frag(), extra]), 'o.dtbo');
+    expect(bad(node('__fixups__', { smmu: '/fragment@0/__overlay__:ref' }))).toThrow(
+      /__fixups__: smmu: malformed entry "\/fragment@0\/__overlay__:ref"/,
+    );
     expect(bad(node('__fixups__', { smmu: '/fragment@0/__overlay__:ref:8' }))).toThrow(/offset 8 is past the 8-byte/);
     expect(bad(node('__fixups__', { smmu: '/fragment@0/__overlay__:nope:0' }))).toThrow(/has no property nope/);
     expect(bad(node('__local_fixups__', {}, [node('fragment@0', {}, [node('__overlay__', { ref: [6] })])]))).toThrow(
       /__local_fixups__: \/fragment@0\/__overlay__:ref: offset 6 is past the 8-byte value/,
     );
-    expect(bad(node('__local_fixups__', {}, [node('fragment@9', {})]))).toThrow(/__local_fixups__: \/fragment@9: no such node in the overlay/);
+    expect(bad(node('__local_fixups__', {}, [node('fragment@9', {})]))).toThrow(
+      /__local_fixups__: \/fragment@9: no such node in the overlay/,
+    );
     // a resolvable fixup still leaves target = 0xffffffff, which libfdt rejects
-    expect(bad(node('__fixups__', { smmu: '/fragment@0/__overlay__:ref:4' }))).toThrow(/fragment@0: target is phandle 0xffffffff/);
+    expect(bad(node('__fixups__', { smmu: '/fragment@0/__overlay__:ref:4' }))).toThrow(
+      /fragment@0: target is phandle 0xffffffff/,
+    );
   });
 
   it('a phandle that would pass 0xfffffffe after renumbering', () => {
     const base = tree([node('a', { phandle: [0xfffffff0] })]);
-    const ov = tree([node('fragment@0', { 'target-path': '/' }, [node('__overlay__', {}, [node('b', { phandle: [0x20] })])])]);
-    expect(() => applyOverlay(base, ov, 'o.dtbo')).toThrow(/fragment@0: \/fragment@0\/__overlay__\/b: phandle 0x20 moved above the base's highest phandle 0xfffffff0 passes 0xfffffffe/);
+    const ov = tree([
+      node('fragment@0', { 'target-path': '/' }, [node('__overlay__', {}, [node('b', { phandle: [0x20] })])]),
+    ]);
+    expect(() => applyOverlay(base, ov, 'o.dtbo')).toThrow(
+      /fragment@0: \/fragment@0\/__overlay__\/b: phandle 0x20 moved above the base's highest phandle 0xfffffff0 passes 0xfffffffe/,
+    );
   });
 });
 
 describe('libfdt details', () => {
   it('a subnode name without a unit address merges into the first node@unit of that name (fdt_nodename_eq_)', () => {
     const base = tree([node('bus', {}, [node('dev@1', { a: [1] }), node('dev', { b: [2] })])]);
-    const ov = tree([node('fragment@0', { 'target-path': '/bus' }, [node('__overlay__', {}, [node('dev', { c: [3] })])])]);
+    const ov = tree([
+      node('fragment@0', { 'target-path': '/bus' }, [node('__overlay__', {}, [node('dev', { c: [3] })])]),
+    ]);
     applyOverlay(base, ov, 'o.dtbo');
     expect(base.byPath('/bus/dev@1')!.props.map((p) => p.name)).toEqual(['c', 'a']);
     expect(base.byPath('/bus/dev')!.props.map((p) => p.name)).toEqual(['b']);

@@ -89,7 +89,10 @@ describe('kernel comparison on a recorded boot (gap variant)', () => {
     const changed = recorded.replace(/^@@dev 0000:00:04\.0 group=\S* msi=\d+/m, '@@dev 0000:00:04.0 group=7 msi=0');
     const bad = rows(changed).find((r) => r.bdf === '00:04.0')!;
     expect(bad.agree).toBe(false);
-    expect(bad.why).toEqual(['iommu group: dtmap predicts none, the kernel put it in group 7', 'MSI: dtmap predicts 3 vectors, the kernel allocated 0']);
+    expect(bad.why).toEqual([
+      'iommu group: dtmap predicts none, the kernel put it in group 7',
+      'MSI: dtmap predicts 3 vectors, the kernel allocated 0',
+    ]);
   });
 
   it('reports a device that did not come up', () => {
@@ -131,17 +134,25 @@ describe("kernel comparison on a recorded boot: ls1028a's msi-parent = <&its 0>"
     // and dtmap's own finding on that DTB names the fallback (with the older kernels' difference);
     // QEMU's DTB describes no root port, so for buses 01-ff dtmap cannot say which bridge they inherit from: error
     const dtb = join(dir, 'msi-parent-args.dtb');
-    const gap = JSON.parse(dtmap(['check', '--format', 'json', dtb])).files[0].diagnostics.filter((d: { rule: string }) => d.rule === 'msi-map-gap');
+    const gap = JSON.parse(dtmap(['check', '--format', 'json', dtb])).files[0].diagnostics.filter(
+      (d: { rule: string }) => d.rule === 'msi-map-gap',
+    );
     expect(gap).toHaveLength(1);
     expect(gap[0].severity).toBe('error');
     expect(gap[0].message).toContain('on buses 01-ff the tree describes no bridge');
-    expect(gap[0].message).toContain("on the root bus (bus 00), devices there fall back to the bridge's msi-parent /intc@8000000/its@8080000 with DeviceID = RID on Linux 6.12 and the stable kernels");
+    expect(gap[0].message).toContain(
+      "on the root bus (bus 00), devices there fall back to the bridge's msi-parent /intc@8000000/its@8080000 with DeviceID = RID on Linux 6.12 and the stable kernels",
+    );
   });
 });
 
 describe('initramfs helpers', () => {
   it('writes newc cpio entries the kernel unpacks (header, name, 4-byte padding)', () => {
-    const out: Buffer = cpio([{ name: 'bin' }, { name: 'init', mode: 0o100755, data: Buffer.from('#!/bin/sh\n') }, { name: 'bin/sh', target: 'busybox' }]);
+    const out: Buffer = cpio([
+      { name: 'bin' },
+      { name: 'init', mode: 0o100755, data: Buffer.from('#!/bin/sh\n') },
+      { name: 'bin/sh', target: 'busybox' },
+    ]);
     const names: string[] = [];
     let at = 0;
     while (at < out.length) {
@@ -166,14 +177,23 @@ describe('initramfs helpers', () => {
   it('orders modules after their dependencies and leaves out built-in ones', () => {
     const mods = join(dir, 'modules');
     mkdirSync(join(mods, 'kernel'), { recursive: true });
-    const ko = (name: string, depends: string) => writeFileSync(join(mods, 'kernel', `${name}.ko`), `\x7fELF...\0license=GPL\0depends=${depends}\0name=${name}\0`);
+    const ko = (name: string, depends: string) =>
+      writeFileSync(join(mods, 'kernel', `${name}.ko`), `\x7fELF...\0license=GPL\0depends=${depends}\0name=${name}\0`);
     ko('virtio_net', 'net_failover');
     ko('net_failover', 'failover');
     ko('failover', '');
     ko('virtio-rng', 'rng_core');
-    writeFileSync(join(mods, 'modules.order'), ['kernel/virtio_net.ko', 'kernel/net_failover.ko', 'kernel/failover.ko', 'kernel/virtio-rng.ko', ''].join('\n'));
+    writeFileSync(
+      join(mods, 'modules.order'),
+      ['kernel/virtio_net.ko', 'kernel/net_failover.ko', 'kernel/failover.ko', 'kernel/virtio-rng.ko', ''].join('\n'),
+    );
     writeFileSync(join(mods, 'modules.builtin'), 'kernel/drivers/char/hw_random/rng-core.ko\n');
-    expect(moduleOrder(mods, ['virtio_net', 'virtio_rng'])).toEqual(['kernel/failover.ko', 'kernel/net_failover.ko', 'kernel/virtio_net.ko', 'kernel/virtio-rng.ko']);
+    expect(moduleOrder(mods, ['virtio_net', 'virtio_rng'])).toEqual([
+      'kernel/failover.ko',
+      'kernel/net_failover.ko',
+      'kernel/virtio_net.ko',
+      'kernel/virtio-rng.ko',
+    ]);
     expect(() => moduleOrder(mods, ['nosuch'])).toThrow(/nosuch is neither built in nor in modules.order/);
   });
 });

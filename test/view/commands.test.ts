@@ -32,8 +32,16 @@ afterEach(() => {
 async function run(...argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('dtmap').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerMap(program, (f) => loadTree(f), (c) => (code = c));
-  registerDiff(program, (f) => loadTree(f), (c) => (code = c));
+  registerMap(
+    program,
+    (f) => loadTree(f),
+    (c) => (code = c),
+  );
+  registerDiff(
+    program,
+    (f) => loadTree(f),
+    (c) => (code = c),
+  );
   await program.parseAsync(argv, { from: 'user' });
   return code;
 }
@@ -56,7 +64,11 @@ describe('dtmap map', () => {
     chalk.level = 1;
     const dir = tempDir('dtmap-map-');
     writeFileSync(join(dir, 'old.txt'), 'old');
-    for (const [format, name] of [['svg', 'm.svg'], ['html', 'm.html'], ['text', 'old.txt']]) {
+    for (const [format, name] of [
+      ['svg', 'm.svg'],
+      ['html', 'm.html'],
+      ['text', 'old.txt'],
+    ]) {
       expect(await run('map', '--format', format!, '-o', join(dir, name!), VIRTIO)).toBe(0);
     }
     expect(out).toBe('');
@@ -69,7 +81,9 @@ describe('dtmap map', () => {
   });
 
   it('-o into a folder that does not exist: a one-line input error', async () => {
-    await expect(run('map', '--format', 'svg', '-o', '/nonexistent-dir/x.svg', VIRTIO)).rejects.toThrow(/x\.svg: cannot write: ENOENT/);
+    await expect(run('map', '--format', 'svg', '-o', '/nonexistent-dir/x.svg', VIRTIO)).rejects.toThrow(
+      /x\.svg: cannot write: ENOENT/,
+    );
   });
 
   it('usage errors: bad width, bad format, node without maps', async () => {
@@ -114,7 +128,15 @@ describe('dtmap diff', () => {
   it('JSON', async () => {
     await run('diff', '--format', 'json', '--kernel', 'mainline', SMMU, VIRTIO);
     const j = JSON.parse(out);
-    expect(j).toMatchObject({ version: 1, old: SMMU, new: VIRTIO, kernel: 'mainline', changed: true, onlyOld: [], onlyNew: [] });
+    expect(j).toMatchObject({
+      version: 1,
+      old: SMMU,
+      new: VIRTIO,
+      kernel: 'mainline',
+      changed: true,
+      onlyOld: [],
+      onlyNew: [],
+    });
     expect(j.nodes[0].busRange).toEqual({ old: [0, 255], new: [0, 255] });
     expect(j.nodes[0].changes[1]).toEqual({
       map: 'iommu-map',

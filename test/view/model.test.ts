@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { readDtb } from '../../src/dtb/read.js';
-import { barWidth, buildPicture, cellRange, columnOf, rasterize, type Run, type RunKind, type Target } from '../../src/view/model.js';
+import {
+  barWidth,
+  buildPicture,
+  cellRange,
+  columnOf,
+  rasterize,
+  type Run,
+  type RunKind,
+  type Target,
+} from '../../src/view/model.js';
 import { node, tree } from '../helpers.js';
 
 const load = (f: string) => readDtb(readFileSync(f), f);
@@ -31,7 +40,11 @@ describe('buildPicture', () => {
     const t = tree([
       node('iommu@1', { phandle: [1], '#iommu-cells': [1] }),
       node('iommu@2', { phandle: [2], '#iommu-cells': [1], status: 'disabled' }),
-      node('pcie@0', { device_type: 'pci', 'bus-range': [0, 1], 'iommu-map': [0, 1, 0, 0x100, 0x100, 2, 0x100, 0x100] }),
+      node('pcie@0', {
+        device_type: 'pci',
+        'bus-range': [0, 1],
+        'iommu-map': [0, 1, 0, 0x100, 0x100, 2, 0x100, 0x100],
+      }),
     ]);
     const [b] = buildPicture(t, 'classic').bridges;
     expect(b!.absent).toEqual(['msi']);
@@ -86,30 +99,47 @@ describe('scaling', () => {
     const target: Target = { node: node('t', {}), path: '/t', label: undefined, letter: 'A', index: 0, enabled: true };
     const kinds: RunKind[] = ['translated', 'gap', 'disabled', 'error'];
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 5000 }), fc.constantFrom(...kinds)), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 200 }), fc.nat({ max: 0xff00 }), (parts, width, lo) => {
-        const runs: Run[] = [];
-        let at = lo;
-        for (const [size, kind] of parts) {
-          runs.push({ first: at, last: at + size - 1, kind, target: kind === 'translated' || kind === 'disabled' ? target : undefined, idFirst: undefined, idLast: undefined, entry: undefined, errno: null });
-          at += size;
-        }
-        const hi = at - 1;
-        const cells = rasterize(runs, lo, hi, width);
-        expect(cells).toHaveLength(width);
-        expect(cells[0]!.first).toBe(lo);
-        expect(cells[width - 1]!.last).toBe(hi);
-        for (const r of runs) {
-          if (r.kind === 'translated') continue;
-          const overlapping = cells.filter((c) => c.first <= r.last && r.first <= c.last);
-          expect(overlapping.length).toBeGreaterThan(0);
-          for (const c of overlapping) {
-            if (r.kind === 'gap') expect(['gap', 'error']).toContain(c.kind);
-            if (r.kind === 'error') expect(c.kind).toBe('error');
-            if (r.kind === 'disabled') expect(c.kind).not.toBe('translated');
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 5000 }), fc.constantFrom(...kinds)), {
+          minLength: 1,
+          maxLength: 30,
+        }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.nat({ max: 0xff00 }),
+        (parts, width, lo) => {
+          const runs: Run[] = [];
+          let at = lo;
+          for (const [size, kind] of parts) {
+            runs.push({
+              first: at,
+              last: at + size - 1,
+              kind,
+              target: kind === 'translated' || kind === 'disabled' ? target : undefined,
+              idFirst: undefined,
+              idLast: undefined,
+              entry: undefined,
+              errno: null,
+            });
+            at += size;
           }
-          expect(cells[columnOf(lo, hi, width, r.first)]!.first).toBeLessThanOrEqual(r.first);
-        }
-      }),
+          const hi = at - 1;
+          const cells = rasterize(runs, lo, hi, width);
+          expect(cells).toHaveLength(width);
+          expect(cells[0]!.first).toBe(lo);
+          expect(cells[width - 1]!.last).toBe(hi);
+          for (const r of runs) {
+            if (r.kind === 'translated') continue;
+            const overlapping = cells.filter((c) => c.first <= r.last && r.first <= c.last);
+            expect(overlapping.length).toBeGreaterThan(0);
+            for (const c of overlapping) {
+              if (r.kind === 'gap') expect(['gap', 'error']).toContain(c.kind);
+              if (r.kind === 'error') expect(c.kind).toBe('error');
+              if (r.kind === 'disabled') expect(c.kind).not.toBe('translated');
+            }
+            expect(cells[columnOf(lo, hi, width, r.first)]!.first).toBeLessThanOrEqual(r.first);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -39,18 +39,35 @@ function png(width: number, channels: 3 | 4, rows: number[][], filters: number[]
       const b = y > 0 ? up[i]! : 0;
       const c = y > 0 && i >= channels ? up[i - channels]! : 0;
       const p = a + b - c;
-      const pred = [0, a, b, (a + b) >> 1, Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c][f]!;
+      const pred = [
+        0,
+        a,
+        b,
+        (a + b) >> 1,
+        Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
+          ? a
+          : Math.abs(p - b) <= Math.abs(p - c)
+            ? b
+            : c,
+      ][f]!;
       raw.push((v - pred) & 0xff);
     });
   });
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.from(raw))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.from(raw))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('render-check PNG decoder', () => {
   it('decodes RGB and RGBA lines stored with each of the five filters', () => {
     for (const channels of [3, 4] as const) {
       const width = 7;
-      const rows = Array.from({ length: 10 }, (_, y) => Array.from({ length: width * channels }, (_, i) => (y * 37 + i * 91 + ((i * y) % 13)) & 0xff));
+      const rows = Array.from({ length: 10 }, (_, y) =>
+        Array.from({ length: width * channels }, (_, i) => (y * 37 + i * 91 + ((i * y) % 13)) & 0xff),
+      );
       const img = decodePng(png(width, channels, rows, [0, 1, 2, 3, 4]));
       expect([img.width, img.height]).toEqual([width, 10]);
       for (let y = 0; y < 10; y++)
@@ -82,7 +99,8 @@ describe.skipIf(!chromium)('rendered in headless Chromium', () => {
   const picture = buildPicture(tree, 'classic');
   const dir = mkdtempSync(join(tmpdir(), 'dtmap-render-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const check = (file: string, ...args: string[]) => spawnSync(process.execPath, ['scripts/render-check.mjs', file, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const check = (file: string, ...args: string[]) =>
+    spawnSync(process.execPath, ['scripts/render-check.mjs', file, ...args], { encoding: 'utf8', timeout: 120_000 });
 
   it.each([
     ['svg', () => formatSvg(picture)],
@@ -93,8 +111,12 @@ describe.skipIf(!chromium)('rendered in headless Chromium', () => {
     const shot = join(dir, `virtio-${ext}.png`);
     const r = check(file, '--expect-gap', '/pcie@10000000:iommu:00:02.0', '--png', shot);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toContain(`ok    /pcie@10000000 iommu-map gap RID 0x10 (expected): ${COLOURS.gap.iommu} at x 120-122`);
-    expect(r.stdout).toContain('ok    /pcie@10000000 iommu-map: gap colour only at gaps: 3 gap-coloured columns, all at gaps');
+    expect(r.stdout).toContain(
+      `ok    /pcie@10000000 iommu-map gap RID 0x10 (expected): ${COLOURS.gap.iommu} at x 120-122`,
+    );
+    expect(r.stdout).toContain(
+      'ok    /pcie@10000000 iommu-map: gap colour only at gaps: 3 gap-coloured columns, all at gaps',
+    );
     expect(r.status).toBe(0);
     // the screenshot itself: the bar is green (target A) away from the gap
     const img = decodePng(readFileSync(shot));

@@ -40,7 +40,10 @@ describe('formatSvg', () => {
   });
 
   it('draws the one-RID gap at 00:02.0 at least MIN_MARK px wide where RID 0x10 falls, with a callout and legend', () => {
-    const rect = /<rect class="mark gap" data-first="16" data-last="16" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*fill="([^"]+)"/.exec(svg);
+    const rect =
+      /<rect class="mark gap" data-first="16" data-last="16" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"[^>]*fill="([^"]+)"/.exec(
+        svg,
+      );
     expect(rect).not.toBeNull();
     const [x, w] = [Number(rect![1]), Number(rect![2])];
     expect(w).toBeGreaterThanOrEqual(MIN_MARK);
@@ -56,24 +59,41 @@ describe('formatSvg', () => {
   it('a letter per target on wide runs, and each bar carries its scale for render checks', () => {
     expect(svg).toMatch(/<text [^>]*text-anchor="middle"[^>]*>A<\/text>/);
     expect(svg).toMatch(/<text [^>]*text-anchor="middle"[^>]*>B<\/text>/);
-    expect(svg).toContain(`<g class="row" data-node="/pcie@10000000" data-map="iommu" data-lo="0" data-hi="65535" data-x="${LAYOUT.barX}"`);
+    expect(svg).toContain(
+      `<g class="row" data-node="/pcie@10000000" data-map="iommu" data-lo="0" data-hi="65535" data-x="${LAYOUT.barX}"`,
+    );
   });
 
   it('property: every problem run is drawn inside the bar, at least MIN_MARK wide, over its exact position', () => {
     fc.assert(
-      fc.property(fc.nat({ max: 0xff }), fc.nat({ max: 0xff }), fc.nat({ max: 0xffff }), fc.nat({ max: 0xffff }), (b0, b1, r0, r1) => {
-        const lo = Math.min(b0, b1) << 8;
-        const hi = (Math.max(b0, b1) << 8) | 0xff;
-        const first = lo + (Math.min(r0, r1) % (hi - lo + 1));
-        const last = Math.min(hi, first + (Math.max(r0, r1) - Math.min(r0, r1)));
-        const run: Run = { first, last, kind: 'gap', target: undefined, idFirst: undefined, idLast: undefined, entry: undefined, errno: null };
-        const [x0, x1] = runBox(lo, hi, run);
-        expect(x1 - x0).toBeGreaterThanOrEqual(MIN_MARK - 1e-9);
-        expect(x0).toBeGreaterThanOrEqual(LAYOUT.barX - 1e-9);
-        expect(x1).toBeLessThanOrEqual(LAYOUT.barX + LAYOUT.barW + 1e-9);
-        expect(x0).toBeLessThanOrEqual(ridX(lo, hi, first) + 1e-9);
-        expect(x1).toBeGreaterThanOrEqual(ridX(lo, hi, last + 1) - 1e-9);
-      }),
+      fc.property(
+        fc.nat({ max: 0xff }),
+        fc.nat({ max: 0xff }),
+        fc.nat({ max: 0xffff }),
+        fc.nat({ max: 0xffff }),
+        (b0, b1, r0, r1) => {
+          const lo = Math.min(b0, b1) << 8;
+          const hi = (Math.max(b0, b1) << 8) | 0xff;
+          const first = lo + (Math.min(r0, r1) % (hi - lo + 1));
+          const last = Math.min(hi, first + (Math.max(r0, r1) - Math.min(r0, r1)));
+          const run: Run = {
+            first,
+            last,
+            kind: 'gap',
+            target: undefined,
+            idFirst: undefined,
+            idLast: undefined,
+            entry: undefined,
+            errno: null,
+          };
+          const [x0, x1] = runBox(lo, hi, run);
+          expect(x1 - x0).toBeGreaterThanOrEqual(MIN_MARK - 1e-9);
+          expect(x0).toBeGreaterThanOrEqual(LAYOUT.barX - 1e-9);
+          expect(x1).toBeLessThanOrEqual(LAYOUT.barX + LAYOUT.barW + 1e-9);
+          expect(x0).toBeLessThanOrEqual(ridX(lo, hi, first) + 1e-9);
+          expect(x1).toBeGreaterThanOrEqual(ridX(lo, hi, last + 1) - 1e-9);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -83,7 +103,10 @@ describe('formatSvg', () => {
     const map: number[] = [];
     for (let d = 0; d < 40; d++) map.push(d * 8 + 1, 1, d * 8 + 1, 7);
     map.push(0x140, 1, 0x140, 0xfec0);
-    const t = tree([node('smmu', { phandle: [1], '#iommu-cells': [1] }), node('pcie@0', { device_type: 'pci', 'iommu-map': map })]);
+    const t = tree([
+      node('smmu', { phandle: [1], '#iommu-cells': [1] }),
+      node('pcie@0', { device_type: 'pci', 'iommu-map': map }),
+    ]);
     const out = formatSvg(buildPicture(t, 'classic'));
     expect(balanced(out)).toBe(true);
     expect(out.match(/class="mark gap"/g)).toHaveLength(40);
@@ -96,7 +119,10 @@ describe('formatSvg', () => {
     // 16 one-RID gaps 0x1000 RIDs (about 50 px) apart
     const map: number[] = [];
     for (let k = 0; k < 16; k++) map.push(k * 0x1000 + 1, 1, k * 0x1000 + 1, 0xfff);
-    const t = tree([node('smmu', { phandle: [1], '#iommu-cells': [1] }), node('pcie@0', { device_type: 'pci', 'iommu-map': map })]);
+    const t = tree([
+      node('smmu', { phandle: [1], '#iommu-cells': [1] }),
+      node('pcie@0', { device_type: 'pci', 'iommu-map': map }),
+    ]);
     const out = formatSvg(buildPicture(t, 'classic'));
     const labelled = out.match(/>iommu gap [0-9a-f:.]+ \(1 RID\)<\/text>/g)!.length;
     expect(labelled).toBeGreaterThanOrEqual(6);
@@ -105,7 +131,10 @@ describe('formatSvg', () => {
   });
 
   it('escapes names', () => {
-    const t = tree([node('a&b<c>', { phandle: [1], '#iommu-cells': [1] }), node('pcie@0', { device_type: 'pci', 'iommu-map': [0, 1, 0, 0x10000] })]);
+    const t = tree([
+      node('a&b<c>', { phandle: [1], '#iommu-cells': [1] }),
+      node('pcie@0', { device_type: 'pci', 'iommu-map': [0, 1, 0, 0x10000] }),
+    ]);
     const out = formatSvg(buildPicture(t, 'classic'));
     expect(out).toContain('/a&amp;b&lt;c&gt;');
     expect(balanced(out)).toBe(true);
@@ -122,7 +151,9 @@ describe('formatHtml', () => {
     standalone(html);
     expect(html.indexOf('<svg')).toBeLessThan(html.indexOf('<table>'));
     expect(html).toContain(formatSvg(buildPicture(t, 'classic')));
-    expect(html).toContain('<tr class="bypass iommu"><td>/pcie@10000000</td><td>iommu-map</td><td>00:02.0</td><td>gap: bypass</td><td>0x10</td><td></td></tr>');
+    expect(html).toContain(
+      '<tr class="bypass iommu"><td>/pcie@10000000</td><td>iommu-map</td><td>00:02.0</td><td>gap: bypass</td><td>0x10</td><td></td></tr>',
+    );
     expect(html).toContain('body { margin: 0'); // the SVG at the page's top left: its coordinates are the page's
   });
 });

@@ -31,10 +31,54 @@ describe('query --all', () => {
   it('virtio-iommu, JSON: the documented fields', () => {
     const json = JSON.parse(tableJson(tableRows(load(VIRTIO), { kernel: 'mainline', format: 'json' })));
     expect(json).toEqual([
-      { node: '/pcie@10000000', map: 'iommu-map', first: 0, last: 0xf, status: 'translated', target: '/pcie@10000000/virtio_iommu@2,0', idFirst: 0, idLast: 0xf, entry: 0, errno: null },
-      { node: '/pcie@10000000', map: 'iommu-map', first: 0x10, last: 0x10, status: 'bypass', target: null, idFirst: 0x10, idLast: 0x10, entry: null, errno: null },
-      { node: '/pcie@10000000', map: 'iommu-map', first: 0x11, last: 0xffff, status: 'translated', target: '/pcie@10000000/virtio_iommu@2,0', idFirst: 0x11, idLast: 0xffff, entry: 1, errno: null },
-      { node: '/pcie@10000000', map: 'msi-map', first: 0, last: 0xffff, status: 'translated', target: '/intc@8000000/its@8080000', idFirst: 0, idLast: 0xffff, entry: 0, errno: null },
+      {
+        node: '/pcie@10000000',
+        map: 'iommu-map',
+        first: 0,
+        last: 0xf,
+        status: 'translated',
+        target: '/pcie@10000000/virtio_iommu@2,0',
+        idFirst: 0,
+        idLast: 0xf,
+        entry: 0,
+        errno: null,
+      },
+      {
+        node: '/pcie@10000000',
+        map: 'iommu-map',
+        first: 0x10,
+        last: 0x10,
+        status: 'bypass',
+        target: null,
+        idFirst: 0x10,
+        idLast: 0x10,
+        entry: null,
+        errno: null,
+      },
+      {
+        node: '/pcie@10000000',
+        map: 'iommu-map',
+        first: 0x11,
+        last: 0xffff,
+        status: 'translated',
+        target: '/pcie@10000000/virtio_iommu@2,0',
+        idFirst: 0x11,
+        idLast: 0xffff,
+        entry: 1,
+        errno: null,
+      },
+      {
+        node: '/pcie@10000000',
+        map: 'msi-map',
+        first: 0,
+        last: 0xffff,
+        status: 'translated',
+        target: '/intc@8000000/its@8080000',
+        idFirst: 0,
+        idLast: 0xffff,
+        entry: 0,
+        errno: null,
+      },
     ]);
   });
 
@@ -45,7 +89,9 @@ describe('query --all', () => {
 
   it('--node errors: a label in a label-less DTB, a node without maps', () => {
     expect(() => tableRows(load(VIRTIO), { kernel: 'classic', format: 'json', node: 'pcie' })).toThrow(/no labels/);
-    expect(() => tableRows(load(VIRTIO), { kernel: 'classic', format: 'json', node: '/intc@8000000' })).toThrow(/carries no iommu-map or msi-map/);
+    expect(() => tableRows(load(VIRTIO), { kernel: 'classic', format: 'json', node: '/intc@8000000' })).toThrow(
+      /carries no iommu-map or msi-map/,
+    );
     expect(() => tableRows(load(VIRTIO), { kernel: 'classic', format: 'json', node: '/nope' })).toThrow(/no such node/);
   });
 
@@ -54,7 +100,13 @@ describe('query --all', () => {
       node('smmu', { phandle: [1], '#iommu-cells': [1] }),
       node('off', { phandle: [2], '#iommu-cells': [1], status: 'disabled' }),
       node('its', { phandle: [3], 'msi-controller': true }),
-      node('pcie@0', { device_type: 'pci', 'bus-range': [0, 1], 'iommu-map': [0, 1, 0, 0x100, 0x100, 2, 0, 0x100], 'iommu-map-mask': [0xfff8], 'msi-map': [0, 3, 0, 0x100] }),
+      node('pcie@0', {
+        device_type: 'pci',
+        'bus-range': [0, 1],
+        'iommu-map': [0, 1, 0, 0x100, 0x100, 2, 0, 0x100],
+        'iommu-map-mask': [0xfff8],
+        'msi-map': [0, 3, 0, 0x100],
+      }),
       node('pcie@1', { device_type: 'pci', status: 'disabled', 'msi-map': [0, 3] }),
       node('fsl-mc', { 'msi-map': [0, 3, 0, 0x10000] }),
     ]);
@@ -83,7 +135,20 @@ describe('query --all', () => {
     );
     expect(tableFails(rows)).toBe(true);
     const json = JSON.parse(tableJson(rows));
-    expect(json.find((r: { node: string; map: string }) => r.node === '/pcie@1' && r.map === 'msi-map')).toEqual({ node: '/pcie@1', map: 'msi-map', first: 0, last: 0xffff, status: 'error', target: null, idFirst: null, idLast: null, entry: null, errno: 'EINVAL' });
-    expect(json.find((r: { node: string; map: string }) => r.node === '/fsl-mc' && r.map === 'iommu-map')).toMatchObject({ status: 'no-map', idFirst: 0, idLast: 0xffff });
+    expect(json.find((r: { node: string; map: string }) => r.node === '/pcie@1' && r.map === 'msi-map')).toEqual({
+      node: '/pcie@1',
+      map: 'msi-map',
+      first: 0,
+      last: 0xffff,
+      status: 'error',
+      target: null,
+      idFirst: null,
+      idLast: null,
+      entry: null,
+      errno: 'EINVAL',
+    });
+    expect(
+      json.find((r: { node: string; map: string }) => r.node === '/fsl-mc' && r.map === 'iommu-map'),
+    ).toMatchObject({ status: 'no-map', idFirst: 0, idLast: 0xffff });
   });
 });

@@ -44,9 +44,15 @@ describe('formatText', () => {
     for (const width of [31, 40, 60, 80, 100, 132, 200]) {
       const lines = formatText(p, { width }).split('\n');
       // below 60 columns only a path longer than the line may stick out
-      for (const l of lines) if (width >= 60 || !/^\s*(\S\s\s)?\S+$/.test(l)) expect(l.length, `${width}: ${l}`).toBeLessThanOrEqual(width);
+      for (const l of lines)
+        if (width >= 60 || !/^\s*(\S\s\s)?\S+$/.test(l)) expect(l.length, `${width}: ${l}`).toBeLessThanOrEqual(width);
       const bar = lines.find((l) => l.startsWith('  iommu-map  |'))!;
-      expect(bar.slice(14).split('').filter((c) => c === '.')).toHaveLength(1);
+      expect(
+        bar
+          .slice(14)
+          .split('')
+          .filter((c) => c === '.'),
+      ).toHaveLength(1);
       expect(bar[14]).toBe('.');
     }
   });
@@ -66,10 +72,23 @@ describe('formatText', () => {
       node('smmu', { phandle: [1], '#iommu-cells': [1] }),
       node('off', { phandle: [2], '#iommu-cells': [1], status: 'disabled' }),
       node('its', { phandle: [3], 'msi-controller': true }),
-      node('pcie@0', { device_type: 'pci', 'bus-range': [0, 3], 'iommu-map': [0, 1, 0, 0x200, 0x200, 2, 0x200, 0x200], 'msi-map': [0, 3, 0, 0x100] }, [
-        // Linux numbers the buses: root port 00:00.0 gets bus 01, the bridge behind it bus 02
-        node('pci@0', { device_type: 'pci', reg: [0, 0, 0, 0, 0] }, [node('pci@0', { device_type: 'pci', reg: [0x10000, 0, 0, 0, 0] }, [node('eth@0', { reg: [0x20000, 0, 0, 0, 0] })])]),
-      ]),
+      node(
+        'pcie@0',
+        {
+          device_type: 'pci',
+          'bus-range': [0, 3],
+          'iommu-map': [0, 1, 0, 0x200, 0x200, 2, 0x200, 0x200],
+          'msi-map': [0, 3, 0, 0x100],
+        },
+        [
+          // Linux numbers the buses: root port 00:00.0 gets bus 01, the bridge behind it bus 02
+          node('pci@0', { device_type: 'pci', reg: [0, 0, 0, 0, 0] }, [
+            node('pci@0', { device_type: 'pci', reg: [0x10000, 0, 0, 0, 0] }, [
+              node('eth@0', { reg: [0x20000, 0, 0, 0, 0] }),
+            ]),
+          ]),
+        ],
+      ),
       node('pcie@1', { device_type: 'pci', 'msi-map': [0, 3, 0] }),
     ]);
     const out = formatText(buildPicture(t, 'classic'));
@@ -87,11 +106,16 @@ describe('formatText', () => {
   });
 
   it('no maps at all', () => {
-    expect(formatText(buildPicture(tree([node('x', {})]), 'classic'))).toContain('no iommu-map or msi-map in this tree');
+    expect(formatText(buildPicture(tree([node('x', {})]), 'classic'))).toContain(
+      'no iommu-map or msi-map in this tree',
+    );
   });
 
   it('an inverted bus-range has nothing to draw (found by fuzzing: it threw "Invalid array length")', () => {
-    const t = tree([node('smmu', { phandle: [1], '#iommu-cells': [1] }), node('pcie@0', { device_type: 'pci', 'bus-range': [0xff, 0], 'iommu-map': [0, 1, 0, 0x100] })]);
+    const t = tree([
+      node('smmu', { phandle: [1], '#iommu-cells': [1] }),
+      node('pcie@0', { device_type: 'pci', 'bus-range': [0xff, 0], 'iommu-map': [0, 1, 0, 0x100] }),
+    ]);
     expect(formatText(buildPicture(t, 'classic'))).toContain('no iommu-map or msi-map in this tree');
   });
 });

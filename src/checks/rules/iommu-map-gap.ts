@@ -19,9 +19,18 @@ export const iommuMapGap: Rule = {
       let message = `${count(gap.total, 'RID')} of bus-range not in iommu-map bypass translation (no IOMMU, direct DMA): ${ridList(gap.rids)}`;
       if (ownFunction.length && gap.total === ownFunction.length)
         message = `RID ${ownFunction.map((d) => bdf(d.rid)).join(', ')} is left out of iommu-map on purpose: it is the IOMMU's own function (${ownFunction.map((d) => d.node.path).join(', ')}), which does not translate its own DMA`;
-      else if (ownFunction.length) message += ` (${ownFunction.map((d) => bdf(d.rid)).join(', ')} is the IOMMU's own function)`;
+      else if (ownFunction.length)
+        message += ` (${ownFunction.map((d) => bdf(d.rid)).join(', ')} is the IOMMU's own function)`;
       if (endpoints.length) message += `; described devices in the gap: ${deviceList(endpoints, b.node)}`;
-      report({ node: b.node.path, property: 'iommu-map', message, severity: endpoints.length ? 'warning' : 'info', rids: gap.rids, span: m.property.span, disabled: !b.enabled });
+      report({
+        node: b.node.path,
+        property: 'iommu-map',
+        message,
+        severity: endpoints.length ? 'warning' : 'info',
+        rids: gap.rids,
+        span: m.property.span,
+        disabled: !b.enabled,
+      });
     }
   },
 };

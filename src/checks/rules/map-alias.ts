@@ -24,7 +24,9 @@ function outputs(b: Bridge, kind: MapKind): Output[] {
   for (const e of a.parsed.entries) {
     const taken = a.coverage.takes.get(e.index);
     if (!taken || !e.target) continue;
-    const rids = a.coverage.segments.filter((s) => s.entry === e && s.status === 'translated').map((s) => [s.first, s.last] as [number, number]);
+    const rids = a.coverage.segments
+      .filter((s) => s.entry === e && s.status === 'translated')
+      .map((s) => [s.first, s.last] as [number, number]);
     for (const [x, y] of taken) {
       const first = e.out[0]! + (x - e.ridBase);
       const last = e.out[0]! + (y - e.ridBase);
@@ -39,7 +41,6 @@ const overlap = (p: Output, q: Output): [number, number] | null => {
   const t = Math.min(p.ids[1], q.ids[1]);
   return p.target === q.target && s <= t ? [s, t] : null;
 };
-
 
 /** Targets whose Linux driver cannot let two masters share one ID, so a fold by the mask is not
  *  harmless there: SMMUv3 refuses a second master on a StreamID (arm_smmu_insert_master():
@@ -57,7 +58,12 @@ function folds(b: Bridge, kind: MapKind, report: Parameters<Rule['check']>[1]): 
   for (const d of describedDevices(b.node)) {
     if (!d.enabled) continue; // no driver, so no IOMMU set-up and no vectors (pci_bus_add_device())
     const r = lookup(a.parsed, d.rid);
-    if (r.status !== 'translated' || !r.target || !(r.target.prop('compatible')?.strings() ?? []).includes(FOLD_REFUSED[kind])) continue;
+    if (
+      r.status !== 'translated' ||
+      !r.target ||
+      !(r.target.prop('compatible')?.strings() ?? []).includes(FOLD_REFUSED[kind])
+    )
+      continue;
     const key = `${r.target.path} ${r.id} ${r.masked}`; // different masked RIDs on one ID: the alias check above
     const g = groups.get(key) ?? { target: r.target, id: r.id!, entry: r.entry!, devs: [] };
     g.devs.push(d);
@@ -71,7 +77,16 @@ function folds(b: Bridge, kind: MapKind, report: Parameters<Rule['check']>[1]): 
       kind === 'iommu'
         ? `${mask} folds ${g.devs.length} described functions onto StreamID ${hex(g.id)} of the SMMUv3 ${g.target.path}: ${list}. SMMUv3 refuses a StreamID another master holds (arm_smmu_insert_master(): "stream ${g.id} already in tree", -EINVAL), so every function but the first to probe gets no IOMMU`
         : `${mask} folds ${g.devs.length} described functions onto DeviceID ${hex(g.id)} of the ITS ${g.target.path}: ${list}. They share one ITT, sized by the first to allocate (its_pci_msi_prepare(), its_msi_prepare(): "Reusing ITT"); the others get vectors only while its events last, else fewer vectors or INTx`;
-    report({ node: b.node.path, property: NAMES[kind].map, message, severity: kind === 'iommu' ? 'warning' : 'info', rids: mergeRanges(g.devs.map((d) => [d.rid, d.rid])), entry: g.entry.index, span: entrySpan(a.parsed, g.entry), disabled: !b.enabled });
+    report({
+      node: b.node.path,
+      property: NAMES[kind].map,
+      message,
+      severity: kind === 'iommu' ? 'warning' : 'info',
+      rids: mergeRanges(g.devs.map((d) => [d.rid, d.rid])),
+      entry: g.entry.index,
+      span: entrySpan(a.parsed, g.entry),
+      disabled: !b.enabled,
+    });
   }
 }
 
@@ -94,7 +109,15 @@ export const mapAlias: Rule = {
             const q = mine[j]!;
             const ids = p.entry !== q.entry ? overlap(p, q) : null;
             if (ids)
-              report({ node: b.node.path, property: name, message: `entries ${p.entry.index} and ${q.entry.index} both give ${q.target.path} ID ${idRange(ids[0], ids[1])}: different RIDs share one ${kind === 'iommu' ? 'StreamID' : 'DeviceID'}`, rids: mergeRanges([...p.rids, ...q.rids]), entry: q.entry.index, span: entrySpan(b.maps[kind]!.parsed, q.entry), disabled: !b.enabled });
+              report({
+                node: b.node.path,
+                property: name,
+                message: `entries ${p.entry.index} and ${q.entry.index} both give ${q.target.path} ID ${idRange(ids[0], ids[1])}: different RIDs share one ${kind === 'iommu' ? 'StreamID' : 'DeviceID'}`,
+                rids: mergeRanges([...p.rids, ...q.rids]),
+                entry: q.entry.index,
+                span: entrySpan(b.maps[kind]!.parsed, q.entry),
+                disabled: !b.enabled,
+              });
           }
         if (!b.enabled) continue; // disabled bridges take no part in cross-bridge checks
         const reported = new Set<Node>();
@@ -103,7 +126,14 @@ export const mapAlias: Rule = {
             const ids = overlap(p, q);
             if (!ids || reported.has(p.bridge.node)) continue;
             reported.add(p.bridge.node);
-            report({ node: b.node.path, property: name, message: `${b.node.path} and ${p.bridge.node.path} both send ${q.target.path} ID ${idRange(ids[0], ids[1])}: devices on the two host bridges share one ${kind === 'iommu' ? 'StreamID' : 'DeviceID'}`, rids: q.rids, entry: q.entry.index, span: entrySpan(b.maps[kind]!.parsed, q.entry) });
+            report({
+              node: b.node.path,
+              property: name,
+              message: `${b.node.path} and ${p.bridge.node.path} both send ${q.target.path} ID ${idRange(ids[0], ids[1])}: devices on the two host bridges share one ${kind === 'iommu' ? 'StreamID' : 'DeviceID'}`,
+              rids: q.rids,
+              entry: q.entry.index,
+              span: entrySpan(b.maps[kind]!.parsed, q.entry),
+            });
           }
         all.push(...mine);
         folds(b, kind, report);

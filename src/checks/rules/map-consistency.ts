@@ -36,7 +36,8 @@ function pieces(iommu: Segment[], msi: Segment[], alike: Array<[number, number]>
     if (first <= last) {
       // Both maps read the same masked ID m here: DeviceID - StreamID = (m - base + out) - (m - base' + out').
       const offset = (b.entry!.out[0]! - b.entry!.ridBase - (a.entry!.out[0]! - a.entry!.ridBase)) >>> 0;
-      for (const [x, y] of intersectRanges([[first, last]], alike)) out.push({ first: x, last: y, iommu: a, msi: b, offset });
+      for (const [x, y] of intersectRanges([[first, last]], alike))
+        out.push({ first: x, last: y, iommu: a, msi: b, offset });
     }
     if (a.last < b.last) i++;
     else j++;
@@ -92,14 +93,20 @@ function maskFinding(b: Bridge, im: ParsedMap, mm: ParsedMap, iommu: Segment[], 
   const [lo, hi] = b.domain;
   const differ = (im.mask ^ mm.mask) >>> 0;
   const apart = preimage(lo, hi, differ, 1, 0xffffffff);
-  const ranges = (list: Segment[], status: Segment['status']) => mergeRanges(list.filter((s) => s.status === status).map((s) => [s.first, s.last]));
+  const ranges = (list: Segment[], status: Segment['status']) =>
+    mergeRanges(list.filter((s) => s.status === status).map((s) => [s.first, s.last]));
   const only = (a: Segment[], b: Segment[]) => intersectRanges(ranges(a, 'translated'), ranges(b, 'bypass'));
   const sidOnly = intersectRanges(apart, only(iommu, msi));
   const didOnly = intersectRanges(apart, only(msi, iommu));
   const rids = mergeRanges([...sidOnly, ...didOnly]);
   if (!rids.length) return undefined;
-  const gets = !didOnly.length ? 'a StreamID but no DeviceID' : !sidOnly.length ? 'a DeviceID but no StreamID' : 'one of the two IDs but not the other';
-  const shown = (m: ParsedMap) => (m.maskProperty ? `${NAMES[m.kind].mask} ${hex(m.mask)}` : `no ${NAMES[m.kind].mask} (${hex(m.mask)})`);
+  const gets = !didOnly.length
+    ? 'a StreamID but no DeviceID'
+    : !sidOnly.length
+      ? 'a DeviceID but no StreamID'
+      : 'one of the two IDs but not the other';
+  const shown = (m: ParsedMap) =>
+    m.maskProperty ? `${NAMES[m.kind].mask} ${hex(m.mask)}` : `no ${NAMES[m.kind].mask} (${hex(m.mask)})`;
   const within = hi <= 0xffff ? 0xffff : 0xffffffff;
   // The example: the first RID behind the root bus when there is one (a function behind a port,
   // rather than a slot of the root bus that single-port controllers never fill).
@@ -112,7 +119,12 @@ function maskFinding(b: Bridge, im: ParsedMap, mm: ParsedMap, iommu: Segment[], 
   const property = mm.maskProperty ? NAMES.msi.mask : NAMES.iommu.mask;
   const span = (mm.maskProperty ?? im.maskProperty)?.span;
   const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
-  return { property, span, rids, message: `${shown(im)} and ${shown(mm)} differ in bits ${hex(differ & within)}: one map folds ${count(total, 'RID')} onto IDs it translates while the other reads them whole and has no entry for them, so they get ${gets} (${ridList(rids)}); e.g. ${example}` };
+  return {
+    property,
+    span,
+    rids,
+    message: `${shown(im)} and ${shown(mm)} differ in bits ${hex(differ & within)}: one map folds ${count(total, 'RID')} onto IDs it translates while the other reads them whole and has no entry for them, so they get ${gets} (${ridList(rids)}); e.g. ${example}`,
+  };
 }
 
 /** On most Arm SoCs a RID's ITS DeviceID is derived like its SMMU StreamID: equal, or a constant
@@ -123,7 +135,8 @@ function maskFinding(b: Bridge, im: ParsedMap, mm: ParsedMap, iommu: Segment[], 
 export const mapConsistency: Rule = {
   id: 'map-consistency',
   severity: 'warning',
-  description: "msi-map DeviceIDs and iommu-map StreamIDs of a bridge's RIDs do not follow one relation (equal, or a constant offset)",
+  description:
+    "msi-map DeviceIDs and iommu-map StreamIDs of a bridge's RIDs do not follow one relation (equal, or a constant offset)",
   check(ctx, report) {
     for (const b of ctx.bridges) {
       const iommu = b.maps.iommu;
@@ -138,7 +151,15 @@ export const mapConsistency: Rule = {
       const differ = (im.mask ^ mm.mask) >>> 0;
       if (differ) {
         const f = maskFinding(b, im, mm, iommu.coverage.segments, msi.coverage.segments);
-        if (f) report({ node: b.node.path, property: f.property, message: f.message, rids: f.rids, span: f.span, disabled: !b.enabled });
+        if (f)
+          report({
+            node: b.node.path,
+            property: f.property,
+            message: f.message,
+            rids: f.rids,
+            span: f.span,
+            disabled: !b.enabled,
+          });
       }
       // The relation is judged on the RIDs both maps read as the same ID.
       const alike = differ ? preimage(lo, hi, differ, 0, 0) : [[lo, hi] as [number, number]];
@@ -155,7 +176,14 @@ export const mapConsistency: Rule = {
       const head = known.length
         ? `${count(total, 'RID')} ${total === 1 ? 'breaks' : 'break'} the bridge's relation DeviceID = StreamID ${known.map(signed).join(' / ')} that most of its RIDs follow`
         : `msi-map DeviceIDs and iommu-map StreamIDs follow no single relation (neither equal nor a constant offset apart)`;
-      report({ node: b.node.path, property: 'msi-map', message: `${head}: ${examples.join(', ')}${broken.length > 3 ? ` and ${broken.length - 3} more` : ''}; one of the two maps is likely wrong (${ridList(rids)})`, rids, span: mm.property.span, disabled: !b.enabled });
+      report({
+        node: b.node.path,
+        property: 'msi-map',
+        message: `${head}: ${examples.join(', ')}${broken.length > 3 ? ` and ${broken.length - 3} more` : ''}; one of the two maps is likely wrong (${ridList(rids)})`,
+        rids,
+        span: mm.property.span,
+        disabled: !b.enabled,
+      });
     }
   },
 };

@@ -10,13 +10,26 @@ export const mapEmptyEntry: Rule = {
   check(ctx, report) {
     for (const b of ctx.bridges) {
       for (const { parsed: m } of Object.values(b.maps)) {
-        const placeholder = m.entries.length === 1 && m.property.length === 16 && m.entries[0]!.ridBase === 0 && m.entries[0]!.out[0] === 0 && m.entries[0]!.length === 0;
+        const placeholder =
+          m.entries.length === 1 &&
+          m.property.length === 16 &&
+          m.entries[0]!.ridBase === 0 &&
+          m.entries[0]!.out[0] === 0 &&
+          m.entries[0]!.length === 0;
         for (const e of m.entries) {
           if (e.length !== 0) continue;
           const message = placeholder
             ? `${NAMES[m.kind].map} is the placeholder <0 &${e.target?.name ?? '?'} 0 0>: firmware (U-Boot) fills it in at boot; as written it translates nothing`
             : `entry ${e.index} has length 0 and matches no ID`;
-          report({ node: b.node.path, property: NAMES[m.kind].map, message, severity: placeholder ? 'info' : undefined, entry: e.index, span: entrySpan(m, e), disabled: !b.enabled });
+          report({
+            node: b.node.path,
+            property: NAMES[m.kind].map,
+            message,
+            severity: placeholder ? 'info' : undefined,
+            entry: e.index,
+            span: entrySpan(m, e),
+            disabled: !b.enabled,
+          });
         }
       }
     }

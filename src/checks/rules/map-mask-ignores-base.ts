@@ -15,13 +15,27 @@ export const mapMaskIgnoresBase: Rule = {
         if (m.fatal) continue;
         // Mainline (ccb2fd725d41) tests rid-base before sizing the entry: an entry that cannot be
         // sized (dangling phandle, short) but ignores the mask is the -EFAULT tail.
-        const tail = m.tail?.errno === 'EFAULT' ? { index: m.entries.length, ridBase: m.property.u32(m.tail.cell)!, cell: m.tail.cell } : undefined;
+        const tail =
+          m.tail?.errno === 'EFAULT'
+            ? { index: m.entries.length, ridBase: m.property.u32(m.tail.cell)!, cell: m.tail.cell }
+            : undefined;
         for (const e of [...m.entries, ...(tail ? [tail] : [])]) {
           if (!maskIgnoresBase(m, e)) continue;
-          const mine = (s: (typeof coverage.segments)[number]) => s.errno === 'EFAULT' && (e === tail ? s.entry === undefined : s.entry === e);
+          const mine = (s: (typeof coverage.segments)[number]) =>
+            s.errno === 'EFAULT' && (e === tail ? s.entry === undefined : s.entry === e);
           const rids = coverage.segments.filter(mine).map((s) => [s.first, s.last] as [number, number]);
-          const reach = rids.length ? `RIDs ${ridList(rids)} reach it and fail` : 'no RID of bus-range reaches it, but any ID that does fails';
-          report({ node: b.node.path, property: NAMES[m.kind].map, message: `entry ${e.index}: ${NAMES[m.kind].mask} ${hex(m.mask)} ignores rid-base ${hex(e.ridBase)}: ${reach} with -EFAULT`, rids, entry: e.index, span: e === tail ? m.property.cellSpan(tail.cell) : entrySpan(m, e as (typeof m.entries)[number]), disabled: !b.enabled });
+          const reach = rids.length
+            ? `RIDs ${ridList(rids)} reach it and fail`
+            : 'no RID of bus-range reaches it, but any ID that does fails';
+          report({
+            node: b.node.path,
+            property: NAMES[m.kind].map,
+            message: `entry ${e.index}: ${NAMES[m.kind].mask} ${hex(m.mask)} ignores rid-base ${hex(e.ridBase)}: ${reach} with -EFAULT`,
+            rids,
+            entry: e.index,
+            span: e === tail ? m.property.cellSpan(tail.cell) : entrySpan(m, e as (typeof m.entries)[number]),
+            disabled: !b.enabled,
+          });
           break; // the walk stops at the first faulting entry
         }
       }

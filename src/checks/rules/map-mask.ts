@@ -12,8 +12,17 @@ export const mapMask: Rule = {
       for (const { parsed: m } of Object.values(b.maps)) {
         const p = m.maskProperty;
         if (!p || p.length === 4) continue;
-        const what = p.length < 4 ? `is ${p.length} bytes: the kernel ignores it and uses mask 0xffffffff` : `has ${p.length} bytes: the kernel uses only the first cell (${hex(m.mask)})`;
-        report({ node: b.node.path, property: NAMES[m.kind].mask, message: `${NAMES[m.kind].mask} ${what}`, span: p.span, disabled: !b.enabled });
+        const what =
+          p.length < 4
+            ? `is ${p.length} bytes: the kernel ignores it and uses mask 0xffffffff`
+            : `has ${p.length} bytes: the kernel uses only the first cell (${hex(m.mask)})`;
+        report({
+          node: b.node.path,
+          property: NAMES[m.kind].mask,
+          message: `${NAMES[m.kind].mask} ${what}`,
+          span: p.span,
+          disabled: !b.enabled,
+        });
       }
     }
   },

@@ -14,7 +14,7 @@ export const mapOutsideBus: Rule = {
       for (const { parsed: m } of Object.values(b.maps)) {
         // Only a mask that keeps every bus bit lets an entry name buses (0xff00, 0xffff); with a
         // folding mask (0, 0xff) an entry's length says nothing about buses.
-        if (((m.mask & 0xff00) >>> 0) !== 0xff00) continue;
+        if ((m.mask & 0xff00) >>> 0 !== 0xff00) continue;
         for (const e of m.entries) {
           if (e.length === 0) continue;
           // The range as written (a classic wrap matches nothing, but still names these RIDs).
@@ -24,7 +24,14 @@ export const mapOutsideBus: Rule = {
           if (firstBus >= b.busRange[0] && lastBus <= b.busRange[1]) continue;
           const where = lastBus < b.busRange[0] || firstBus > b.busRange[1] ? 'lies wholly' : 'reaches';
           const range = last <= 0xffff ? ridRange([e.ridBase, last]) : `${hex(e.ridBase)}-${hex(last)}`;
-          report({ node: b.node.path, property: NAMES[m.kind].map, message: `entry ${e.index} (RIDs ${range}) ${where} outside bus-range <${hex(b.busRange[0])} ${hex(b.busRange[1])}>`, entry: e.index, span: entrySpan(m, e), disabled: !b.enabled });
+          report({
+            node: b.node.path,
+            property: NAMES[m.kind].map,
+            message: `entry ${e.index} (RIDs ${range}) ${where} outside bus-range <${hex(b.busRange[0])} ${hex(b.busRange[1])}>`,
+            entry: e.index,
+            span: entrySpan(m, e),
+            disabled: !b.enabled,
+          });
         }
       }
     }

@@ -26,13 +26,27 @@ export const mapOverlap: Rule = {
             hits.push(`${idRange(s, t)} go to entry ${x.index}`);
           }
           if (hits.length) {
-            const covered = coveredCount(r, earlier.map((x) => x.range));
+            const covered = coveredCount(
+              r,
+              earlier.map((x) => x.range),
+            );
             const total = r[1] - r[0] + 1;
-            const how = covered >= total ? 'is fully shadowed by earlier entries and never matches (dead entry)' : `is partly shadowed (${covered} of ${total} masked IDs)`;
+            const how =
+              covered >= total
+                ? 'is fully shadowed by earlier entries and never matches (dead entry)'
+                : `is partly shadowed (${covered} of ${total} masked IDs)`;
             // RIDs of the domain this entry names that an earlier entry takes first
             const taken = segmentRids(coverage, (s) => s.entry !== undefined && s.entry.index < e.index);
             const rids = intersectRanges(preimage(b.domain[0], b.domain[1], m.mask, r[0], r[1]), taken);
-            report({ node: b.node.path, property: NAMES[m.kind].map, rids, message: `entry ${e.index} (masked IDs ${idRange(r[0], r[1])}) ${how}: ${hits.slice(0, 3).join(', ')}${hits.length > 3 ? ', ...' : ''}`, entry: e.index, span: entrySpan(m, e), disabled: !b.enabled });
+            report({
+              node: b.node.path,
+              property: NAMES[m.kind].map,
+              rids,
+              message: `entry ${e.index} (masked IDs ${idRange(r[0], r[1])}) ${how}: ${hits.slice(0, 3).join(', ')}${hits.length > 3 ? ', ...' : ''}`,
+              entry: e.index,
+              span: entrySpan(m, e),
+              disabled: !b.enabled,
+            });
           }
           earlier.push({ index: e.index, range: r });
         }

@@ -23,15 +23,33 @@ export const mapPhandle: Rule = {
       for (const { parsed: m, coverage } of Object.values(b.maps)) {
         const name = NAMES[m.kind].map;
         const rids = (pred: (s: (typeof coverage.segments)[number]) => boolean) =>
-          coverage.segments.filter((s) => s.errno === 'ENODEV' && pred(s)).map((s) => [s.first, s.last] as [number, number]);
+          coverage.segments
+            .filter((s) => s.errno === 'ENODEV' && pred(s))
+            .map((s) => [s.first, s.last] as [number, number]);
         const effect = (r: Array<[number, number]>) => (m.kind === 'msi' ? msiEffect(ctx, b, r) : '');
         for (const e of m.entries) {
           if (e.target) continue;
-          report({ node: b.node.path, property: name, message: `entry ${e.index}: phandle ${hex(e.phandle)} matches no node: its RIDs fail with -ENODEV${effect(rids((s) => s.entry === e))}`, rids: rids((s) => s.entry === e), entry: e.index, span: m.property.cellSpan(e.cell + 1), disabled: !b.enabled });
+          report({
+            node: b.node.path,
+            property: name,
+            message: `entry ${e.index}: phandle ${hex(e.phandle)} matches no node: its RIDs fail with -ENODEV${effect(rids((s) => s.entry === e))}`,
+            rids: rids((s) => s.entry === e),
+            entry: e.index,
+            span: m.property.cellSpan(e.cell + 1),
+            disabled: !b.enabled,
+          });
         }
         if (m.tail?.errno === 'ENODEV') {
           const phandle = m.property.u32(m.tail.cell + 1)!;
-          report({ node: b.node.path, property: name, message: `entry ${m.entries.length}: phandle ${hex(phandle)} matches no node: every ID reaching it fails with -ENODEV${effect(rids((s) => s.entry === undefined))}`, rids: rids((s) => s.entry === undefined), entry: m.entries.length, span: m.property.cellSpan(m.tail.cell + 1), disabled: !b.enabled });
+          report({
+            node: b.node.path,
+            property: name,
+            message: `entry ${m.entries.length}: phandle ${hex(phandle)} matches no node: every ID reaching it fails with -ENODEV${effect(rids((s) => s.entry === undefined))}`,
+            rids: rids((s) => s.entry === undefined),
+            entry: m.entries.length,
+            span: m.property.cellSpan(m.tail.cell + 1),
+            disabled: !b.enabled,
+          });
         }
       }
     }

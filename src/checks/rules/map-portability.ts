@@ -7,7 +7,10 @@ import { count, hex, ridList } from '../format.js';
 import { describedDevices } from '../context.js';
 
 function reading(reader: Reader, r: LookupResult): string {
-  if (r.status === 'translated') return [reader.uses.target ? r.target!.path : 'SID', reader.uses.id ? `ID ${r.ids.map(hex).join(' ')}` : ''].filter(Boolean).join(' ');
+  if (r.status === 'translated')
+    return [reader.uses.target ? r.target!.path : 'SID', reader.uses.id ? `ID ${r.ids.map(hex).join(' ')}` : '']
+      .filter(Boolean)
+      .join(' ');
   if (r.status === 'error') return `error${r.errno ? ' -' + r.errno : ''}`;
   return 'bypass (untranslated)';
 }
@@ -42,7 +45,10 @@ function classes(readings: Reading[], rid: number): { key: string; groups: Group
 const isLinux = (r: Reader) => r.name.startsWith('linux-');
 
 /** Nothing translates, and every Linux reading is a bypass: a gap that some other reader refuses. */
-const gapRefused = (groups: Group[]) => groups.every((g) => g.members.every((m) => m.result.status !== 'translated' && (m.result.status === 'bypass' || !isLinux(m.reader))));
+const gapRefused = (groups: Group[]) =>
+  groups.every((g) =>
+    g.members.every((m) => m.result.status !== 'translated' && (m.result.status === 'bypass' || !isLinux(m.reader))),
+  );
 
 /** The same property read by of_map_id() in Linux 5.3-7.1 (classic) and 7.2+ (cells-aware), and by the other readers selected. */
 export const mapPortability: Rule = {
@@ -62,7 +68,15 @@ export const mapPortability: Rule = {
           // Cut the domain where any reader's outcome changes; within a piece each reader is one
           // entry (linear in the masked ID) or one error, so its two ends decide the whole piece.
           for (const s of a.coverage.segments) if (s.last < b.domain[1]) cuts.add(s.last + 1);
-          if (a.parsed.notes?.length) report({ node: b.node.path, property: NAMES[kind].map, severity: 'info', message: `${reader.name}: ${a.parsed.notes.join('; ')}`, span: a.parsed.property.span, disabled: !b.enabled });
+          if (a.parsed.notes?.length)
+            report({
+              node: b.node.path,
+              property: NAMES[kind].map,
+              severity: 'info',
+              message: `${reader.name}: ${a.parsed.notes.join('; ')}`,
+              span: a.parsed.property.span,
+              disabled: !b.enabled,
+            });
         }
         if (readings.length < 2) continue;
         if (pair && formsAgree(readings[0]!.parsed, readings[1]!.parsed)) continue; // the common case, without a lookup
@@ -73,7 +87,11 @@ export const mapPortability: Rule = {
         const note = (first: number, last: number) => {
           const c = classes(readings, first);
           if (c.groups.length < 2) return;
-          const f = found.get(c.key) ?? { rids: [], example: `RID ${ridList([[first, first]])}: ${c.groups.map((g) => `${label(g)}: ${reading(g.members[0]!.reader, g.members[0]!.result)}`).join('; ')}`, gapOnly: true };
+          const f = found.get(c.key) ?? {
+            rids: [],
+            example: `RID ${ridList([[first, first]])}: ${c.groups.map((g) => `${label(g)}: ${reading(g.members[0]!.reader, g.members[0]!.result)}`).join('; ')}`,
+            gapOnly: true,
+          };
           f.rids.push([first, last]);
           f.gapOnly &&= gapRefused(c.groups);
           found.set(c.key, f);
@@ -86,7 +104,12 @@ export const mapPortability: Rule = {
         for (const [key, f] of found) {
           const rids = mergeRanges(f.rids);
           const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
-          const who = pair ? 'on classic (5.3-7.1) and mainline (7.2+) kernels' : `by ${key.split('|').map((g) => g.replaceAll(',', ', ')).join(' / ')}`;
+          const who = pair
+            ? 'on classic (5.3-7.1) and mainline (7.2+) kernels'
+            : `by ${key
+                .split('|')
+                .map((g) => g.replaceAll(',', ', '))
+                .join(' / ')}`;
           // An msi-map gap on a bridge with no msi-parent of its own already fails MSI allocation
           // on Linux (pci_host_bridge_of_msi_domain() finds no default; msi-map-gap reports it):
           // a reader that refuses it outright does the same.
@@ -96,11 +119,23 @@ export const mapPortability: Rule = {
           let severity: 'warning' | 'info' | undefined;
           let where = '';
           if (f.gapOnly && b.pci) {
-            const inside = describedDevices(b.node).filter((d) => d.endpoint && rids.some(([x, y]) => d.rid >= x && d.rid <= y));
+            const inside = describedDevices(b.node).filter(
+              (d) => d.endpoint && rids.some(([x, y]) => d.rid >= x && d.rid <= y),
+            );
             severity = inside.length ? undefined : 'info';
-            where = inside.length ? `; described devices there: ${inside.map((d) => `${d.node.path} (${ridList([[d.rid, d.rid]])})`).join(', ')}` : '; no described device there';
+            where = inside.length
+              ? `; described devices there: ${inside.map((d) => `${d.node.path} (${ridList([[d.rid, d.rid]])})`).join(', ')}`
+              : '; no described device there';
           }
-          report({ node: b.node.path, property: NAMES[kind].map, severity, message: `${count(total, 'RID')} translate differently ${who} (${ridList(rids, 3)}); e.g. ${f.example}${where}`, rids, span: b.maps[kind]?.parsed.property.span ?? readings[0]!.parsed.property.span, disabled: !b.enabled });
+          report({
+            node: b.node.path,
+            property: NAMES[kind].map,
+            severity,
+            message: `${count(total, 'RID')} translate differently ${who} (${ridList(rids, 3)}); e.g. ${f.example}${where}`,
+            rids,
+            span: b.maps[kind]?.parsed.property.span ?? readings[0]!.parsed.property.span,
+            disabled: !b.enabled,
+          });
         }
       }
     }

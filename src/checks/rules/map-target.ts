@@ -21,10 +21,19 @@ export const mapTarget: Rule = {
         for (const e of m.entries) if (e.target && !firstEntry.has(e.target)) firstEntry.set(e.target, e.index);
         const targets = [...firstEntry.keys()];
         for (const [t, index] of firstEntry) {
-          const provider = m.kind === 'iommu' ? t.prop('#iommu-cells') !== undefined : t.prop('msi-controller') !== undefined;
+          const provider =
+            m.kind === 'iommu' ? t.prop('#iommu-cells') !== undefined : t.prop('msi-controller') !== undefined;
           if (!provider) {
             const lacks = m.kind === 'iommu' ? 'has no #iommu-cells' : 'has no msi-controller property';
-            report({ node: b.node.path, property: name, message: `entry ${index}: target ${t.path} ${lacks}: it is not ${m.kind === 'iommu' ? 'an IOMMU' : 'an MSI controller'}`, rids: reaching(t), entry: index, span: m.property.cellSpan(m.entries[index]!.cell + 1), disabled: !b.enabled });
+            report({
+              node: b.node.path,
+              property: name,
+              message: `entry ${index}: target ${t.path} ${lacks}: it is not ${m.kind === 'iommu' ? 'an IOMMU' : 'an MSI controller'}`,
+              rids: reaching(t),
+              entry: index,
+              span: m.property.cellSpan(m.entries[index]!.cell + 1),
+              disabled: !b.enabled,
+            });
           }
         }
         const disabled = targets.filter((t) => !t.enabled);
@@ -33,7 +42,8 @@ export const mapTarget: Rule = {
         const endpoints = b.pci ? describedDevices(b.node).filter((d) => d.endpoint && d.enabled) : [];
         for (const t of disabled) {
           const index = firstEntry.get(t)!;
-          const effect = m.kind === 'iommu' ? 'devices mapped to it get no IOMMU' : 'devices mapped to it get no MSI domain';
+          const effect =
+            m.kind === 'iommu' ? 'devices mapped to it get no IOMMU' : 'devices mapped to it get no MSI domain';
           const rids = reaching(t);
           const hit = endpoints.filter((d) => rids.some(([x, y]) => d.rid >= x && d.rid <= y));
           const there = hit.length ? `; described devices reaching it: ${deviceList(hit, b.node)}` : '';

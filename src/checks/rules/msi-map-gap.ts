@@ -20,7 +20,15 @@ export const msiMapGap: Rule = {
       const a = b.maps.msi!;
       const fb = msiFallback(ctx.tree, b, gap.rids, ctx.form === 'mainline');
       const message = `${count(gap.total, 'RID')} of bus-range not in msi-map: ${ridList(gap.rids)}: ${fb.text}`;
-      report({ node: b.node.path, property: 'msi-map', message, severity: fb.safe ? 'warning' : undefined, rids: gap.rids, span: a.parsed.property.span, disabled: !b.enabled });
+      report({
+        node: b.node.path,
+        property: 'msi-map',
+        message,
+        severity: fb.safe ? 'warning' : undefined,
+        rids: gap.rids,
+        span: a.parsed.property.span,
+        disabled: !b.enabled,
+      });
     }
   },
 };

@@ -22,22 +22,34 @@ export function describeOutcome(o: Outcome, map: MapKind): string {
     case 'error':
       return `kernel error -${o.errno}`;
     case 'no-map':
-      return map === 'iommu' ? 'no iommu-map: no IOMMU (ID passes unchanged)' : 'no msi-map: default MSI domain, DeviceID = RID';
+      return map === 'iommu'
+        ? 'no iommu-map: no IOMMU (ID passes unchanged)'
+        : 'no msi-map: default MSI domain, DeviceID = RID';
     case 'outside':
       return 'outside bus-range';
   }
 }
 
-const CHANGE: Record<RangeChange['change'], string> = { status: 'outcome changed', target: 'target changed', id: 'IDs changed' };
+const CHANGE: Record<RangeChange['change'], string> = {
+  status: 'outcome changed',
+  target: 'target changed',
+  id: 'IDs changed',
+};
 
 export function diffPretty(d: TreeDiff, oldName: string, newName: string): string {
   const head = `${oldName} -> ${newName}  (${readerTitle(d.reader)})`;
-  const lines: string[] = head.length <= 80 ? [`${chalk.bold(oldName)} -> ${chalk.bold(newName)}${chalk.dim(`  (${readerTitle(d.reader)})`)}`] : [chalk.bold(oldName), `-> ${chalk.bold(newName)}`, chalk.dim(`(${readerTitle(d.reader)})`)];
+  const lines: string[] =
+    head.length <= 80
+      ? [`${chalk.bold(oldName)} -> ${chalk.bold(newName)}${chalk.dim(`  (${readerTitle(d.reader)})`)}`]
+      : [chalk.bold(oldName), `-> ${chalk.bold(newName)}`, chalk.dim(`(${readerTitle(d.reader)})`)];
   for (const p of d.onlyOld) lines.push(`${chalk.red('only in old')}  ${p}`);
   for (const p of d.onlyNew) lines.push(`${chalk.green('only in new')}  ${p}`);
   for (const n of d.nodes) {
     const range = (r: [number, number]) => r.map((b) => b.toString(16).padStart(2, '0')).join('-');
-    const br = n.busRange.old.join() === n.busRange.new.join() ? `bus ${range(n.busRange.old)}` : `bus-range ${range(n.busRange.old)} -> ${range(n.busRange.new)}`;
+    const br =
+      n.busRange.old.join() === n.busRange.new.join()
+        ? `bus ${range(n.busRange.old)}`
+        : `bus-range ${range(n.busRange.old)} -> ${range(n.busRange.new)}`;
     lines.push(`${chalk.bold(n.node)}  ${chalk.dim(br)}`);
     for (const map of ['iommu', 'msi'] as const) {
       const list = n.changes.filter((c) => c.map === map);
@@ -47,7 +59,9 @@ export function diffPretty(d: TreeDiff, oldName: string, newName: string): strin
       }
       for (const c of list) {
         const count = c.last - c.first + 1;
-        lines.push(`  ${(map + '-map').padEnd(9)}  ${chalk.bold(inputRange(n.pci, [c.first, c.last]))}  ${chalk.yellow(CHANGE[c.change])}${chalk.dim(` (${count} ${n.pci ? 'RID' : 'ID'}${count === 1 ? '' : 's'})`)}`);
+        lines.push(
+          `  ${(map + '-map').padEnd(9)}  ${chalk.bold(inputRange(n.pci, [c.first, c.last]))}  ${chalk.yellow(CHANGE[c.change])}${chalk.dim(` (${count} ${n.pci ? 'RID' : 'ID'}${count === 1 ? '' : 's'})`)}`,
+        );
         lines.push(`      ${chalk.red('old')}  ${describeOutcome(c.old, map)}`);
         lines.push(`      ${chalk.green('new')}  ${describeOutcome(c.new, map)}`);
       }
@@ -74,7 +88,18 @@ export function diffJson(d: TreeDiff, oldName: string, newName: string): string 
     changed: d.changed,
     onlyOld: d.onlyOld,
     onlyNew: d.onlyNew,
-    nodes: d.nodes.map((n) => ({ node: n.node, busRange: n.busRange, changes: n.changes.map((c) => ({ map: `${c.map}-map`, first: c.first, last: c.last, change: c.change, old: c.old, new: c.new })) })),
+    nodes: d.nodes.map((n) => ({
+      node: n.node,
+      busRange: n.busRange,
+      changes: n.changes.map((c) => ({
+        map: `${c.map}-map`,
+        first: c.first,
+        last: c.last,
+        change: c.change,
+        old: c.old,
+        new: c.new,
+      })),
+    })),
   };
   return JSON.stringify(json, null, 2) + '\n';
 }
@@ -93,7 +118,13 @@ export async function runDiff(load: Load, oldFile: string, newFile: string, opts
   const diffs = readers.map((r) => diffTrees(a, b, linuxForm(readers), r));
   // one reader: one diff (the JSON object); several: one each (a JSON array)
   const json = diffs.map((d) => diffJson(d, oldFile, newFile));
-  process.stdout.write(opts.format === 'json' ? (json.length === 1 ? json[0]! : `[\n${json.map((j) => j.trimEnd()).join(',\n')}\n]\n`) : diffs.map((d) => diffPretty(d, oldFile, newFile)).join('\n'));
+  process.stdout.write(
+    opts.format === 'json'
+      ? json.length === 1
+        ? json[0]!
+        : `[\n${json.map((j) => j.trimEnd()).join(',\n')}\n]\n`
+      : diffs.map((d) => diffPretty(d, oldFile, newFile)).join('\n'),
+  );
   return opts.failOnChange && diffs.some((d) => d.changed) ? 1 : 0;
 }
 
@@ -111,4 +142,3 @@ export function register(program: Command, load: Load, setCode: SetCode): void {
       setCode(await runDiff(load, oldFile, newFile, opts));
     });
 }
-

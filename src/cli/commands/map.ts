@@ -16,13 +16,18 @@ export type Load = (file: string) => Promise<Tree>;
 /** Sets the process exit code the CLI returns (0 clean, 1 a finding, 2 bad input). */
 export type SetCode = (code: number) => void;
 
-export const kernelOption = () => new Option('--kernel <form>', 'kernel form: classic (Linux 5.3-7.1, the default) or mainline (7.2+)').choices(['classic', 'mainline']);
+export const kernelOption = () =>
+  new Option('--kernel <form>', 'kernel form: classic (Linux 5.3-7.1, the default) or mainline (7.2+)').choices([
+    'classic',
+    'mainline',
+  ]);
 
 /** `--node PATH|LABEL`: the node, which must carry a map; undefined when not given. */
 export function mapNode(tree: Tree, ref: string | undefined): Node | undefined {
   if (ref === undefined) return undefined;
   const [node] = selectNodes(tree, ref, undefined);
-  if (!mapNodes(tree).includes(node!)) throw new InputError(`${tree.source}: --node ${ref}: ${node!.path} carries no iommu-map or msi-map`);
+  if (!mapNodes(tree).includes(node!))
+    throw new InputError(`${tree.source}: --node ${ref}: ${node!.path} carries no iommu-map or msi-map`);
   return node;
 }
 
@@ -51,7 +56,8 @@ export async function runMap(tree: Tree, opts: MapOptions): Promise<number> {
   const only = mapNode(tree, opts.node);
   const { buildPicture } = await import('../../view/model.js');
   const readers = await commandReaders(opts.reader, opts.kernel);
-  if (readers.length > 1 && opts.format !== 'text') throw new InputError(`map --format ${opts.format}: give one reader (${readers.length} selected)`);
+  if (readers.length > 1 && opts.format !== 'text')
+    throw new InputError(`map --format ${opts.format}: give one reader (${readers.length} selected)`);
   const pictures = readers.map((r) => buildPicture(tree, linuxForm(readers), only, r));
   let out: string;
   if (opts.format === 'svg') out = (await import('../../view/svg.js')).formatSvg(pictures[0]!);

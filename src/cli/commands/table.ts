@@ -24,13 +24,27 @@ export interface TableOptions {
 export function tableRows(tree: Tree, opts: TableOptions): TableRow[] {
   const only = mapNode(tree, opts.node);
   const kinds: readonly MapKind[] = !opts.map || opts.map === 'both' ? MAP_KINDS : [opts.map];
-  return (opts.readers ?? [kernelReader(opts.kernel)]).flatMap((reader) => translationTable(tree, opts.kernel, only ? [only] : undefined, kinds, reader));
+  return (opts.readers ?? [kernelReader(opts.kernel)]).flatMap((reader) =>
+    translationTable(tree, opts.kernel, only ? [only] : undefined, kinds, reader),
+  );
 }
 
 export function tableJson(rows: TableRow[]): string {
   // `reader` only when several were asked for: one reader keeps the documented shape
   const several = new Set(rows.map((r) => r.reader)).size > 1;
-  const json = rows.map((r) => ({ node: r.node.path, ...(several ? { reader: r.reader } : {}), map: NAMES[r.map].map, first: r.first, last: r.last, status: r.status, target: r.target?.path ?? null, idFirst: r.idFirst, idLast: r.idLast, entry: r.entry, errno: r.errno }));
+  const json = rows.map((r) => ({
+    node: r.node.path,
+    ...(several ? { reader: r.reader } : {}),
+    map: NAMES[r.map].map,
+    first: r.first,
+    last: r.last,
+    status: r.status,
+    target: r.target?.path ?? null,
+    idFirst: r.idFirst,
+    idLast: r.idLast,
+    entry: r.entry,
+    errno: r.errno,
+  }));
   return JSON.stringify(json, null, 2) + '\n';
 }
 
@@ -38,17 +52,29 @@ function outcome(r: TableRow): string {
   const entry = r.entry !== null ? chalk.dim(` [entry ${r.entry}]`) : '';
   switch (r.status) {
     case 'translated': {
-      const ids = r.idFirst !== null && r.idLast !== null ? ` id ${chalk.bold(idRange(r.idFirst, r.idLast))}` : ' (no output cell)';
-      const notes = [r.target!.enabled ? '' : chalk.yellow(' (target disabled: untranslated)'), r.folded ? chalk.dim(` (folded by mask ${hex(r.mask)})`) : ''].join('');
+      const ids =
+        r.idFirst !== null && r.idLast !== null
+          ? ` id ${chalk.bold(idRange(r.idFirst, r.idLast))}`
+          : ' (no output cell)';
+      const notes = [
+        r.target!.enabled ? '' : chalk.yellow(' (target disabled: untranslated)'),
+        r.folded ? chalk.dim(` (folded by mask ${hex(r.mask)})`) : '',
+      ].join('');
       return `${chalk.green('->')} ${r.target!.path}${ids}${notes}${entry}`;
     }
     case 'bypass':
-      return r.map === 'iommu' ? chalk.cyan('gap: bypass, no IOMMU (untranslated DMA)') : chalk.red.bold('gap: no MSI domain from the map');
+      return r.map === 'iommu'
+        ? chalk.cyan('gap: bypass, no IOMMU (untranslated DMA)')
+        : chalk.red.bold('gap: no MSI domain from the map');
     case 'error':
       return `${chalk.red.bold(`error -${r.errno}`)}${entry}`;
     case 'no-map':
       if (r.node.prop(NAMES[r.map].map)) return chalk.dim(`not read by ${r.reader}`);
-      return chalk.dim(r.map === 'iommu' ? 'no iommu-map: no IOMMU (ID passes unchanged)' : 'no msi-map: default MSI domain, DeviceID = RID');
+      return chalk.dim(
+        r.map === 'iommu'
+          ? 'no iommu-map: no IOMMU (ID passes unchanged)'
+          : 'no msi-map: default MSI domain, DeviceID = RID',
+      );
   }
 }
 
@@ -64,9 +90,15 @@ export function tablePretty(rows: TableRow[]): string {
     const mine = rows.slice(i, j);
     const pci = isPciBridge(node);
     const width = Math.max(...mine.map((r) => inputRange(pci, [r.first, r.last]).length));
-    const bus = pci ? `bus ${busRange(node).map((b) => b.toString(16).padStart(2, '0')).join('-')}` : 'not a PCI host bridge: IDs 0x0-0xffff';
+    const bus = pci
+      ? `bus ${busRange(node)
+          .map((b) => b.toString(16).padStart(2, '0'))
+          .join('-')}`
+      : 'not a PCI host bridge: IDs 0x0-0xffff';
     const who = several ? chalk.dim(`  (${reader})`) : '';
-    lines.push(`${chalk.bold(node.path)}${chalk.dim('  ' + bus)}${node.enabled ? '' : chalk.dim(' (node disabled)')}${who}`);
+    lines.push(
+      `${chalk.bold(node.path)}${chalk.dim('  ' + bus)}${node.enabled ? '' : chalk.dim(' (node disabled)')}${who}`,
+    );
     for (const kind of MAP_KINDS) {
       const list = mine.filter((r) => r.map === kind);
       if (!list.length) continue;

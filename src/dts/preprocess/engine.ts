@@ -8,7 +8,15 @@
 import { mib } from '../../limits.js';
 import { PreprocessError } from './error.js';
 import { ExprError, evaluateIf, type ExprSource } from './expr.js';
-import { FileLoader, addDefine, addMemo, includeGuard, nextDirective, type ReadFile, type SourceFile } from './files.js';
+import {
+  FileLoader,
+  addDefine,
+  addMemo,
+  includeGuard,
+  nextDirective,
+  type ReadFile,
+  type SourceFile,
+} from './files.js';
 import {
   BOL,
   Kind,
@@ -120,9 +128,23 @@ const DIRECTIVES = new Set([
 
 const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
 
-const BUILTINS = ['__FILE__', '__LINE__', '__BASE_FILE__', '__INCLUDE_LEVEL__', '__COUNTER__', '__DATE__', '__TIME__'].map(
-  (name): MacroDef => ({ name, funLike: false, params: [], variadic: false, body: [], builtin: name, disabled: false }),
-);
+const BUILTINS = [
+  '__FILE__',
+  '__LINE__',
+  '__BASE_FILE__',
+  '__INCLUDE_LEVEL__',
+  '__COUNTER__',
+  '__DATE__',
+  '__TIME__',
+].map((name): MacroDef => ({
+  name,
+  funLike: false,
+  params: [],
+  variadic: false,
+  body: [],
+  builtin: name,
+  disabled: false,
+}));
 
 /**
  * `-D` definitions by "name value", shared by all runs: memos compare definitions by identity,
@@ -180,10 +202,20 @@ export class Engine {
     this.out = new Output(opts.maxOutputBytes);
     this.loader = new FileLoader(opts.readFile, opts.overlay);
     // `cpp -undef -x assembler-with-cpp -D__DTS__` predefines exactly these.
-    const predefined: Record<string, string> = { __STDC__: '1', __STDC_HOSTED__: '1', __ASSEMBLER__: '1', __DTS__: '1' };
+    const predefined: Record<string, string> = {
+      __STDC__: '1',
+      __STDC_HOSTED__: '1',
+      __ASSEMBLER__: '1',
+      __DTS__: '1',
+    };
     for (const [name, value] of Object.entries({ ...predefined, ...opts.defines })) this.commandLineDefine(name, value);
     for (const def of BUILTINS) this.macros.set(def.name, def);
-    this.setting = [opts.maxIncludeDepth, opts.maxExpansionDepth, opts.readFile ? 'hook' : 'fs', ...opts.includeDirs].join('\0');
+    this.setting = [
+      opts.maxIncludeDepth,
+      opts.maxExpansionDepth,
+      opts.readFile ? 'hook' : 'fs',
+      ...opts.includeDirs,
+    ].join('\0');
   }
 
   private commandLineDefine(name: string, value: string): void {
@@ -223,8 +255,10 @@ export class Engine {
 
   private asPreprocessError(e: unknown): unknown {
     if (e instanceof PreprocessError) return e;
-    if (e instanceof OutputTooLarge) return this.errorHere(`preprocessed output larger than ${mib(e.limit)} (dtmap's limit)`);
-    if (e instanceof RangeError && /call stack/i.test(e.message)) return this.errorHere('macro expansion nested too deeply');
+    if (e instanceof OutputTooLarge)
+      return this.errorHere(`preprocessed output larger than ${mib(e.limit)} (dtmap's limit)`);
+    if (e instanceof RangeError && /call stack/i.test(e.message))
+      return this.errorHere('macro expansion nested too deeply');
     return e;
   }
 
@@ -259,7 +293,9 @@ export class Engine {
       return src;
     } catch (e) {
       if (e instanceof LexError) {
-        const chain = this.cur ? [...this.instances[this.cur.inst]!.includedFrom, `${this.cur.path}:${from?.line ?? 0}`] : [];
+        const chain = this.cur
+          ? [...this.instances[this.cur.inst]!.includedFrom, `${this.cur.path}:${from?.line ?? 0}`]
+          : [];
         throw new PreprocessError(e.message, path, e.line, e.column, chain);
       }
       throw e;
@@ -269,7 +305,14 @@ export class Engine {
   private pushFile(path: string, src: SourceFile, dirIndex: number, line: number, record: boolean): void {
     let rec: Recording | null = null;
     if (record) {
-      rec = new Recording(this.instances.length, this.writeNames.length, this.onceLog.length, this.notePaths.length, this.stack.length + 1, this.work);
+      rec = new Recording(
+        this.instances.length,
+        this.writeNames.length,
+        this.onceLog.length,
+        this.notePaths.length,
+        this.stack.length + 1,
+        this.work,
+      );
       this.recs.push(rec);
       this.rec = rec;
     }
@@ -277,7 +320,20 @@ export class Engine {
     this.instances.push({ file: path, includedFrom: this.includedFrom(parent, line) });
     this.noteFile(path, src.marks);
     const dir = path.slice(0, path.lastIndexOf('/') + 1);
-    const state: FileState = { path, dir, src, toks: this.tokensOf(src, path), inst: this.instances.length - 1, pos: 0, conds: [], dirIndex, lineDelta: 0, rec, mark: null, avoidPasteIn: false };
+    const state: FileState = {
+      path,
+      dir,
+      src,
+      toks: this.tokensOf(src, path),
+      inst: this.instances.length - 1,
+      pos: 0,
+      conds: [],
+      dirIndex,
+      lineDelta: 0,
+      rec,
+      mark: null,
+      avoidPasteIn: false,
+    };
     this.stack.push(state);
     this.cur = state;
     this.out.fileChange();
@@ -373,7 +429,11 @@ export class Engine {
    * memo when the inclusion starts in a clean state: not inside macro arguments or expansions).
    */
   private enterFile(path: string, src: SourceFile, dirIndex: number, line: number): void {
-    const clean = this.contexts.length === 0 && this.lookahead.length === 0 && this.parsingArgs === 0 && this.preventExpansion === 0;
+    const clean =
+      this.contexts.length === 0 &&
+      this.lookahead.length === 0 &&
+      this.parsingArgs === 0 &&
+      this.preventExpansion === 0;
     if (clean) {
       const memos = src.memos;
       for (let i = 0; i < memos.length; i++) {
@@ -423,7 +483,10 @@ export class Engine {
     const instBase = this.instances.length;
     const includedFrom = this.includedFrom(this.cur, line);
     for (const inst of m.instances) {
-      this.instances.push({ file: inst.file, includedFrom: inst.chain.length ? includedFrom.concat(inst.chain) : includedFrom });
+      this.instances.push({
+        file: inst.file,
+        includedFrom: inst.chain.length ? includedFrom.concat(inst.chain) : includedFrom,
+      });
     }
     for (let i = 0; i < m.notedPaths.length; i++) this.noteFile(m.notedPaths[i]!, m.notedMarks[i]!);
     for (let i = 0; i < m.writeNames.length; i++) this.setMacro(m.writeNames[i]!, m.writeDefs[i]);
@@ -496,7 +559,9 @@ export class Engine {
       onceAdded: [...new Set(this.onceLog.slice(rec.onceStart))],
       notedPaths: this.notePaths.slice(rec.noteStart),
       notedMarks: this.noteMarks.slice(rec.noteStart),
-      instances: this.instances.slice(rec.instStart).map((i) => ({ file: i.file, chain: i.includedFrom.slice(ownChain) })),
+      instances: this.instances
+        .slice(rec.instStart)
+        .map((i) => ({ file: i.file, chain: i.includedFrom.slice(ownChain) })),
       text,
       segOut,
       segInst,
@@ -619,7 +684,12 @@ export class Engine {
   private charge(n: number): void {
     this.work += n;
     if (this.work > this.opts.maxExpansionTokens) {
-      throw this.errorAt(`macro expansion builds more than ${this.opts.maxExpansionTokens} tokens (dtmap's limit)`, this.invInst, this.invLine, this.invCol);
+      throw this.errorAt(
+        `macro expansion builds more than ${this.opts.maxExpansionTokens} tokens (dtmap's limit)`,
+        this.invInst,
+        this.invLine,
+        this.invCol,
+      );
     }
   }
 
@@ -708,17 +778,29 @@ export class Engine {
     if (tok.kind === Kind.Eof) {
       if (this.contexts.length || this.inDirective) this.backup(tok);
       const message = `unterminated argument list invoking macro "${m.name}"`;
-      throw this.contexts.length || this.inDirective ? this.errorAt(message, where.inst, where.line, where.col) : this.errorHere(message);
+      throw this.contexts.length || this.inDirective
+        ? this.errorAt(message, where.inst, where.line, where.col)
+        : this.errorHere(message);
     }
     // GCC reports a wrong argument count at the closing parenthesis.
     if (!this.fromMacro) Object.assign(where, { inst: this.cur.inst, line: tok.line, col: tok.col });
     let argc = args.length;
     if (argc === 1 && nparams === 0 && args[0]!.length === 0) argc = 0;
     if (argc < nparams && !(argc + 1 === nparams && m.variadic)) {
-      throw this.errorAt(`macro "${m.name}" requires ${nparams} arguments, but only ${argc} given`, where.inst, where.line, where.col);
+      throw this.errorAt(
+        `macro "${m.name}" requires ${nparams} arguments, but only ${argc} given`,
+        where.inst,
+        where.line,
+        where.col,
+      );
     }
     if (argc > nparams) {
-      throw this.errorAt(`macro "${m.name}" passed ${argc} arguments, but takes just ${nparams}`, where.inst, where.line, where.col);
+      throw this.errorAt(
+        `macro "${m.name}" passed ${argc} arguments, but takes just ${nparams}`,
+        where.inst,
+        where.line,
+        where.col,
+      );
     }
     const result: MacroArg[] = [];
     for (let i = 0; i < nparams; i++) result.push({ tokens: args[i] ?? [], expanded: null, stringified: null });
@@ -991,7 +1073,13 @@ export class Engine {
   }
 
   private pushCond(directive: string, tok: Token, skip: boolean): void {
-    this.cur.conds.push({ directive, tok, wasSkipping: this.skipping, skipElses: this.skipping || !skip, sawElse: false });
+    this.cur.conds.push({
+      directive,
+      tok,
+      wasSkipping: this.skipping,
+      skipElses: this.skipping || !skip,
+      sawElse: false,
+    });
     this.skipping = skip;
   }
 
@@ -1070,7 +1158,11 @@ export class Engine {
   }
 
   /** GCC's search: the including file's folder first for "...", then each -I folder. */
-  private resolve(name: string, angled: boolean, next: boolean): { path: string; src: SourceFile; dirIndex: number } | null {
+  private resolve(
+    name: string,
+    angled: boolean,
+    next: boolean,
+  ): { path: string; src: SourceFile; dirIndex: number } | null {
     if (name.startsWith('/')) {
       const src = this.loadFile(name, null);
       return src ? { path: name, src, dirIndex: -1 } : null;

@@ -271,7 +271,7 @@ class ExprParser {
       throw new ExprError('operator "__has_include" requires a header-name', first);
     }
     const close = this.src.next();
-    if (!isPunct(close, ')')) throw new ExprError("missing ')' after \"__has_include\" operand", close);
+    if (!isPunct(close, ')')) throw new ExprError('missing \')\' after "__has_include" operand', close);
     return result;
   }
 }
@@ -337,7 +337,7 @@ export function charValue(t: Token): bigint {
   const wide = t.kind === Kind.WChar;
   const body = t.text.slice(wide ? 2 : 1, -1);
   const chars: number[] = [];
-  for (let i = 0; i < body.length; ) {
+  for (let i = 0; i < body.length;) {
     const c = body[i]!;
     if (c !== '\\') {
       const cp = body.codePointAt(i)!;

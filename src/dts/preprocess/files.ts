@@ -166,7 +166,12 @@ export class FileLoader {
     const known = this.seen.get(path);
     if (known !== undefined) return known ?? undefined;
     const text = this.overlay?.get(path);
-    const file = text !== undefined ? this.loadText(path, text, keep) : this.readFile ? this.loadWithHook(path, this.readFile, keep) : this.loadFromDisk(path, keep);
+    const file =
+      text !== undefined
+        ? this.loadText(path, text, keep)
+        : this.readFile
+          ? this.loadWithHook(path, this.readFile, keep)
+          : this.loadFromDisk(path, keep);
     this.seen.set(path, file ?? null);
     return file;
   }
@@ -223,4 +228,3 @@ function lexSource(text: string): SourceFile {
 export function clearFileCache(): void {
   for (const [path, entry] of cache) forget(path, entry);
 }
-

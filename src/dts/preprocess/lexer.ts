@@ -79,7 +79,15 @@ export interface LexedFile {
 
 /** Token i of a lexed file as an object. */
 export function tokenAt(f: LexedFile, i: number): Token {
-  return { kind: f.kind[i]!, text: f.text.slice(f.start[i]!, f.end[i]!), flags: f.flags[i]!, line: f.line[i]!, col: f.col[i]!, argIndex: -1, source: null };
+  return {
+    kind: f.kind[i]!,
+    text: f.text.slice(f.start[i]!, f.end[i]!),
+    flags: f.flags[i]!,
+    line: f.line[i]!,
+    col: f.col[i]!,
+    argIndex: -1,
+    source: null,
+  };
 }
 
 /** The text of token i. */
@@ -89,7 +97,12 @@ export function tokenText(f: LexedFile, i: number): string {
 
 /** Whether token i is the punctuator `#` starting a line (a directive, in the base file). */
 export function isDirectiveHash(f: LexedFile, i: number): boolean {
-  return (f.flags[i]! & BOL) !== 0 && f.kind[i] === Kind.Punct && f.end[i]! - f.start[i]! === 1 && f.text.charCodeAt(f.start[i]!) === C.Hash;
+  return (
+    (f.flags[i]! & BOL) !== 0 &&
+    f.kind[i] === Kind.Punct &&
+    f.end[i]! - f.start[i]! === 1 &&
+    f.text.charCodeAt(f.start[i]!) === C.Hash
+  );
 }
 
 /** Lexes text into token objects (for `-D` definitions). */
@@ -259,7 +272,8 @@ function scan(raw: string): { text: string; count: number; marks: CommentMark[] 
   const push = (kind: number, start: number, end: number) => {
     positionAt(start);
     if (count === scratch.kind.length) {
-      if (count >= MAX_TOKENS) throw new LexError(`more than ${MAX_TOKENS} tokens in one file (dtmap's limit)`, line, col);
+      if (count >= MAX_TOKENS)
+        throw new LexError(`more than ${MAX_TOKENS} tokens in one file (dtmap's limit)`, line, col);
       growScratch();
     }
     scratch.kind[count] = kind;
@@ -468,5 +482,13 @@ export function lexSingle(text: string): Token | null {
     return null;
   }
   if (scratch.flags[0]! & PREV_WHITE || scratch.end[0]! - scratch.start[0]! !== text.length) return null;
-  return { kind: scratch.kind[0]!, text, flags: scratch.flags[0]!, line: scratch.line[0]!, col: scratch.col[0]!, argIndex: -1, source: null };
+  return {
+    kind: scratch.kind[0]!,
+    text,
+    flags: scratch.flags[0]!,
+    line: scratch.line[0]!,
+    col: scratch.col[0]!,
+    argIndex: -1,
+    source: null,
+  };
 }

@@ -79,7 +79,7 @@ function parseParams(tokens: Token[], i: number, params: string[], setVariadic: 
   if (at(i) && isPunct(at(i)!, ')')) return i + 1;
   for (;;) {
     const t = at(i);
-    if (!t) throw new DefineError('missing \')\' in macro parameter list', null);
+    if (!t) throw new DefineError("missing ')' in macro parameter list", null);
     if (isPunct(t, '...')) {
       params.push('__VA_ARGS__');
       setVariadic(true);

@@ -34,8 +34,14 @@ export const freebsd: Reader = {
       m.bypassLog = `${node.path}: ${name} is not whole cells: read as absent`;
       return m;
     }
-    if (leftover) m.tail = { errno: 'EFAULT', log: `${node.path}: ${name} has ${m.property.cellCount} cells: the last entry is read past the end of the property (undefined)`, cell: m.property.cellCount - leftover };
-    if (kind === 'msi') m.gap = { errno: 'ENOENT', log: `${node.path}: no msi-map entry for the RID: ENOENT, MSI allocation fails` };
+    if (leftover)
+      m.tail = {
+        errno: 'EFAULT',
+        log: `${node.path}: ${name} has ${m.property.cellCount} cells: the last entry is read past the end of the property (undefined)`,
+        cell: m.property.cellCount - leftover,
+      };
+    if (kind === 'msi')
+      m.gap = { errno: 'ENOENT', log: `${node.path}: no msi-map entry for the RID: ENOENT, MSI allocation fails` };
     else m.bypassLog = `${node.path}: no iommu-map entry for the RID: ENOENT, smmu_find() fails, no IOMMU`;
     return m;
   },

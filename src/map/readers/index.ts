@@ -24,12 +24,16 @@ export function readerNamed(name: string): Reader | undefined {
 
 /** `NAME[,NAME...]` or `all`; throws an Error naming the unknown reader. */
 export function parseReaders(spec: string): Reader[] {
-  const names = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!names.length) throw new Error(`--reader: give a reader name (${READERS.map((r) => r.name).join(', ')}) or all`);
   const out: Reader[] = [];
   for (const name of names) {
     const found = name === 'all' ? READERS : [readerNamed(name)];
-    if (!found[0]) throw new Error(`--reader: unknown reader '${name}' (known: ${READERS.map((r) => r.name).join(', ')}, all)`);
+    if (!found[0])
+      throw new Error(`--reader: unknown reader '${name}' (known: ${READERS.map((r) => r.name).join(', ')}, all)`);
     for (const r of found) if (r && !out.includes(r)) out.push(r);
   }
   return out;

@@ -42,7 +42,8 @@ function enable(iommu: Result | undefined, msi: Result | undefined): Outcome {
   if (msi?.segment.status === 'bypass') return fail('msi-map has no entry for the RID (-EINVAL)');
   const sidM = msi?.segment.status === 'translated' ? msi.out : undefined;
   if (sidI === undefined && sidM === undefined) return { lut: undefined };
-  if (sidI !== undefined && sidM !== undefined && sidI !== (sidM & SID_MASK)) return fail('iommu-map and msi-map entries mismatch!');
+  if (sidI !== undefined && sidM !== undefined && sidI !== (sidM & SID_MASK))
+    return fail('iommu-map and msi-map entries mismatch!');
   const sid = (sidI ?? sidM! & SID_MASK) & 0xff; // imx_pcie_add_lut(..., u8 sid)
   if (sid >= 64) return fail(`Invalid SID for index ${sid}`);
   return { lut: sid };
@@ -62,7 +63,11 @@ export const pciImx6: Reader = {
     const [bus0, bus1] = busRange(node);
     const [first, last] = [bus0 << 8, (bus1 << 8) | 0xff];
     // of_map_id() on each map, RID after RID in increasing order
-    const walks = () => ({ i: iommu && sweep(iommu, first, last), m: msi && sweep(msi, first, last), o: sweep(own, first, last) });
+    const walks = () => ({
+      i: iommu && sweep(iommu, first, last),
+      m: msi && sweep(msi, first, last),
+      o: sweep(own, first, last),
+    });
     const needing: number[] = [];
     let w = walks();
     for (const rid of deviceRids(node).filter((r) => r >= first && r <= last)) {
@@ -77,18 +82,35 @@ export const pciImx6: Reader = {
       const linux = w.o(rid);
       const s = linux.segment;
       const enabled = enable(w.i?.(rid), w.m?.(rid));
-      const o: Outcome = full.has(rid) ? { error: { errno: 'ENOSPC', log: `LUT entry is not available (${MAX_LUT} in use)` } } : enabled;
+      const o: Outcome = full.has(rid)
+        ? { error: { errno: 'ENOSPC', log: `LUT entry is not available (${MAX_LUT} in use)` } }
+        : enabled;
       let e: Omit<MapEntry, 'index' | 'cell' | 'length'> | undefined;
       if ('error' in o) e = { ridBase: rid, phandle: 0, target: undefined, out: [], error: o.error };
-      else if (s.status === 'translated') e = { ridBase: rid, phandle: s.entry!.phandle, target: s.target, out: [kind === 'iommu' && o.lut !== undefined ? o.lut : linux.out!] };
-      else if (s.status === 'error') e = { ridBase: rid, phandle: 0, target: undefined, out: [], error: { errno: s.errno!, log: s.log } };
+      else if (s.status === 'translated')
+        e = {
+          ridBase: rid,
+          phandle: s.entry!.phandle,
+          target: s.target,
+          out: [kind === 'iommu' && o.lut !== undefined ? o.lut : linux.out!],
+        };
+      else if (s.status === 'error')
+        e = { ridBase: rid, phandle: 0, target: undefined, out: [], error: { errno: s.errno!, log: s.log } };
       if (!e) continue; // bypass: as Linux
       const prev = entries[entries.length - 1];
-      const follows = prev && prev.ridBase + prev.length === rid && prev.target === e.target && prev.error?.log === e.error?.log && (e.out.length ? prev.out[0]! + prev.length === e.out[0] : true);
+      const follows =
+        prev &&
+        prev.ridBase + prev.length === rid &&
+        prev.target === e.target &&
+        prev.error?.log === e.error?.log &&
+        (e.out.length ? prev.out[0]! + prev.length === e.out[0] : true);
       if (follows) prev.length++;
       else entries.push({ ...e, index: entries.length, cell: own.entries[0]?.cell ?? 0, length: 1 });
     }
-    const notes = needing.length > MAX_LUT ? [`${needing.length} described devices need a LUT entry; the LUT holds ${MAX_LUT}`] : [];
+    const notes =
+      needing.length > MAX_LUT
+        ? [`${needing.length} described devices need a LUT entry; the LUT holds ${MAX_LUT}`]
+        : [];
     return { ...own, mask: 0xffffffff, fatal: undefined, tail: undefined, entries, noMaskCheck: true, notes };
   },
 };

@@ -22,7 +22,22 @@ import type { Node } from '../../tree/model.js';
 import { isPciBridge, type MapEntry } from '../map.js';
 import type { Reader } from './reader.js';
 
-const OPS_1_9_0 = ['qcom,hawi-pcie', 'qcom,pcie-sa8540p', 'qcom,pcie-sa8775p', 'qcom,pcie-sc7280', 'qcom,pcie-sc8180x', 'qcom,pcie-sc8280xp', 'qcom,pcie-sdx55', 'qcom,pcie-sm8150', 'qcom,pcie-sm8250', 'qcom,pcie-sm8350', 'qcom,pcie-sm8450-pcie0', 'qcom,pcie-sm8450-pcie1', 'qcom,pcie-sm8550', 'qcom,pcie-x1e80100'];
+const OPS_1_9_0 = [
+  'qcom,hawi-pcie',
+  'qcom,pcie-sa8540p',
+  'qcom,pcie-sa8775p',
+  'qcom,pcie-sc7280',
+  'qcom,pcie-sc8180x',
+  'qcom,pcie-sc8280xp',
+  'qcom,pcie-sdx55',
+  'qcom,pcie-sm8150',
+  'qcom,pcie-sm8250',
+  'qcom,pcie-sm8350',
+  'qcom,pcie-sm8450-pcie0',
+  'qcom,pcie-sm8450-pcie1',
+  'qcom,pcie-sm8550',
+  'qcom,pcie-x1e80100',
+];
 
 /** crc8_populate_msb(table, 0x07) then crc8(table, bytes, 2, 0) (lib/crc8.c). */
 export function crc8(bdf: number): number {
@@ -63,10 +78,19 @@ export function programTable(cells: number[]): SidTable {
         return { slots, base, notes };
       }
     }
-    if (hash !== home) notes.push(`BDF 0x${bdf.toString(16)} hashes to slot ${home}, taken by BDF 0x${(owner.get(home) ?? 0).toString(16)}: stored in slot ${hash}`);
-    else if (owner.has(hash)) notes.push(`BDF 0x${bdf.toString(16)} hashes to slot ${home}, which holds BDF 0x${(owner.get(home)!).toString(16)} written as 0 (looks free): overwritten`);
+    if (hash !== home)
+      notes.push(
+        `BDF 0x${bdf.toString(16)} hashes to slot ${home}, taken by BDF 0x${(owner.get(home) ?? 0).toString(16)}: stored in slot ${hash}`,
+      );
+    else if (owner.has(hash))
+      notes.push(
+        `BDF 0x${bdf.toString(16)} hashes to slot ${home}, which holds BDF 0x${owner.get(home)!.toString(16)} written as 0 (looks free): overwritten`,
+      );
     const offset = (sid - base) >>> 0;
-    if (offset > 0xff) notes.push(`BDF 0x${bdf.toString(16)}: SID 0x${sid.toString(16)} is 0x${offset.toString(16)} from the first row's 0x${base.toString(16)}: more than the 8-bit field holds, the rest spills into the BDF field`);
+    if (offset > 0xff)
+      notes.push(
+        `BDF 0x${bdf.toString(16)}: SID 0x${sid.toString(16)} is 0x${offset.toString(16)} from the first row's 0x${base.toString(16)}: more than the 8-bit field holds, the rest spills into the BDF field`,
+      );
     slots[hash] = (((cells[4 * i]! << 16) | (offset << 8)) & 0xffffff00) >>> 0;
     owner.set(hash, bdf);
   }
@@ -103,13 +127,22 @@ export const pcieQcom: Reader = {
     for (let c = 0; c < property.cellCount; c++) cells.push(property.u32(c)!);
     const table = programTable(cells);
     // The SIDs go to the controller's SMMU: the first row's target (the phandle cells are never read).
-    const target = cells.length >= 4 ? tree.byPhandle(cells[1]!) ?? node : node;
+    const target = cells.length >= 4 ? (tree.byPhandle(cells[1]!) ?? node) : node;
     const bdfs = new Set<number>([0]);
     for (const v of table.slots) bdfs.add(v >>> 16);
     const entries: MapEntry[] = [];
     for (const bdf of [...bdfs].sort((a, b) => a - b)) {
       const sid = cells.length >= 4 ? tableLookup(table, bdf) : undefined;
-      if (sid !== undefined) entries.push({ index: entries.length, cell: 0, ridBase: bdf, phandle: cells[1] ?? 0, target, out: [sid], length: 1 });
+      if (sid !== undefined)
+        entries.push({
+          index: entries.length,
+          cell: 0,
+          ridBase: bdf,
+          phandle: cells[1] ?? 0,
+          target,
+          out: [sid],
+          length: 1,
+        });
     }
     return {
       kind,

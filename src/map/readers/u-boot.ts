@@ -27,7 +27,12 @@ export const uBoot: Reader = {
     if (!read) return undefined;
     const { map: m, leftover } = read;
     m.noMaskCheck = true;
-    if (leftover) m.tail = { errno: 'EFAULT', log: `${node.path}: iommu-map has ${m.property.cellCount} cells: the last entry is read past the end of the property (undefined)`, cell: m.property.cellCount - leftover };
+    if (leftover)
+      m.tail = {
+        errno: 'EFAULT',
+        log: `${node.path}: iommu-map has ${m.property.cellCount} cells: the last entry is read past the end of the property (undefined)`,
+        cell: m.property.cellCount - leftover,
+      };
     return m;
   },
 };

@@ -17,7 +17,11 @@ export const xen: Reader = {
   parse(tree, node, kind) {
     if (kind !== 'iommu' || !isPciBridge(node)) return undefined;
     const m = parseMap(tree, node, kind, 'classic');
-    if (m) m.gap = { errno: 'ENODEV', log: `${node.path}: no iommu-map translation: the raw RID is registered against no IOMMU node; arm_smmu_add_device() returns -ENODEV` };
+    if (m)
+      m.gap = {
+        errno: 'ENODEV',
+        log: `${node.path}: no iommu-map translation: the raw RID is registered against no IOMMU node; arm_smmu_add_device() returns -ENODEV`,
+      };
     return m;
   },
 };
