@@ -8,10 +8,12 @@ import {
   mapNodes,
   type KernelForm,
   type MapEntry,
+  type Coverage,
   type MapKind,
   type ParsedMap,
 } from '../map/map.js';
-import { coverage, mergeRanges, type Coverage } from '../map/coverage.js';
+import { coverage } from '../core/coverage.js';
+import { mergeRanges } from '../core/ranges.js';
 import { enumerate } from '../map/topology.js';
 import { bdf } from './format.js';
 import { kernelReader, type Reader } from '../map/readers/index.js';
@@ -23,7 +25,7 @@ export interface Bridge {
   busRange: [number, number];
   /** Raw ID domain the coverage is computed on: bus-range RIDs, or 0-0xffff for non-PCI nodes. */
   domain: [number, number];
-  maps: Partial<Record<MapKind, { parsed: ParsedMap; coverage: Coverage }>>;
+  maps: Partial<Record<MapKind, { parsed: ParsedMap; coverage: Coverage; notes: string[] }>>;
 }
 
 export interface Context {
@@ -35,7 +37,11 @@ export interface Context {
   primary: Reader;
   bridges: Bridge[];
   /** Parse and cover a map as a given reader reads it (used by map-portability). */
-  analyse(bridge: Bridge, kind: MapKind, reader: Reader): { parsed: ParsedMap; coverage: Coverage } | undefined;
+  analyse(
+    bridge: Bridge,
+    kind: MapKind,
+    reader: Reader,
+  ): { parsed: ParsedMap; coverage: Coverage; notes: string[] } | undefined;
 }
 
 export interface ContextOptions {
@@ -47,8 +53,8 @@ export interface ContextOptions {
 
 export function buildContext(tree: Tree, form: KernelForm, opts: ContextOptions = {}): Context {
   const analyse = (bridge: Omit<Bridge, 'maps'>, kind: MapKind, reader: Reader) => {
-    const parsed = reader.parse(tree, bridge.node, kind);
-    return parsed && { parsed, coverage: coverage(parsed, bridge.domain[0], bridge.domain[1]) };
+    const r = reader.parse(tree, bridge.node, kind);
+    return r && { parsed: r.map, coverage: coverage(r.map.table, bridge.domain[0], bridge.domain[1]), notes: r.notes };
   };
   const primary = opts.primary ?? kernelReader(form);
   const readers: Reader[] = [kernelReader('classic'), kernelReader('mainline')];

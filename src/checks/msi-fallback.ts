@@ -15,10 +15,10 @@ import type { Node, Tree } from '../tree/model.js';
 import type { Bridge } from './context.js';
 import { describedDevices, deviceList, msiParent } from './context.js';
 import { enumerate, type PciFunction } from '../map/topology.js';
-import { lookup } from '../map/lookup.js';
+import { lookup } from '../core/lookup.js';
 import { busRange, type ParsedMap } from '../map/map.js';
 import { hex, ridList } from './format.js';
-import { mergeRanges } from '../map/coverage.js';
+import { mergeRanges } from '../core/ranges.js';
 
 /** The two forms of of_msi_get_domain() inside the classic span (Linux 5.3-7.1):
  *  `current`: Linux 6.12, and the stable kernels that took "of/irq: Support #msi-cells=<0> in
@@ -72,7 +72,7 @@ export function busFallbacks(tree: Tree, host: Node, msi: ParsedMap | undefined)
   const own = new Map<PciFunction, Node | undefined>();
   const effective = (f: PciFunction, form: ParentForm): Node | undefined => {
     if (!own.has(f)) {
-      const r = lookup(msi, f.rid!);
+      const r = lookup(msi?.table, f.rid!);
       own.set(f, r.status === 'translated' && isMsiController(r.target) ? r.target : undefined);
     }
     return own.get(f) ?? (f.parent ? effective(f.parent, form) : byHost[form]);

@@ -4,9 +4,10 @@ import type { Node, Tree } from '../tree/model.js';
 import { isPciBridge, mapNodes, parseMap, type KernelForm, type MapKind } from '../map/map.js';
 import { describedDevices, type Described } from '../checks/context.js';
 import { busFallbacks, type BusFallback } from '../checks/msi-fallback.js';
-import { translator, sameOutcome } from '../map/translate.js';
+import { translator } from '../map/translate.js';
+import { sameOutcome } from '../core/outcome.js';
 import { kernelReader, type Reader } from '../map/readers/index.js';
-import type { LookupResult } from '../map/lookup.js';
+import type { LookupResult } from '../map/map.js';
 import { bdf, hex } from '../checks/format.js';
 import { InputError } from './input.js';
 import type { IdSpec } from './rid.js';
@@ -64,7 +65,7 @@ export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRo
       for (const reader of opts.readers ?? [kernelReader(opts.kernel)]) {
         const lookups = kinds.map((k) => [k, translator(tree, node, k, reader)] as const);
         // the bus's MSI domain is Linux's (pci_set_msi_domain()); mainline (7.2) has only the current of_msi_get_domain()
-        const linux = reader.name.startsWith('linux-');
+        const linux = reader.family === 'linux';
         const inherit = (f: BusFallback): BusFallback =>
           reader.form === 'mainline' ? { ...f, domain: { current: f.domain.current, older: f.domain.current } } : f;
         const fallback =
@@ -137,7 +138,7 @@ export function deviceText(d: Described): string {
 const ridText = (rid: number) => (rid <= 0xffff ? `${bdf(rid)} (${hex(rid)})` : hex(rid));
 
 function describe(tree: Tree, row: QueryRow, kind: MapKind, first: LookupResult, last: LookupResult): string {
-  const says = row.reader.name.startsWith('linux-') ? 'kernel: ' : `${row.reader.name}: `;
+  const says = row.reader.family === 'linux' ? 'kernel: ' : `${row.reader.name}: `;
   const ids = (r: LookupResult) => r.ids.map(hex).join(' ');
   const idText = first === last ? ids(first) : `${ids(first)}-${ids(last)}`;
   const name = kind === 'iommu' ? 'StreamID' : 'DeviceID';

@@ -32,5 +32,5 @@ export function selectedReaders(
 
 /** The Linux form the Linux rules follow: the first linux-* reader selected, else the config file's kernel, else classic. */
 export function linuxForm(readers: readonly Reader[], configKernel?: KernelForm): KernelForm {
-  return readers.find((r) => r.name.startsWith('linux-'))?.form ?? configKernel ?? 'classic';
+  return readers.find((r) => r.family === 'linux')?.form ?? configKernel ?? 'classic';
 }

@@ -15,9 +15,20 @@ import { basename } from 'node:path';
 import type { Bridge } from '../checks/index.js';
 import { describedDevices } from '../checks/context.js';
 import { bdf, hex, idRange, ridRange } from '../checks/format.js';
-import { coverage, mergeRanges, type Coverage } from '../map/coverage.js';
-import { lookup, type LookupResult } from '../map/lookup.js';
-import { MAP_KINDS, NAMES, type MapEntry, type MapKind, type ParsedMap } from '../map/map.js';
+import { coverage } from '../core/coverage.js';
+import { lookup } from '../core/lookup.js';
+import { mergeRanges } from '../core/ranges.js';
+import {
+  buildMap,
+  MAP_KINDS,
+  NAMES,
+  OF_MAP_ID,
+  type Coverage,
+  type LookupResult,
+  type MapEntry,
+  type MapKind,
+  type ParsedMap,
+} from '../map/map.js';
 import { translate } from '../map/translate.js';
 import type { Node, Tree } from '../tree/model.js';
 import { findingMap, type Checked, type DiagnosticData, type Project } from './project.js';
@@ -70,7 +81,7 @@ function gapLines(m: ParsedMap, cover: Coverage, kind: MapKind): string[] {
   const effect = kind === 'iommu' ? 'no IOMMU (untranslated DMA)' : 'no MSI domain from the map';
   const lines = gaps
     .slice(0, MAX_LINES)
-    .map((s) => `- ${rids(s.first, s.last)}: ${effect}; kernel: \`${lookup(m, s.first).log}\``);
+    .map((s) => `- ${rids(s.first, s.last)}: ${effect}; kernel: \`${lookup(m.table, s.first).log}\``);
   if (gaps.length > MAX_LINES) lines.push(`- ... and ${gaps.length - MAX_LINES} more gaps`);
   return lines;
 }
@@ -113,7 +124,7 @@ function mapHover(c: Checked, at: MapAt): string {
         `- ${rids(s.first, s.last)} -> ${targetName(c.tree, s.target)} ${idRange(s.idFirst!, s.idLast!)} [entry ${s.entry!.index}]`,
       );
     else if (s.status === 'bypass')
-      out.push(`- ${rids(s.first, s.last)}: not covered; kernel: \`${lookup(m, s.first).log}\``);
+      out.push(`- ${rids(s.first, s.last)}: not covered; kernel: \`${lookup(m.table, s.first).log}\``);
     else out.push(`- ${rids(s.first, s.last)}: error -${s.errno}${s.log ? `; kernel: \`${s.log}\`` : ''}`);
   }
   if (cover.segments.length > MAX_LINES) out.push(`- ... and ${cover.segments.length - MAX_LINES} more ranges`);
@@ -207,8 +218,8 @@ export function extendOverGap(
     const outBase = e.out[0]! - (e.ridBase - first);
     if (outBase < 0) continue;
     const candidate: MapEntry = { ...e, ridBase: first, out: [outBase], length: last - first + 1 };
-    const next = { ...m, entries: m.entries.map((x) => (x === e ? candidate : x)) };
-    const after = coverage(next, bridge.domain[0], bridge.domain[1]);
+    const next = buildMap(m, { entries: m.entries.map((x) => (x === e ? candidate : x)) }, OF_MAP_ID);
+    const after = coverage(next.table, bridge.domain[0], bridge.domain[1]);
     if (after.segments.some((s) => s.status !== 'translated')) continue;
     // every RID translated before still goes to the same target and ID (segments are linear runs)
     const same = cover.segments.every(

@@ -4,8 +4,9 @@
 // is the number of segment boundaries (and of mask blocks where the two masks differ), never the
 // number of RIDs.
 import type { Node, Tree } from '../tree/model.js';
-import { coverage, type Segment } from './coverage.js';
-import { busRange, isPciBridge, MAP_KINDS, mapNodes, type Errno, type KernelForm, type MapKind } from './map.js';
+import { coverage } from '../core/coverage.js';
+import type { Errno } from '../core/table.js';
+import { busRange, isPciBridge, MAP_KINDS, mapNodes, type KernelForm, type MapKind, type Segment } from './map.js';
 import { kernelReader, type Reader, type ReaderName } from './readers/index.js';
 
 /** What one RID gets on one side. `outside`: not a RID of that tree's bus-range. */
@@ -108,9 +109,9 @@ function pieces(tree: Tree, node: Node, kind: MapKind, reader: Reader, lo: numbe
     id: null,
   });
   if (lo < dlo) out.push(outside(lo, dlo - 1));
-  const m = reader.parse(tree, node, kind);
+  const m = reader.parse(tree, node, kind)?.map;
   if (!m) out.push({ first: dlo, last: dhi, status: 'no-map', target: null, errno: null, id: IDENTITY });
-  else for (const s of coverage(m, dlo, dhi).segments) out.push(fromSegment(s, m.mask));
+  else for (const s of coverage(m.table, dlo, dhi).segments) out.push(fromSegment(s, m.mask));
   if (dhi < hi) out.push(outside(dhi + 1, hi));
   return out;
 }

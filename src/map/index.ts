@@ -1,6 +1,5 @@
+export * from '../core/index.js';
 export * from './map.js';
-export * from './lookup.js';
-export * from './coverage.js';
 export * from './translate.js';
 export * from './topology.js';
 export * from './readers/index.js';

@@ -1,8 +1,8 @@
 // What one RID becomes on a host bridge: its IOMMU specifier and its MSI domain and DeviceID
 // (docs/semantics.md: what the device gets).
 import type { Node, Tree } from '../tree/model.js';
-import { lookup, type LookupResult } from './lookup.js';
-import type { KernelForm, MapKind } from './map.js';
+import { lookup } from '../core/lookup.js';
+import type { KernelForm, LookupResult, MapKind } from './map.js';
 import { kernelReader, type Reader } from './readers/index.js';
 
 export function translate(tree: Tree, node: Node, id: number, kind: MapKind, by: KernelForm | Reader): LookupResult {
@@ -17,17 +17,12 @@ export function translator(
   by: KernelForm | Reader,
 ): (id: number) => LookupResult {
   const reader = typeof by === 'string' ? kernelReader(by) : by;
-  const m = reader.parse(tree, node, kind);
+  const table = reader.parse(tree, node, kind)?.map.table;
   return (id) => {
-    const first = lookup(m, id);
-    if (kind === 'iommu' || first.status !== 'translated' || !reader.name.startsWith('linux-')) return first;
+    const first = lookup(table, id);
+    if (kind === 'iommu' || first.status !== 'translated' || reader.family !== 'linux') return first;
     // of_msi_map_get_device_domain() takes the domain from the first match whatever its target;
     // of_msi_map_id() then looks the DeviceID up again filtered to that controller.
-    return lookup(m, id, first.target);
+    return lookup(table, id, first.target);
   };
-}
-
-/** Same status, entry, target and errno: consecutive IDs with this can print as one range. */
-export function sameOutcome(a: LookupResult, b: LookupResult): boolean {
-  return a.status === b.status && a.entry?.index === b.entry?.index && a.target === b.target && a.errno === b.errno;
 }

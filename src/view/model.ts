@@ -3,8 +3,8 @@
 // error), the described PCI devices, and the targets with stable letters. The text, SVG and HTML
 // writers draw this; none of them looks at the tree again.
 import type { Node, Tree } from '../tree/model.js';
-import { MAP_KINDS, NAMES, type Errno, type KernelForm, type MapKind } from '../map/map.js';
-import type { Segment } from '../map/coverage.js';
+import { MAP_KINDS, NAMES, type KernelForm, type MapKind, type Segment } from '../map/map.js';
+import type { Errno } from '../core/table.js';
 import type { Reader, ReaderName } from '../map/readers/index.js';
 import { buildContext, describedDevices, type Bridge } from '../checks/context.js';
 

@@ -1,7 +1,8 @@
 // The whole translation table of a node: every RID of its domain, per map, as compact ranges
 // (coverage segments: consecutive RIDs with one outcome through one entry).
 import type { Node, Tree } from '../tree/model.js';
-import { MAP_KINDS, type Errno, type KernelForm, type MapKind } from '../map/map.js';
+import { MAP_KINDS, type KernelForm, type MapKind } from '../map/map.js';
+import type { Errno } from '../core/table.js';
 import { type Reader, type ReaderName } from '../map/readers/index.js';
 import { buildContext } from '../checks/context.js';
 

@@ -7,7 +7,7 @@ import { readDtb } from '../../src/dtb/read.js';
 import { Property, type Tree } from '../../src/tree/model.js';
 import { diffTrees, mapDomain, type ChangeKind, type RangeChange } from '../../src/map/diff.js';
 import { parseMap, type KernelForm } from '../../src/map/map.js';
-import { lookup } from '../../src/map/lookup.js';
+import { lookup } from '../../src/core/lookup.js';
 import { cellsValue, node, tree } from '../helpers.js';
 
 const QEMU = 'fixtures/qemu/';
@@ -206,7 +206,7 @@ interface Side {
 function perRid(t: Tree, path: string, form: KernelForm): (rid: number) => Side {
   const n = t.byPath(path)!;
   const [lo, hi] = mapDomain(n);
-  const m = parseMap(t, n, 'iommu', form);
+  const m = parseMap(t, n, 'iommu', form)?.table;
   return (rid) => {
     if (rid < lo || rid > hi) return { status: 'outside', target: null, id: null, errno: null };
     const r = lookup(m, rid);

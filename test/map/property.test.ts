@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Node, Property } from '../../src/tree/model.js';
-import { parseMap, type KernelForm } from '../../src/map/map.js';
-import { formsAgree, lookup } from '../../src/map/lookup.js';
-import { coverage } from '../../src/map/coverage.js';
+import { formsAgree, parseMap, type KernelForm } from '../../src/map/map.js';
+import { lookup } from '../../src/core/lookup.js';
+import { coverage } from '../../src/core/coverage.js';
 import { cellsValue, node, tree } from '../helpers.js';
 
 interface Brute {
@@ -114,7 +114,7 @@ describe.each<KernelForm>(['classic', 'mainline'])('%s engine equals the per-ID 
           const m = parseMap(t, bridge, 'iommu', form)!;
           for (const id of ids) {
             const want = model(map, mask ?? 0xffffffff, phandles, id);
-            const got = lookup(m, id);
+            const got = lookup(m.table, id);
             expect({
               status: got.status,
               entry: got.entry?.index ?? null,
@@ -134,7 +134,7 @@ describe.each<KernelForm>(['classic', 'mainline'])('%s engine equals the per-ID 
         const { t, bridge, phandles } = build(map, mask);
         const m = parseMap(t, bridge, 'iommu', form)!;
         const hi = lo + span;
-        const segs = coverage(m, lo, hi).segments;
+        const segs = coverage(m.table, lo, hi).segments;
         expect(segs[0]!.first).toBe(lo);
         expect(segs[segs.length - 1]!.last).toBe(hi);
         for (let k = 1; k < segs.length; k++) expect(segs[k]!.first).toBe(segs[k - 1]!.last + 1);

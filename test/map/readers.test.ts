@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { readDtb } from '../../src/dtb/read.js';
 import { check } from '../../src/checks/index.js';
-import { lookup } from '../../src/map/lookup.js';
-import { parseMap, type ParsedMap } from '../../src/map/map.js';
+import { lookup } from '../../src/core/lookup.js';
+import { parseMap, type MapTable } from '../../src/map/map.js';
 import { READERS, readerNamed, parseReaders, type ReaderName } from '../../src/map/readers/index.js';
 import { crc8, programTable, tableLookup } from '../../src/map/readers/pcie-qcom.js';
 import { node, tree } from '../helpers.js';
@@ -14,12 +14,12 @@ import { Property } from '../../src/tree/model.js';
 const load = (name: string) => readDtb(readFileSync(`fixtures/readers/${name}.dtb`), `${name}.dtb`);
 
 /** What one reader makes of one RID: status, output IDs or errno. */
-const parsed = new Map<string, ParsedMap | undefined>();
+const parsed = new Map<string, MapTable | undefined>();
 function read(name: string, reader: ReaderName, path: string, kind: 'iommu' | 'msi', rid: number) {
   const key = `${name} ${reader} ${path} ${kind}`;
   if (!parsed.has(key)) {
     const t = load(name);
-    parsed.set(key, readerNamed(reader)!.parse(t, t.byPath(path)!, kind));
+    parsed.set(key, readerNamed(reader)!.parse(t, t.byPath(path)!, kind)?.map.table);
   }
   const m = parsed.get(key);
   if (!m) return 'not read';
@@ -44,7 +44,7 @@ describe('sm8250 with 5-cell rows for its 2-cell SMMU', () => {
     for (const rid of [0x0, 0x100, 0xffff])
       expect(read('sm8250-five-cell', reader, PCIE, 'iommu', rid)).toBe('-EINVAL');
     const t = load('sm8250-five-cell');
-    expect(lookup(readerNamed(reader)!.parse(t, t.byPath(PCIE)!, 'iommu'), 0x100).log).toBe(
+    expect(lookup(readerNamed(reader)!.parse(t, t.byPath(PCIE)!, 'iommu')?.map.table, 0x100).log).toBe(
       `OF: ${PCIE}: Error: Bad iommu-map length: 40`,
     );
   });
@@ -195,7 +195,7 @@ describe('i.MX95 LUT', () => {
       'iommu-map': [0x0, 1, 0x110, 1, 0x8, 1, 0x50, 1],
     });
     const t = tree([smmu, pcie]);
-    const m = readerNamed('pci-imx6')!.parse(t, pcie, 'iommu')!;
+    const m = readerNamed('pci-imx6')!.parse(t, pcie, 'iommu')!.map.table;
     expect(lookup(m, 0x0).ids).toEqual([0x10]);
     expect(lookup(m, 0x8)).toMatchObject({ status: 'error', errno: 'EINVAL', log: 'Invalid SID for index 80' });
     expect(lookup(m, 0x1).status).toBe('bypass');
@@ -234,7 +234,7 @@ describe('the readers themselves', () => {
       'iommu-map': [0x0, 1, 0x0, 0x10, 0x100, 9, 0x0, 0x10],
       'iommu-map-mask': [0xff],
     });
-    const m = parseMap(tree([smmu, pcie]), pcie, 'iommu', 'mainline')!;
+    const m = parseMap(tree([smmu, pcie]), pcie, 'iommu', 'mainline')!.table;
     expect(lookup(m, 0x5).ids).toEqual([0x5]);
     expect(lookup(m, 0x20)).toMatchObject({ status: 'error', errno: 'EFAULT' });
     const found = check(tree([smmu, pcie]), { kernel: 'mainline' }).filter((d) => d.rule === 'map-mask-ignores-base');
@@ -250,10 +250,10 @@ describe('the readers themselves', () => {
     const empty = node('pcie@1', { device_type: 'pci', 'iommu-map': [] });
     const t = tree([smmu, ragged, empty]);
     const u = readerNamed('u-boot')!;
-    expect(lookup(u.parse(t, ragged, 'iommu'), 0x5)).toMatchObject({ status: 'translated', target: smmu });
-    expect(lookup(u.parse(t, ragged, 'iommu'), 0x100)).toMatchObject({ status: 'error', errno: 'EFAULT' }); // the 2-cell tail is read past the end
-    expect(lookup(u.parse(t, empty, 'iommu'), 0x5).status).toBe('bypass');
-    expect(lookup(readerNamed('linux-classic')!.parse(t, empty, 'iommu'), 0x5).errno).toBe('EINVAL');
+    expect(lookup(u.parse(t, ragged, 'iommu')?.map.table, 0x5)).toMatchObject({ status: 'translated', target: smmu });
+    expect(lookup(u.parse(t, ragged, 'iommu')?.map.table, 0x100)).toMatchObject({ status: 'error', errno: 'EFAULT' }); // the 2-cell tail is read past the end
+    expect(lookup(u.parse(t, empty, 'iommu')?.map.table, 0x5).status).toBe('bypass');
+    expect(lookup(readerNamed('linux-classic')!.parse(t, empty, 'iommu')?.map.table, 0x5).errno).toBe('EINVAL');
     // the same target with another out-base is the same outcome to U-Boot
     const other = node('pcie@2', { device_type: 'pci', 'iommu-map': [0x0, 1, 0x0, 0x10] });
     const t2 = tree([node('iommu@1', { phandle: [1], '#iommu-cells': [1] }), other]);
@@ -264,12 +264,12 @@ describe('the readers themselves', () => {
     const its = node('its@1', { phandle: [1], 'msi-controller': true });
     const pcie = node('pcie@0', { device_type: 'pci', 'msi-map': [0x100, 1, 0x0, 0x100], 'msi-map-mask': [0xff] });
     const t = tree([its, pcie]);
-    const f = readerNamed('freebsd')!.parse(t, pcie, 'msi')!;
-    expect(lookup(readerNamed('linux-classic')!.parse(t, pcie, 'msi'), 0x5).errno).toBe('EFAULT'); // 0x100 & ~0xff
+    const f = readerNamed('freebsd')!.parse(t, pcie, 'msi')!.map.table;
+    expect(lookup(readerNamed('linux-classic')!.parse(t, pcie, 'msi')?.map.table, 0x5).errno).toBe('EFAULT'); // 0x100 & ~0xff
     expect(lookup(f, 0x5).errno).toBe('ENOENT'); // masked 0x5 < 0x100: no match, no -EFAULT
     expect(lookup(f, 0x10105).masked).toBe(0x5); // a uint16_t RID
     pcie.props.push(new Property('iommu-map', new Uint8Array(6))); // 6 bytes: OF_getprop_alloc_multi() says -1
-    expect(lookup(readerNamed('freebsd')!.parse(t, pcie, 'iommu'), 0x5)).toMatchObject({
+    expect(lookup(readerNamed('freebsd')!.parse(t, pcie, 'iommu')?.map.table, 0x5)).toMatchObject({
       status: 'bypass',
       log: '/pcie@0: iommu-map is not whole cells: read as absent',
     });

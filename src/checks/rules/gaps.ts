@@ -1,7 +1,7 @@
 // Shared by the two gap rules: the RIDs of bus-range that no entry matches (of_map_id() bypass).
 import type { Bridge } from '../context.js';
 import { describedDevices, type Described } from '../context.js';
-import { mergeRanges } from '../../map/coverage.js';
+import { mergeRanges } from '../../core/ranges.js';
 import type { MapKind } from '../../map/map.js';
 
 export interface Gap {

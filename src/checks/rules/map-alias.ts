@@ -1,11 +1,11 @@
 import type { Rule } from '../types.js';
 import type { Bridge } from '../context.js';
 import { describedDevices, deviceList, entrySpan, type Described } from '../context.js';
-import { lookup } from '../../map/lookup.js';
+import { lookup } from '../../core/lookup.js';
 import { MAP_KINDS, NAMES, type MapEntry, type MapKind } from '../../map/map.js';
 import type { Node } from '../../tree/model.js';
 import { hex, idRange } from '../format.js';
-import { mergeRanges } from '../../map/coverage.js';
+import { mergeRanges } from '../../core/ranges.js';
 
 interface Output {
   bridge: Bridge;
@@ -57,7 +57,7 @@ function folds(b: Bridge, kind: MapKind, report: Parameters<Rule['check']>[1]): 
   const groups = new Map<string, { target: Node; id: number; entry: MapEntry; devs: Described[] }>();
   for (const d of describedDevices(b.node)) {
     if (!d.enabled) continue; // no driver, so no IOMMU set-up and no vectors (pci_bus_add_device())
-    const r = lookup(a.parsed, d.rid);
+    const r = lookup(a.parsed.table, d.rid);
     if (
       r.status !== 'translated' ||
       !r.target ||

@@ -1,8 +1,8 @@
 import type { Rule } from '../types.js';
 import type { Bridge } from '../context.js';
-import { intersectRanges, mergeRanges, preimage, type Segment } from '../../map/coverage.js';
-import { lookup, type LookupResult } from '../../map/lookup.js';
-import { NAMES, type ParsedMap } from '../../map/map.js';
+import { intersectRanges, mergeRanges, preimage } from '../../core/ranges.js';
+import { lookup } from '../../core/lookup.js';
+import { NAMES, type LookupResult, type ParsedMap, type Segment } from '../../map/map.js';
 import type { Node } from '../../tree/model.js';
 import { count, hex, ridList, ridRange } from '../format.js';
 
@@ -113,8 +113,8 @@ function maskFinding(b: Bridge, im: ParsedMap, mm: ParsedMap, iommu: Segment[], 
   const root = b.pci ? (b.busRange[0] << 8) | 0xff : -1;
   const behind = rids.find(([, y]) => y > root);
   const r = behind ? Math.max(behind[0], root + 1) : rids[0]![0];
-  const si = lookup(im, r);
-  const sm = lookup(mm, r);
+  const si = lookup(im.table, r);
+  const sm = lookup(mm.table, r);
   const example = `${ridRange([r, r])} reaches iommu-map as ${hex(si.masked)} (${outcome(si, 'StreamID')}) but msi-map as ${hex(sm.masked)} (${outcome(sm, 'DeviceID')})`;
   const property = mm.maskProperty ? NAMES.msi.mask : NAMES.iommu.mask;
   const span = (mm.maskProperty ?? im.maskProperty)?.span;

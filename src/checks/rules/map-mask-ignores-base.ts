@@ -1,7 +1,6 @@
 import type { Rule } from '../types.js';
 import { entrySpan } from '../context.js';
-import { NAMES } from '../../map/map.js';
-import { maskIgnoresBase } from '../../map/lookup.js';
+import { maskIgnoresBase, NAMES } from '../../map/map.js';
 import { hex, ridList } from '../format.js';
 
 /** of_map_id(): `id_base & ~map_mask` is -EFAULT for every ID whose walk reaches the entry. */

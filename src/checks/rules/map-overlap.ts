@@ -1,8 +1,7 @@
 import type { Rule } from '../types.js';
 import { entrySpan } from '../context.js';
-import { NAMES } from '../../map/map.js';
-import { matchRange } from '../../map/lookup.js';
-import { intersectRanges, preimage } from '../../map/coverage.js';
+import { matchRange, NAMES } from '../../map/map.js';
+import { intersectRanges, preimage } from '../../core/ranges.js';
 import { segmentRids } from '../context.js';
 import { idRange } from '../format.js';
 

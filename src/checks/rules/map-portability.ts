@@ -1,7 +1,7 @@
 import type { Rule } from '../types.js';
-import { MAP_KINDS, NAMES, type ParsedMap } from '../../map/map.js';
-import { formsAgree, lookup, type LookupResult } from '../../map/lookup.js';
-import { mergeRanges } from '../../map/coverage.js';
+import { formsAgree, MAP_KINDS, NAMES, type LookupResult, type ParsedMap } from '../../map/map.js';
+import { lookup } from '../../core/lookup.js';
+import { mergeRanges } from '../../core/ranges.js';
 import type { Reader } from '../../map/readers/index.js';
 import { count, hex, ridList } from '../format.js';
 import { describedDevices } from '../context.js';
@@ -34,7 +34,7 @@ type Group = { members: Array<{ reader: Reader; result: LookupResult }> };
 function classes(readings: Reading[], rid: number): { key: string; groups: Group[] } {
   const groups: Group[] = [];
   for (const { reader, parsed } of readings) {
-    const result = lookup(parsed, rid);
+    const result = lookup(parsed.table, rid);
     const g = groups.find((c) => c.members.every((m) => same(m.reader, m.result, reader, result)));
     if (g) g.members.push({ reader, result });
     else groups.push({ members: [{ reader, result }] });
@@ -42,7 +42,7 @@ function classes(readings: Reading[], rid: number): { key: string; groups: Group
   return { key: groups.map((g) => g.members.map((m) => m.reader.name).join(',')).join('|'), groups };
 }
 
-const isLinux = (r: Reader) => r.name.startsWith('linux-');
+const isLinux = (r: Reader) => r.family === 'linux';
 
 /** Nothing translates, and every Linux reading is a bypass: a gap that some other reader refuses. */
 const gapRefused = (groups: Group[]) =>
@@ -68,12 +68,12 @@ export const mapPortability: Rule = {
           // Cut the domain where any reader's outcome changes; within a piece each reader is one
           // entry (linear in the masked ID) or one error, so its two ends decide the whole piece.
           for (const s of a.coverage.segments) if (s.last < b.domain[1]) cuts.add(s.last + 1);
-          if (a.parsed.notes?.length)
+          if (a.notes.length)
             report({
               node: b.node.path,
               property: NAMES[kind].map,
               severity: 'info',
-              message: `${reader.name}: ${a.parsed.notes.join('; ')}`,
+              message: `${reader.name}: ${a.notes.join('; ')}`,
               span: a.parsed.property.span,
               disabled: !b.enabled,
             });

@@ -2,7 +2,7 @@ import type { Rule } from '../types.js';
 import { entrySpan, segmentRids } from '../context.js';
 import { NAMES } from '../../map/map.js';
 import { hex, ridRange } from '../format.js';
-import { intersectRanges, preimage } from '../../map/coverage.js';
+import { intersectRanges, preimage } from '../../core/ranges.js';
 
 const TOP = 2 ** 32;
 

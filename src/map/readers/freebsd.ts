@@ -11,38 +11,36 @@
 //   host driver's alloc_msi fails (pci_dw.c, pci_host_generic_fdt.c), with no fall-back to
 //   msi-parent. On iommu-map it is what Linux's bypass is: smmu_find() (sys/arm64/iommu/smmu.c)
 //   returns ENOENT and the device gets no IOMMU context. An empty map matches nothing.
-import { fourCellMap, isPciBridge, NAMES } from '../map.js';
+import { buildMap, fourCellMap, isPciBridge, mapFacts, NAMES } from '../map.js';
 import type { Reader } from './reader.js';
 
 export const freebsd: Reader = {
   name: 'freebsd',
+  family: 'freebsd',
   title: 'FreeBSD ofw_bus_iommu_map() / ofw_bus_msimap()',
   uses: { target: true, id: true },
   form: 'classic',
   parse(tree, node, kind) {
     if (!isPciBridge(node)) return undefined;
-    const read = fourCellMap(tree, node, kind);
-    if (!read) return undefined;
-    const { map: m, leftover } = read;
+    const f = mapFacts(node, kind, 'classic');
+    if (!f) return undefined;
     const name = NAMES[kind].map;
-    m.noMaskCheck = true;
-    m.inputMask = 0xffff;
-    if (m.property.length % 4 !== 0) {
+    const walk = { maskCheck: false, inputMask: 0xffff };
+    if (f.property.length % 4 !== 0) {
       // OF_getprop_alloc_multi(): `len % elsz != 0` is -1, the property reads as absent
-      m.entries = [];
       // read as absent: iommu-map ENOENT (no IOMMU); msi-map: msi-parent with DeviceID = RID
-      m.bypassLog = `${node.path}: ${name} is not whole cells: read as absent`;
-      return m;
+      const absent = `${node.path}: ${name} is not whole cells: read as absent`;
+      return { map: buildMap(f, { entries: [] }, { ...walk, miss: { bypass: () => absent } }), notes: [] };
     }
-    if (leftover)
-      m.tail = {
-        errno: 'EFAULT',
-        log: `${node.path}: ${name} has ${m.property.cellCount} cells: the last entry is read past the end of the property (undefined)`,
-        cell: m.property.cellCount - leftover,
-      };
-    if (kind === 'msi')
-      m.gap = { errno: 'ENOENT', log: `${node.path}: no msi-map entry for the RID: ENOENT, MSI allocation fails` };
-    else m.bypassLog = `${node.path}: no iommu-map entry for the RID: ENOENT, smmu_find() fails, no IOMMU`;
-    return m;
+    const gap =
+      kind === 'msi'
+        ? {
+            error: {
+              errno: 'ENOENT' as const,
+              log: `${node.path}: no msi-map entry for the RID: ENOENT, MSI allocation fails`,
+            },
+          }
+        : { bypass: () => `${node.path}: no iommu-map entry for the RID: ENOENT, smmu_find() fails, no IOMMU` };
+    return { map: fourCellMap(tree, node, kind, { ...walk, miss: gap })!, notes: [] };
   },
 };

@@ -9,7 +9,7 @@ import type { Reader, ReaderName } from './reader.js';
 import { uBoot } from './u-boot.js';
 import { xen } from './xen.js';
 
-export type { Reader, ReaderName } from './reader.js';
+export type { Reader, ReaderFamily, ReaderName, Reading } from './reader.js';
 
 export const READERS: readonly Reader[] = [linuxClassic, linuxMainline, xen, freebsd, uBoot, pcieQcom, pciImx6];
 

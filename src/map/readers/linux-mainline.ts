@@ -9,8 +9,12 @@ import type { Reader } from './reader.js';
 
 export const linuxMainline: Reader = {
   name: 'linux-mainline',
+  family: 'linux',
   title: 'mainline kernel, Linux 7.2+',
   uses: { target: true, id: true },
   form: 'mainline',
-  parse: (tree, node, kind) => parseMap(tree, node, kind, 'mainline'),
+  parse(tree, node, kind) {
+    const map = parseMap(tree, node, kind, 'mainline');
+    return map && { map, notes: [] };
+  },
 };

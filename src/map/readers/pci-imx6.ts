@@ -13,9 +13,8 @@
 //   here over the PCI devices the tree describes, in RID order).
 // A device that fails gets neither its IOMMU nor its MSIs.
 import type { Node } from '../../tree/model.js';
-import { sweep, type Segment } from '../coverage.js';
-import { busRange, type MapEntry, type WalkError } from '../map.js';
-import { linuxClassic } from './linux-classic.js';
+import { sweep, type WalkError } from '../../core/index.js';
+import { busRange, buildMap, parseMap, type EntryCells, type Segment } from '../map.js';
 import type { Reader } from './reader.js';
 
 const SID_MASK = 0x3f;
@@ -51,22 +50,23 @@ function enable(iommu: Result | undefined, msi: Result | undefined): Outcome {
 
 export const pciImx6: Reader = {
   name: 'pci-imx6',
+  family: 'driver',
   title: 'i.MX95 PCIe LUT (imx_pcie_enable_device)',
   uses: { target: true, id: true },
   form: 'classic',
   parse(tree, node, kind) {
     if (!(node.prop('compatible')?.strings() ?? []).includes('fsl,imx95-pcie')) return undefined;
-    const own = linuxClassic.parse(tree, node, kind);
+    const own = parseMap(tree, node, kind, 'classic');
     if (!own) return undefined;
-    const iommu = kind === 'iommu' ? own : linuxClassic.parse(tree, node, 'iommu');
-    const msi = kind === 'msi' ? own : linuxClassic.parse(tree, node, 'msi');
+    const iommu = kind === 'iommu' ? own : parseMap(tree, node, 'iommu', 'classic');
+    const msi = kind === 'msi' ? own : parseMap(tree, node, 'msi', 'classic');
     const [bus0, bus1] = busRange(node);
     const [first, last] = [bus0 << 8, (bus1 << 8) | 0xff];
     // of_map_id() on each map, RID after RID in increasing order
     const walks = () => ({
-      i: iommu && sweep(iommu, first, last),
-      m: msi && sweep(msi, first, last),
-      o: sweep(own, first, last),
+      i: iommu && sweep(iommu.table, first, last),
+      m: msi && sweep(msi.table, first, last),
+      o: sweep(own.table, first, last),
     });
     const needing: number[] = [];
     let w = walks();
@@ -76,7 +76,7 @@ export const pciImx6: Reader = {
     }
     const full = new Set(needing.slice(MAX_LUT));
     // One run of entries per stretch of RIDs with the same result, as the shared engine walks them.
-    const entries: MapEntry[] = [];
+    const entries: EntryCells[] = [];
     w = walks();
     for (let rid = first; rid <= last; rid++) {
       const linux = w.o(rid);
@@ -85,17 +85,17 @@ export const pciImx6: Reader = {
       const o: Outcome = full.has(rid)
         ? { error: { errno: 'ENOSPC', log: `LUT entry is not available (${MAX_LUT} in use)` } }
         : enabled;
-      let e: Omit<MapEntry, 'index' | 'cell' | 'length'> | undefined;
+      let e: Omit<EntryCells, 'cell' | 'length'> | undefined;
       if ('error' in o) e = { ridBase: rid, phandle: 0, target: undefined, out: [], error: o.error };
       else if (s.status === 'translated')
         e = {
           ridBase: rid,
-          phandle: s.entry!.phandle,
+          phandle: s.entry.phandle,
           target: s.target,
           out: [kind === 'iommu' && o.lut !== undefined ? o.lut : linux.out!],
         };
       else if (s.status === 'error')
-        e = { ridBase: rid, phandle: 0, target: undefined, out: [], error: { errno: s.errno!, log: s.log } };
+        e = { ridBase: rid, phandle: 0, target: undefined, out: [], error: { errno: s.errno, log: s.log } };
       if (!e) continue; // bypass: as Linux
       const prev = entries[entries.length - 1];
       const follows =
@@ -105,12 +105,13 @@ export const pciImx6: Reader = {
         prev.error?.log === e.error?.log &&
         (e.out.length ? prev.out[0]! + prev.length === e.out[0] : true);
       if (follows) prev.length++;
-      else entries.push({ ...e, index: entries.length, cell: own.entries[0]?.cell ?? 0, length: 1 });
+      else entries.push({ ...e, cell: own.entries[0]?.cell ?? 0, length: 1 });
     }
     const notes =
       needing.length > MAX_LUT
         ? [`${needing.length} described devices need a LUT entry; the LUT holds ${MAX_LUT}`]
         : [];
-    return { ...own, mask: 0xffffffff, fatal: undefined, tail: undefined, entries, noMaskCheck: true, notes };
+    const map = buildMap({ ...own, mask: 0xffffffff }, { entries }, { maskCheck: false });
+    return { map, notes };
   },
 };

@@ -19,7 +19,7 @@
 // sends is not in the driver).
 // The controllers that use it (ops_1_9_0): the compatibles in OPS_1_9_0 below.
 import type { Node } from '../../tree/model.js';
-import { isPciBridge, type MapEntry } from '../map.js';
+import { buildMap, isPciBridge, mapFacts, type EntryCells } from '../map.js';
 import type { Reader } from './reader.js';
 
 const OPS_1_9_0 = [
@@ -116,13 +116,15 @@ export function isQcom190(node: Node): boolean {
 
 export const pcieQcom: Reader = {
   name: 'pcie-qcom',
+  family: 'driver',
   title: 'Qualcomm PCIe BDF-to-SID table (qcom_pcie_config_sid_1_9_0)',
   uses: { target: false, id: true },
   form: 'classic',
   parse(tree, node, kind) {
     if (kind !== 'iommu' || !isPciBridge(node) || !isQcom190(node)) return undefined;
-    const property = node.prop('iommu-map');
-    if (!property) return undefined;
+    const f = mapFacts(node, kind, 'classic');
+    if (!f) return undefined;
+    const property = f.property;
     const cells: number[] = [];
     for (let c = 0; c < property.cellCount; c++) cells.push(property.u32(c)!);
     const table = programTable(cells);
@@ -130,31 +132,17 @@ export const pcieQcom: Reader = {
     const target = cells.length >= 4 ? (tree.byPhandle(cells[1]!) ?? node) : node;
     const bdfs = new Set<number>([0]);
     for (const v of table.slots) bdfs.add(v >>> 16);
-    const entries: MapEntry[] = [];
+    const entries: EntryCells[] = [];
     for (const bdf of [...bdfs].sort((a, b) => a - b)) {
       const sid = cells.length >= 4 ? tableLookup(table, bdf) : undefined;
       if (sid !== undefined)
-        entries.push({
-          index: entries.length,
-          cell: 0,
-          ridBase: bdf,
-          phandle: cells[1] ?? 0,
-          target,
-          out: [sid],
-          length: 1,
-        });
+        entries.push({ cell: 0, ridBase: bdf, phandle: cells[1] ?? 0, target, out: [sid], length: 1 });
     }
-    return {
-      kind,
-      form: 'classic',
-      node,
-      property,
-      mask: 0xffffffff, // iommu-map-mask is not read
-      maskProperty: undefined,
-      entries,
-      noMaskCheck: true,
-      bypassLog: `${node.path}: the BDF is not in the controller's BDF-to-SID table`,
-      notes: table.notes,
-    };
+    const map = buildMap(
+      { ...f, mask: 0xffffffff, maskProperty: undefined }, // iommu-map-mask is not read
+      { entries },
+      { maskCheck: false, miss: { bypass: () => `${node.path}: the BDF is not in the controller's BDF-to-SID table` } },
+    );
+    return { map, notes: table.notes };
   },
 };

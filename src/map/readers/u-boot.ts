@@ -18,21 +18,13 @@ import type { Reader } from './reader.js';
 
 export const uBoot: Reader = {
   name: 'u-boot',
+  family: 'u-boot',
   title: 'U-Boot dev_pci_iommu_enable()',
   uses: { target: true, id: false },
   form: 'classic',
   parse(tree, node, kind) {
     if (kind !== 'iommu' || !isPciBridge(node)) return undefined;
-    const read = fourCellMap(tree, node, kind);
-    if (!read) return undefined;
-    const { map: m, leftover } = read;
-    m.noMaskCheck = true;
-    if (leftover)
-      m.tail = {
-        errno: 'EFAULT',
-        log: `${node.path}: iommu-map has ${m.property.cellCount} cells: the last entry is read past the end of the property (undefined)`,
-        cell: m.property.cellCount - leftover,
-      };
-    return m;
+    const map = fourCellMap(tree, node, kind, { maskCheck: false });
+    return map && { map, notes: [] };
   },
 };
