@@ -31,8 +31,6 @@ export type Outcome<T, R extends Row<T> = Row<T>> = Shared<T, R> &
     | { status: 'no-map'; entry: undefined; target: undefined; errno: null; log: null }
   );
 
-export type Status = Outcome<unknown>['status'];
-
 /** One ID through a table. */
 export type LookupOf<T, R extends Row<T> = Row<T>> = Outcome<T, R> & {
   /** The table's mask, and the ID after it. */

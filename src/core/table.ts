@@ -19,6 +19,7 @@ export interface Row<T> {
   range: [number, number] | null;
   /** The input ID the output is offset from: ID `x` gives `out[i] + (x - base)` (u32). */
   base: number;
+  /** Where a match goes; a row without a target must carry an `error`. */
   target: T | undefined;
   /** Output cells: one for most tables, the target's cell count in mainline devicetree maps. */
   out: number[];
