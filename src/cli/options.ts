@@ -1,6 +1,26 @@
-// Parsers for numeric options, wired into commander with `argParser`: a value that is not an
-// integer in range is commander's one-line usage error (exit 2).
-import { InvalidArgumentError } from 'commander';
+// Options more than one command takes, and parsers for numeric options, wired into commander
+// with `argParser`: a value that is not an integer in range is commander's one-line usage error
+// (exit 2).
+import { InvalidArgumentError, Option } from 'commander';
+import { READERS } from '../map/readers/index.js';
+
+/** Sets the process exit code the CLI returns (0 clean, 1 a finding, 2 bad input). */
+export type SetCode = (code: number) => void;
+
+/** A repeatable option's values, in order. */
+export const collect = (v: string, prev: string[]) => [...prev, v];
+
+export const kernelOption = () =>
+  new Option('--kernel <form>', 'kernel form: classic (Linux 5.3-7.1, the default) or mainline (7.2+)').choices([
+    'classic',
+    'mainline',
+  ]);
+
+export const readerOption = () =>
+  new Option(
+    '--reader <names>',
+    `readers of the maps, comma-separated, or all: ${READERS.map((r) => r.name).join(', ')} (default linux-classic)`,
+  );
 
 /** An integer option from `min` to `max` (decimal, or hex with `0x`). */
 export function integerArg(min: number, max = Number.MAX_SAFE_INTEGER) {

@@ -1,11 +1,11 @@
-// The map and diff commands as commander wires them (the lead adds them to main.ts), in process.
+// The map and diff commands as commander wires them (main.ts registers them), in process.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../helpers.js';
 import chalk, { type ColorSupportLevel } from 'chalk';
 import { Command, CommanderError } from 'commander';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadTree, InputError } from '../../src/cli/input.js';
+import { loadTree, InputError } from '../../src/app/input.js';
 import { register as registerMap } from '../../src/cli/commands/map.js';
 import { register as registerDiff } from '../../src/cli/commands/diff.js';
 import { runTable } from '../../src/cli/commands/table.js';
@@ -32,16 +32,8 @@ afterEach(() => {
 async function run(...argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('dtmap').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerMap(
-    program,
-    (f) => loadTree(f),
-    (c) => (code = c),
-  );
-  registerDiff(
-    program,
-    (f) => loadTree(f),
-    (c) => (code = c),
-  );
+  registerMap(program, (c) => (code = c));
+  registerDiff(program, (c) => (code = c));
   await program.parseAsync(argv, { from: 'user' });
   return code;
 }
