@@ -9,7 +9,7 @@ import { inputRange } from '../../view/legend.js';
 import { loadTree } from '../../app/input.js';
 import { linuxForm } from '../../app/readers.js';
 import { resolveSettings, type SettingOptions, type Settings } from '../../app/settings.js';
-import { kernelOption, readerOption, type SetCode } from '../options.js';
+import { inputOptions, kernelOption, readerOption, type SetCode } from '../options.js';
 import { readerTitle } from '../../map/readers/index.js';
 
 const ID_NAME: Record<MapKind, string> = { iommu: 'StreamID', msi: 'DeviceID' };
@@ -144,7 +144,7 @@ export function register(program: Command, setCode: SetCode): void {
     .addOption(readerOption())
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .option('--fail-on-change', 'exit 1 when anything changed');
-  command.action(async (oldFile: string, newFile: string, opts: DiffOptions) => {
+  inputOptions(command).action(async (oldFile: string, newFile: string, opts: DiffOptions) => {
     setCode(await runDiff(oldFile, newFile, opts, resolveSettings(opts)));
   });
 }

@@ -8,7 +8,7 @@ import { linuxForm } from '../../app/readers.js';
 import { resolveSettings, type SettingOptions, type Settings } from '../../app/settings.js';
 import { mapNode } from '../nodes.js';
 import { checkOutputs, writeAtomic } from '../output.js';
-import { integerArg, kernelOption, readerOption, type SetCode } from '../options.js';
+import { inputOptions, integerArg, kernelOption, readerOption, type SetCode } from '../options.js';
 
 export interface MapOptions extends SettingOptions {
   node?: string;
@@ -58,7 +58,7 @@ export function register(program: Command, setCode: SetCode): void {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'svg', 'html']).default('text'))
     .option('--width <columns>', 'text width in columns, 31 to 1000', integerArg(31, 1000), 80)
     .option('-o, --output <file>', 'write to FILE (atomically) instead of standard output');
-  command.action(async (file: string, opts: MapOptions) => {
+  inputOptions(command).action(async (file: string, opts: MapOptions) => {
     const settings = resolveSettings(opts);
     setCode(await runMap(await loadTree(file, settings), opts, settings));
   });
