@@ -75,7 +75,7 @@ export function filteredMsiLookup(lib, bytes, name, bridge, itsPath) {
   const map = lib.parseMap(tree, node, 'msi', 'classic');
   const its = tree.byPath(itsPath);
   const lookup = (rid) => {
-    const r = lib.lookup(map, rid, its);
+    const r = lib.lookup(map?.table, rid, its);
     return {
       status: r.status,
       mask: r.mask,
