@@ -85,32 +85,18 @@ function cover<T, R extends Row<T>>(
   maskBlocks(lo, hi, maskOf(t), (raw, size, masked, folded) => {
     const mLo = masked;
     const mHi = folded ? masked : masked + size - 1;
-    const toRaw = (x: number) => raw + (x - mLo);
     // The walk emits sub-intervals in row order; the segments must come in ID order.
     const parts: Array<[number, number, Step<R>]> = [];
     walk(t, mLo, mHi, (a, b, step) => parts.push([a, b, step]));
     parts.sort((x, y) => x[0] - y[0]);
     for (const [a, b, step] of parts) {
-      const first = folded ? raw : toRaw(a);
-      const last = folded ? raw + size - 1 : toRaw(b);
-      const failed = (entry: R | undefined, e: WalkError, log: string | null) =>
-        emit({
-          first,
-          last,
-          status: 'error',
-          entry,
-          target: undefined,
-          idFirst: undefined,
-          idLast: undefined,
-          errno: e.errno,
-          log,
-          via: NO_HOPS,
-        });
-      if (step.error) failed(step.row, step.error, step.log);
+      const first = folded ? raw : raw + (a - mLo);
+      const last = folded ? raw + size - 1 : raw + (b - mLo);
+      if (step.error) emit(failed(first, last, step.row, step.error, step.log));
       else if (step.row) {
         take?.(step.row.index, a, b);
-        translate(t, step.row, a, b, step.log, folded ? () => [first, last] : (x, y) => [toRaw(x), toRaw(y)], emit);
-      } else if ('error' in t.miss) failed(undefined, t.miss.error, t.miss.error.log);
+        translate(t, step.row, a, b, first, last, folded ? undefined : raw - mLo, step.log, emit);
+      } else if ('error' in t.miss) emit(failed<T, R>(first, last, undefined, t.miss.error, t.miss.error.log));
       else
         emit({
           first,
@@ -128,14 +114,41 @@ function cover<T, R extends Row<T>>(
   });
 }
 
-/** The masked IDs [a, b] `row` takes, as segments: its output IDs, or where its target's table sends them. */
+function failed<T, R extends Row<T>>(
+  first: number,
+  last: number,
+  entry: R | undefined,
+  e: WalkError,
+  log: string | null,
+): SegmentOf<T, R> {
+  return {
+    first,
+    last,
+    status: 'error',
+    entry,
+    target: undefined,
+    idFirst: undefined,
+    idLast: undefined,
+    errno: e.errno,
+    log,
+    via: NO_HOPS,
+  };
+}
+
+/**
+ * The masked IDs [a, b] `row` takes (raw IDs [first, last]), as segments: its output IDs, or where
+ * its target's table sends them. `offset`: raw ID minus masked ID, undefined when the mask folds
+ * the raw IDs onto one masked ID.
+ */
 function translate<T, R extends Row<T>>(
   t: Table<T, R>,
   row: R,
   a: number,
   b: number,
+  first: number,
+  last: number,
+  offset: number | undefined,
   log: string | null,
-  raws: (x: number, y: number) => [number, number],
   emit: (s: SegmentOf<T, R>) => void,
 ): void {
   const out = row.out[0];
@@ -143,7 +156,6 @@ function translate<T, R extends Row<T>>(
   const at = (x: number) => (out === undefined ? undefined : (out + (x - row.base)) >>> 0);
   const next = out !== undefined && target !== undefined ? t.next?.(target) : undefined;
   if (!next) {
-    const [first, last] = raws(a, b);
     emit({
       first,
       last,
@@ -171,13 +183,14 @@ function translate<T, R extends Row<T>>(
   for (const [x, y] of runs) {
     const o = at(x)!;
     cover(next, o, at(y)!, (s) => {
-      const [first, last] = raws(x + (s.first - o), x + (s.last - o));
+      const from = offset === undefined ? first : x + (s.first - o) + offset;
+      const to = offset === undefined ? last : x + (s.last - o) + offset;
       const hop: Hop<T, R> = { entry: row, target, idFirst: s.first, idLast: s.last };
       const via = [hop, ...s.via];
       const joined = joinLog(log === null ? undefined : [log], s.log);
       // a miss past the first stage passes the input ID on (iort_node_map_id()'s fail_map)
-      if (s.status === 'bypass') emit({ ...s, first, last, idFirst: first, idLast: last, log: joined, via });
-      else emit({ ...s, first, last, log: joined, via });
+      if (s.status === 'bypass') emit({ ...s, first: from, last: to, idFirst: from, idLast: to, log: joined, via });
+      else emit({ ...s, first: from, last: to, log: joined, via });
     });
   }
 }
@@ -203,7 +216,7 @@ export function coverage<T, R extends Row<T>>(table: Table<T, R>, lo: number, hi
     ) {
       prev.last = s.last;
       prev.idLast = s.idLast;
-      prev.via.forEach((h, i) => (h.idLast = s.via[i]!.idLast));
+      for (let i = 0; i < prev.via.length; i++) prev.via[i]!.idLast = s.via[i]!.idLast;
     } else segments.push(s);
   };
   const take = (index: number, a: number, b: number) => {
