@@ -21,7 +21,7 @@ import { mapPortability } from './rules/map-portability.js';
 import { mapConsistency } from './rules/map-consistency.js';
 
 export * from './types.js';
-export { buildContext, type Bridge, type Context } from './context.js';
+export { buildContext, type Context } from './context.js';
 
 export const RULES: readonly Rule[] = [
   mapLength,

@@ -12,7 +12,7 @@ import { formatGcc } from '../report/gcc.js';
 import { applyBaseline, makeBaseline } from '../report/baseline.js';
 import { loadBaseline } from './baseline.js';
 import { warnOnStderr } from './schema.js';
-import { ridList } from '../checks/format.js';
+import { ridList } from '../words.js';
 import { loadConfig, parseDefines, parseRuleOption, type RuleSetting } from './config.js';
 import { expandInputs } from './files.js';
 import { isLiveTree } from '../live/read.js';

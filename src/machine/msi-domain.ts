@@ -12,13 +12,11 @@
 // (its_pci_msi_prepare() -> of_msi_map_id()) bypasses or fails and keeps the input ID
 // (__of_msi_map_id()).
 import type { Node, Tree } from '../tree/model.js';
-import type { Bridge } from './context.js';
-import { describedDevices, deviceList, msiParent } from './context.js';
-import { enumerate, type PciFunction } from '../map/topology.js';
 import { lookup } from '../map/lookup.js';
 import { busRange, type ParsedMap } from '../map/map.js';
-import { hex, ridList } from './format.js';
 import { mergeRanges } from '../map/coverage.js';
+import type { Described, PciFunction } from './topology.js';
+import type { Bridge } from './machine.js';
 
 /** The two forms of of_msi_get_domain() inside the classic span (Linux 5.3-7.1):
  *  `current`: Linux 6.12, and the stable kernels that took "of/irq: Support #msi-cells=<0> in
@@ -28,10 +26,17 @@ import { mergeRanges } from '../map/coverage.js';
  *  `older`: before that commit: only the first phandle, and only when its target has no
  *  #msi-cells property (the phandle-with-arguments form was read for platform MSI alone). */
 export type ParentForm = 'current' | 'older';
-export const FORMS: readonly ParentForm[] = ['current', 'older'];
 
 /** An MSI controller: what irq_find_matching_host(np, DOMAIN_BUS_PCI_MSI) can find a domain for. */
 const isMsiController = (n: Node | undefined): n is Node => !!n && n.prop('msi-controller') !== undefined;
+
+/** The host bridge's own default MSI domain, what a device falls back to when msi-map gives it
+ *  none (pci_host_bridge_of_msi_domain(): `msi-parent` on the bridge node only): the phandle,
+ *  and its node (undefined when it dangles; the kernel then prints "could not find phandle"). */
+export function msiParent(tree: Tree, bridge: Node): { phandle: number; target: Node | undefined } | undefined {
+  const phandle = bridge.prop('msi-parent')?.u32(0);
+  return phandle === undefined ? undefined : { phandle, target: tree.byPhandle(phandle) };
+}
 
 /** The host bridge's default MSI domain under one form of of_msi_get_domain(). */
 export function hostMsiDomain(tree: Tree, bridge: Node, form: ParentForm): Node | undefined {
@@ -62,11 +67,16 @@ export interface BusFallback {
   domain: Record<ParentForm, Node | undefined>;
 }
 
-/** The MSI domain of each bus of bus-range, after pci_set_bus_msi_domain(). */
-export function busFallbacks(tree: Tree, host: Node, msi: ParsedMap | undefined): (bus: number) => BusFallback {
+/** The MSI domain of each bus of bus-range, after pci_set_bus_msi_domain(); `functions`: the
+ *  host's, as enumerate() numbers them. */
+export function busFallbacks(
+  tree: Tree,
+  host: Node,
+  functions: readonly PciFunction[],
+  msi: ParsedMap | undefined,
+): (bus: number) => BusFallback {
   const root = busRange(host)[0];
-  const fns = enumerate(host);
-  const bridges = fns.filter((f) => f.bridge && f.rid !== undefined && f.secondary !== undefined);
+  const bridges = functions.filter((f) => f.bridge && f.rid !== undefined && f.secondary !== undefined);
   const byHost = { current: hostMsiDomain(tree, host, 'current'), older: hostMsiDomain(tree, host, 'older') };
   /** A function's own domain: of_msi_map_get_device_domain(), else its bus's. */
   const own = new Map<PciFunction, Node | undefined>();
@@ -106,29 +116,32 @@ export function busFallbacks(tree: Tree, host: Node, msi: ParsedMap | undefined)
   return (bus) => memo.get(bus) ?? memo.set(bus, of(bus)).get(bus)!;
 }
 
-const buses = (x: number, y: number) =>
-  x === y
-    ? `bus ${hex(x).slice(2).padStart(2, '0')}`
-    : `buses ${hex(x).slice(2).padStart(2, '0')}-${hex(y).slice(2).padStart(2, '0')}`;
-
-export interface FallbackReport {
-  /** What happens to the RIDs, one clause per group of buses. */
-  text: string;
-  /** Every RID gets a domain under the selected form, and no fallback DeviceID clashes. */
+/** A run of buses whose raw RIDs msi-map gives no domain, and what their devices get instead. */
+export interface FallbackGroup {
+  first: number;
+  last: number;
+  /** The domain the buses inherit. */
+  fallback: BusFallback;
+  /** Described, enabled devices there whose fallback DeviceID = RID is one msi-map also assigns
+   *  on that domain (the ITS then shares one ITT between the two devices). */
+  hit: Described[];
+  /** Behind a bridge, when no described device is hit: the RIDs there whose fallback DeviceID
+   *  msi-map assigns on that domain to some other RID, merged. */
+  clash: Array<[number, number]>;
+  /** Every RID there gets a domain (current of_msi_get_domain()), and no fallback DeviceID clashes. */
   safe: boolean;
 }
 
 /**
- * What the kernel does with raw RIDs that msi-map gives no domain: per run of buses, the domain
- * inherited and whether a described device's fallback DeviceID = RID is one the map also gives
- * away on that controller (the ITS then shares one ITT between the two devices).
- * `mainline`: only the current of_msi_get_domain() applies (7.2 is after the 2024 change).
+ * What the kernel does with raw RIDs that msi-map gives no domain: per run of buses with the same
+ * fallback, the domain inherited and whether a fallback DeviceID = RID is one the map also gives
+ * away on that controller.
  */
-export function msiFallback(tree: Tree, b: Bridge, raw: Array<[number, number]>, mainline: boolean): FallbackReport {
+export function fallbackGroups(tree: Tree, b: Bridge, raw: Array<[number, number]>): FallbackGroup[] {
   const rids = mergeRanges(raw);
   const a = b.maps.msi!;
-  const of = busFallbacks(tree, b.node, a.parsed);
-  const devices = describedDevices(b.node).filter((d) => d.enabled && rids.some(([x, y]) => d.rid >= x && d.rid <= y));
+  const of = busFallbacks(tree, b.node, b.functions, a.parsed);
+  const devices = b.devices.filter((d) => d.enabled && rids.some(([x, y]) => d.rid >= x && d.rid <= y));
   // group consecutive buses with the same fallback
   const groups: Array<{ first: number; last: number; f: BusFallback }> = [];
   const same = (p: BusFallback, q: BusFallback) =>
@@ -144,58 +157,13 @@ export function msiFallback(tree: Tree, b: Bridge, raw: Array<[number, number]>,
       if (g && g.last >= bus - 1 && same(g.f, f)) g.last = bus;
       else if (!g || g.last !== bus) groups.push({ first: bus, last: bus, f });
     }
-  const clauses: string[] = [];
-  let safe = true;
-  for (const { first, last, f } of groups) {
+  return groups.map(({ first, last, f }) => {
     const d = f.domain.current;
     const inGroup = devices.filter((v) => v.rid >>> 8 >= first && v.rid >>> 8 <= last);
     const assigned = d ? a.coverage.segments.filter((s) => s.status === 'translated' && s.target === d) : [];
     const hit = inGroup.filter((v) =>
       assigned.some((s) => v.rid >= Math.min(s.idFirst!, s.idLast!) && v.rid <= Math.max(s.idFirst!, s.idLast!)),
     );
-    let what: string;
-    if (f.via === 'host') {
-      const parent = msiParent(tree, b.node);
-      if (d) what = `devices there fall back to the bridge's msi-parent ${d.path} with DeviceID = RID`;
-      else if (parent && !parent.target)
-        what = `devices there get no MSI domain from msi-map, and the fallback msi-parent <${hex(parent.phandle)}> matches no node either (the kernel prints "OF: ${b.node.path}: could not find phandle ${parent.phandle}"): MSI/MSI-X allocation fails for every device there`;
-      else if (parent) {
-        const t = parent.target!;
-        const cells = t.prop('#msi-cells')?.u32(0);
-        const why =
-          t.prop('msi-controller') === undefined
-            ? `${t.path} is no MSI controller`
-            : cells !== undefined && (b.node.prop('msi-parent')?.cellCount ?? 0) < 1 + cells
-              ? `msi-parent is shorter than the #msi-cells = <${cells}> of ${t.path}`
-              : `of_msi_get_domain() finds no PCI MSI domain there`;
-        what = `devices there get no MSI domain: the bridge's msi-parent gives none (${why}), so MSI/MSI-X allocation fails`;
-      } else
-        what = `devices there get no MSI domain, so MSI/MSI-X allocation fails (the bridge has no msi-parent to fall back to)`;
-      what = `on the root bus (${buses(first, last)}), ${what}`;
-    } else if (f.via === 'bridge') {
-      const br = f.bridge!;
-      const label = deviceList(
-        [{ node: br.node, rid: br.rid!, endpoint: false, enabled: br.enabled, written: br.written }],
-        b.node,
-      );
-      const where = f.undescribed
-        ? `${buses(first, last)} (the tree describes no bridge for them; Linux numbers them behind ${label})`
-        : `${buses(first, last)}, behind ${label}`;
-      what = d
-        ? `on ${where}, devices inherit that bridge's MSI domain ${d.path} with DeviceID = RID (pci_set_msi_domain() -> pci_set_bus_msi_domain())`
-        : `on ${where}, devices inherit that bridge's MSI domain, and it has none: MSI/MSI-X allocation fails (pci_set_bus_msi_domain())`;
-    } else {
-      what = `on ${buses(first, last)} the tree describes no bridge: a device there inherits the MSI domain of the bridge it sits behind with DeviceID = RID (pci_set_bus_msi_domain()), which is no MSI at all unless that bridge has one (from its own RID, or inherited in turn)`;
-    }
-    if (!mainline && f.domain.current !== f.domain.older) {
-      const old = f.domain.older;
-      what += d
-        ? old
-          ? ` (Linux 5.3-6.11 before the October 2024 of_msi_get_domain() change: ${old.path})`
-          : ` on Linux 6.12 and the stable kernels with the October 2024 of_msi_get_domain() change ("Support #msi-cells=<0>"); older 5.3-6.11 kernels take an msi-parent only when its target has no #msi-cells, so there they get no MSI domain`
-        : ` (Linux 5.3-6.11 before the October 2024 of_msi_get_domain() change falls back to ${old!.path}, whose target has no #msi-cells)`;
-    }
-    if (hit.length) what += `, and that DeviceID is one msi-map also assigns: ${deviceList(hit, b.node)}`;
     // Behind a bridge the tree rarely describes the devices (switches, slots): any RID there may
     // appear, so a fallback DeviceID the map assigns on that controller to some RID is a clash
     // for whatever device turns up there (the ITS would share one ITT, its_msi_prepare()).
@@ -207,14 +175,7 @@ export function msiFallback(tree: Tree, b: Bridge, raw: Array<[number, number]>,
           const hi = Math.min(y, (last << 8) | 0xff, Math.max(sg.idFirst!, sg.idLast!));
           if (lo <= hi) clash.push([lo, hi]);
         }
-    if (clash.length)
-      what += `, and msi-map already gives DeviceIDs ${mergeRanges(clash)
-        .map(([x, y]) => (x === y ? hex(x) : `${hex(x)}-${hex(y)}`))
-        .join(
-          ', ',
-        )} to other RIDs on ${d!.path}: a device at RID ${ridList(mergeRanges(clash))} would share one (the ITS shares its ITT, its_msi_prepare())`;
-    if (!d || f.via === 'unknown' || hit.length || clash.length) safe = false;
-    clauses.push(what);
-  }
-  return { text: clauses.join('; '), safe };
+    const safe = !!d && f.via !== 'unknown' && !hit.length && !clash.length;
+    return { first, last, fallback: f, hit, clash: mergeRanges(clash), safe };
+  });
 }

@@ -2,5 +2,4 @@ export * from './map.js';
 export * from './lookup.js';
 export * from './coverage.js';
 export * from './translate.js';
-export * from './topology.js';
 export * from './readers/index.js';

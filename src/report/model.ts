@@ -1,6 +1,6 @@
 // What a `check` run produced, per input file: the shape every format reads.
 import type { Diagnostic } from '../checks/types.js';
-import type { Context } from '../checks/context.js';
+import type { Machine } from '../machine/machine.js';
 import { MAP_KINDS, NAMES } from '../map/map.js';
 
 export interface MapSummary {
@@ -34,10 +34,11 @@ export interface Summary {
   infos: number;
 }
 
-/** The maps of a checked tree, as the JSON report lists them (parsed once, by the checks' context). */
-export function summarizeMaps(ctx: Context): MapSummary[] {
+/** The maps of a checked tree, as the JSON report lists them (parsed once, in the machine the
+ *  checks read). */
+export function summarizeMaps(machine: Machine): MapSummary[] {
   const out: MapSummary[] = [];
-  for (const b of ctx.bridges)
+  for (const b of machine.bridges)
     for (const kind of MAP_KINDS) {
       const m = b.maps[kind]?.parsed;
       if (!m) continue;

@@ -4,7 +4,7 @@ import type { Diagnostic, Severity } from '../checks/types.js';
 import type { FileReport } from './model.js';
 import { summarize } from './model.js';
 import { codeFrame } from './frame.js';
-import { hex } from '../checks/format.js';
+import { hex } from '../words.js';
 
 const COLOUR: Record<Severity, (s: string) => string> = {
   error: (s) => chalk.red.bold(s),

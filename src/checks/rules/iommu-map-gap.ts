@@ -1,7 +1,6 @@
 import type { Rule } from '../types.js';
 import { gapOf } from './gaps.js';
-import { deviceList } from '../context.js';
-import { bdf, count, ridList } from '../format.js';
+import { bdf, count, deviceList, ridList } from '../../words.js';
 
 /** of_iommu_configure(): a RID (or DMA alias) that of_map_id() bypasses leaves the device with no
  *  IOMMU: Linux uses direct DMA, and the IOMMU hardware decides whether that DMA gets through. */
@@ -21,7 +20,7 @@ export const iommuMapGap: Rule = {
         message = `RID ${ownFunction.map((d) => bdf(d.rid)).join(', ')} is left out of iommu-map on purpose: it is the IOMMU's own function (${ownFunction.map((d) => d.node.path).join(', ')}), which does not translate its own DMA`;
       else if (ownFunction.length)
         message += ` (${ownFunction.map((d) => bdf(d.rid)).join(', ')} is the IOMMU's own function)`;
-      if (endpoints.length) message += `; described devices in the gap: ${deviceList(endpoints, b.node)}`;
+      if (endpoints.length) message += `; described devices in the gap: ${deviceList(endpoints, b)}`;
       report({
         node: b.node.path,
         property: 'iommu-map',

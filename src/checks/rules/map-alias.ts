@@ -1,10 +1,11 @@
 import type { Rule } from '../types.js';
-import type { Bridge } from '../context.js';
-import { describedDevices, deviceList, entrySpan, type Described } from '../context.js';
+import type { Bridge } from '../../machine/machine.js';
+import type { Described } from '../../machine/topology.js';
+import { entrySpan } from '../context.js';
 import { lookup } from '../../map/lookup.js';
 import { MAP_KINDS, NAMES, type MapEntry, type MapKind } from '../../map/map.js';
 import type { Node } from '../../tree/model.js';
-import { hex, idRange } from '../format.js';
+import { deviceList, hex, idRange } from '../../words.js';
 import { mergeRanges } from '../../map/coverage.js';
 
 interface Output {
@@ -55,7 +56,7 @@ function folds(b: Bridge, kind: MapKind, report: Parameters<Rule['check']>[1]): 
   const a = b.maps[kind];
   if (!a || !b.pci) return;
   const groups = new Map<string, { target: Node; id: number; entry: MapEntry; devs: Described[] }>();
-  for (const d of describedDevices(b.node)) {
+  for (const d of b.devices) {
     if (!d.enabled) continue; // no driver, so no IOMMU set-up and no vectors (pci_bus_add_device())
     const r = lookup(a.parsed, d.rid);
     if (
@@ -72,7 +73,7 @@ function folds(b: Bridge, kind: MapKind, report: Parameters<Rule['check']>[1]): 
   const mask = NAMES[kind].mask;
   for (const g of groups.values()) {
     if (g.devs.length < 2) continue;
-    const list = deviceList(g.devs, b.node);
+    const list = deviceList(g.devs, b);
     const message =
       kind === 'iommu'
         ? `${mask} folds ${g.devs.length} described functions onto StreamID ${hex(g.id)} of the SMMUv3 ${g.target.path}: ${list}. SMMUv3 refuses a StreamID another master holds (arm_smmu_insert_master(): "stream ${g.id} already in tree", -EINVAL), so every function but the first to probe gets no IOMMU`

@@ -1,10 +1,10 @@
 import type { Rule } from '../types.js';
-import type { Bridge } from '../context.js';
+import type { Bridge } from '../../machine/machine.js';
 import { intersectRanges, mergeRanges, preimage, type Segment } from '../../map/coverage.js';
 import { lookup, type LookupResult } from '../../map/lookup.js';
 import { NAMES, type ParsedMap } from '../../map/map.js';
 import type { Node } from '../../tree/model.js';
-import { count, hex, ridList, ridRange } from '../format.js';
+import { count, hex, ridList, ridRange } from '../../words.js';
 
 /** A run of RIDs that both maps translate, with the entries that do it. */
 interface Piece {

@@ -2,7 +2,7 @@ import type { Rule } from '../types.js';
 import { entrySpan } from '../context.js';
 import { NAMES } from '../../map/map.js';
 import { maskIgnoresBase } from '../../map/lookup.js';
-import { hex, ridList } from '../format.js';
+import { hex, ridList } from '../../words.js';
 
 /** of_map_id(): `id_base & ~map_mask` is -EFAULT for every ID whose walk reaches the entry. */
 export const mapMaskIgnoresBase: Rule = {

@@ -1,6 +1,6 @@
 import type { Rule } from '../types.js';
 import { NAMES } from '../../map/map.js';
-import { hex } from '../format.js';
+import { hex } from '../../words.js';
 
 /** of_property_read_u32() on the mask: shorter than a cell is ignored, longer uses cell 0. */
 export const mapMask: Rule = {

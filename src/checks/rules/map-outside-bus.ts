@@ -1,7 +1,7 @@
 import type { Rule } from '../types.js';
 import { entrySpan } from '../context.js';
 import { NAMES } from '../../map/map.js';
-import { hex, ridRange } from '../format.js';
+import { hex, ridRange } from '../../words.js';
 
 /** RIDs outside bus-range never occur: map entries for them are dead weight (or a wrong bus-range). */
 export const mapOutsideBus: Rule = {

@@ -4,7 +4,7 @@ import { NAMES } from '../../map/map.js';
 import { matchRange } from '../../map/lookup.js';
 import { intersectRanges, preimage } from '../../map/coverage.js';
 import { segmentRids } from '../context.js';
-import { idRange } from '../format.js';
+import { idRange } from '../../words.js';
 
 /** of_map_id(): first match wins, so an entry's IDs already taken by an earlier entry never reach it. */
 export const mapOverlap: Rule = {

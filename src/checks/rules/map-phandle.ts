@@ -1,12 +1,13 @@
 import type { Rule } from '../types.js';
 import { NAMES } from '../../map/map.js';
-import { hex } from '../format.js';
-import type { Bridge, Context } from '../context.js';
+import { hex } from '../../words.js';
+import type { Bridge } from '../../machine/machine.js';
+import type { Context } from '../context.js';
 import { msiFallback } from '../msi-fallback.js';
 
 /** What a device whose msi-map lookup fails gets: __of_msi_map_id() does not stop on the error,
  *  finds no domain, and the device takes its bus's domain with DeviceID = RID: behind a bridge the
- *  bridge's, on the root bus the host bridge's own msi-parent (src/checks/msi-fallback.ts). */
+ *  bridge's, on the root bus the host bridge's own msi-parent (src/machine/msi-domain.ts). */
 function msiEffect(ctx: Context, b: Bridge, rids: Array<[number, number]>): string {
   if (!b.pci || !rids.length) return '';
   return `: ${msiFallback(ctx.tree, b, rids, ctx.form === 'mainline').text}`;

@@ -3,8 +3,7 @@ import { MAP_KINDS, NAMES, type ParsedMap } from '../../map/map.js';
 import { formsAgree, lookup, type LookupResult } from '../../map/lookup.js';
 import { mergeRanges } from '../../map/coverage.js';
 import type { Reader } from '../../map/readers/index.js';
-import { count, hex, ridList } from '../format.js';
-import { describedDevices } from '../context.js';
+import { count, hex, ridList } from '../../words.js';
 
 function reading(reader: Reader, r: LookupResult): string {
   if (r.status === 'translated')
@@ -119,9 +118,7 @@ export const mapPortability: Rule = {
           let severity: 'warning' | 'info' | undefined;
           let where = '';
           if (f.gapOnly && b.pci) {
-            const inside = describedDevices(b.node).filter(
-              (d) => d.endpoint && rids.some(([x, y]) => d.rid >= x && d.rid <= y),
-            );
+            const inside = b.devices.filter((d) => d.endpoint && rids.some(([x, y]) => d.rid >= x && d.rid <= y));
             severity = inside.length ? undefined : 'info';
             where = inside.length
               ? `; described devices there: ${inside.map((d) => `${d.node.path} (${ridList([[d.rid, d.rid]])})`).join(', ')}`

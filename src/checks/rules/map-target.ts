@@ -1,6 +1,7 @@
 import type { Rule } from '../types.js';
 import { NAMES } from '../../map/map.js';
-import { describedDevices, deviceList, segmentRids } from '../context.js';
+import { segmentRids } from '../context.js';
+import { deviceList } from '../../words.js';
 import type { Node } from '../../tree/model.js';
 
 /** A target that is no provider of the map's kind gets nothing from the kernel; a disabled one
@@ -38,15 +39,15 @@ export const mapTarget: Rule = {
         }
         const disabled = targets.filter((t) => !t.enabled);
         const all = disabled.length > 0 && disabled.length === targets.length;
-        // Described, enabled endpoints at the RIDs Linux gives them (src/map/topology.ts)
-        const endpoints = b.pci ? describedDevices(b.node).filter((d) => d.endpoint && d.enabled) : [];
+        // Described, enabled endpoints at the RIDs Linux gives them (src/machine/topology.ts)
+        const endpoints = b.pci ? b.devices.filter((d) => d.endpoint && d.enabled) : [];
         for (const t of disabled) {
           const index = firstEntry.get(t)!;
           const effect =
             m.kind === 'iommu' ? 'devices mapped to it get no IOMMU' : 'devices mapped to it get no MSI domain';
           const rids = reaching(t);
           const hit = endpoints.filter((d) => rids.some(([x, y]) => d.rid >= x && d.rid <= y));
-          const there = hit.length ? `; described devices reaching it: ${deviceList(hit, b.node)}` : '';
+          const there = hit.length ? `; described devices reaching it: ${deviceList(hit, b)}` : '';
           report({
             node: b.node.path,
             property: name,

@@ -1,7 +1,7 @@
 import type { Rule } from '../types.js';
 import { entrySpan, segmentRids } from '../context.js';
 import { NAMES } from '../../map/map.js';
-import { hex, ridRange } from '../format.js';
+import { hex, ridRange } from '../../words.js';
 import { intersectRanges, preimage } from '../../map/coverage.js';
 
 const TOP = 2 ** 32;

@@ -1,14 +1,14 @@
 import type { Rule } from '../types.js';
 import { gapOf } from './gaps.js';
 import { msiFallback } from '../msi-fallback.js';
-import { count, ridList } from '../format.js';
+import { count, ridList } from '../../words.js';
 
 /** __of_msi_map_id() / of_msi_xlate(): a bypassed RID stops the walk with no domain; the device
  *  takes its bus's domain (pci_set_msi_domain() -> pci_set_bus_msi_domain()): behind a bridge the
  *  bridge's, on the root bus the host bridge's own default (pci_host_bridge_of_msi_domain():
  *  `msi-parent` on the bridge node only), with DeviceID = RID; or it gets no MSI at all.
  *  Error, except a warning when every gap RID inherits a domain and no described device's
- *  fallback DeviceID is one the map also assigns there (src/checks/msi-fallback.ts). */
+ *  fallback DeviceID is one the map also assigns there (src/machine/msi-domain.ts). */
 export const msiMapGap: Rule = {
   id: 'msi-map-gap',
   severity: 'error',
