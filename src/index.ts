@@ -9,7 +9,6 @@ export {
   buildContext,
   type CheckOptions,
   type Diagnostic,
-  type Finding,
   type Rule,
   type Severity,
   type Location,

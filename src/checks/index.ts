@@ -1,10 +1,12 @@
-// The rule set and the runner. The runner knows no rule; each rule reports findings.
+// The rule set and the runner. The runner knows no rule: it walks the machine for each rule (its
+// maps, its bridges, or all of it once) and places what the rule reports, as dtc's FAIL_PROP does.
 import type { Tree } from '../tree/model.js';
 import type { KernelForm } from '../map/map.js';
 import type { Reader } from '../map/readers/index.js';
+import { MAP_KINDS, NAMES } from '../map/map.js';
 import { buildContext, type Context } from './context.js';
 import { applySuppressions } from './suppress.js';
-import type { Diagnostic, Finding, Rule, Severity } from './types.js';
+import type { Diagnostic, Report, Rule, Severity } from './types.js';
 import { mapLength } from './rules/map-length.js';
 import { mapMaskIgnoresBase } from './rules/map-mask-ignores-base.js';
 import { mapPhandle } from './rules/map-phandle.js';
@@ -56,6 +58,38 @@ export function check(tree: Tree, opts: CheckOptions = {}): Diagnostic[] {
   return checkContext(buildContext(tree, opts.kernel ?? 'classic', { readers: opts.readers }), opts);
 }
 
+/** A rule's report: a finding's node, property, span and final severity, from its bridge and map. */
+function reporter(rule: Rule, configured: Severity | undefined, out: Diagnostic[]): Report {
+  return {
+    at(bridge, map, f) {
+      let severity = configured ?? f.severity ?? rule.severity;
+      let message = f.message;
+      // a node that is not enabled is never probed: what is wrong there does not boot
+      if (!bridge.enabled) {
+        severity = 'info';
+        message += ' (node disabled)';
+      }
+      const property = map && (f.mask ? map.maskProperty : map.property);
+      const cell = f.cell ?? f.entry?.cell;
+      const d: Diagnostic = {
+        rule: rule.id,
+        severity,
+        node: bridge.node.path,
+        property: map ? NAMES[map.kind][f.mask ? 'mask' : 'map'] : null,
+        message,
+        rids: f.rids ?? [],
+        entry: f.entry?.index ?? null,
+      };
+      const span = !map ? bridge.node.span : cell !== undefined ? property?.cellSpan(cell) : property?.span;
+      if (span) {
+        d.span = span;
+        d.location = { file: span.file, line: span.line, column: span.column };
+      }
+      out.push(d);
+    },
+  };
+}
+
 /** check() on a context already built (its kernel form wins over `opts.kernel`). */
 export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[] {
   const tree = ctx.tree;
@@ -64,28 +98,16 @@ export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[
   for (const rule of RULES) {
     const configured = opts.rules?.[rule.id];
     if (configured === 'off') continue;
-    rule.check(ctx, (f: Finding) => {
-      let severity = configured ?? f.severity ?? rule.severity;
-      let message = f.message;
-      if (f.disabled) {
-        severity = 'info';
-        message += ' (node disabled)';
-      }
-      const d: Diagnostic = {
-        rule: rule.id,
-        severity,
-        node: f.node,
-        property: f.property,
-        message,
-        rids: f.rids ?? [],
-        entry: f.entry ?? null,
-      };
-      if (f.span) {
-        d.span = f.span;
-        d.location = { file: f.span.file, line: f.span.line, column: f.span.column };
-      }
-      out.push(d);
-    });
+    const report = reporter(rule, configured, out);
+    if (rule.visits === 'machine') rule.check(ctx, report);
+    else
+      for (const b of ctx.bridges)
+        if (rule.visits === 'bridge') rule.check(ctx, b, report);
+        else
+          for (const kind of MAP_KINDS) {
+            const map = b.maps[kind];
+            if (map) rule.check(ctx, b, map, report);
+          }
   }
   const kept = applySuppressions(
     tree,
