@@ -10,6 +10,7 @@ export {
   type CheckOptions,
   type Diagnostic,
   type Rule,
+  type RuleMeta,
   type Severity,
   type Location,
   type Bridge,

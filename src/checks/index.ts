@@ -5,8 +5,8 @@ import type { KernelForm } from '../map/map.js';
 import type { Reader } from '../map/readers/index.js';
 import { MAP_KINDS, NAMES } from '../map/map.js';
 import { buildContext, type Context } from './context.js';
-import { applySuppressions } from './suppress.js';
-import type { Diagnostic, Report, Rule, Severity } from './types.js';
+import { applySuppressions, unusedDisable } from './suppress.js';
+import type { Diagnostic, Report, Rule, RuleMeta, Severity } from './types.js';
 import { mapLength } from './rules/map-length.js';
 import { mapMaskIgnoresBase } from './rules/map-mask-ignores-base.js';
 import { mapPhandle } from './rules/map-phandle.js';
@@ -25,7 +25,8 @@ import { mapConsistency } from './rules/map-consistency.js';
 export * from './types.js';
 export { buildContext, type Bridge, type Context } from './context.js';
 
-export const RULES: readonly Rule[] = [
+/** The rules that visit the machine, in the order their findings sort. */
+const CHECKS: readonly Rule[] = [
   mapLength,
   mapMaskIgnoresBase,
   mapPhandle,
@@ -41,6 +42,9 @@ export const RULES: readonly Rule[] = [
   mapPortability,
   mapConsistency,
 ];
+
+/** Every rule, as the tables list them: the checks, then unused-disable (the suppression pass). */
+export const RULES: readonly RuleMeta[] = [...CHECKS, unusedDisable];
 
 export interface CheckOptions {
   kernel?: KernelForm;
@@ -95,7 +99,7 @@ export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[
   const tree = ctx.tree;
   if (!ctx.bridges.length && !tree.suppressions.length) return []; // nothing to check: most boards
   const out: Diagnostic[] = [];
-  for (const rule of RULES) {
+  for (const rule of CHECKS) {
     const configured = opts.rules?.[rule.id];
     if (configured === 'off') continue;
     const report = reporter(rule, configured, out);
@@ -109,11 +113,12 @@ export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[
             if (map) rule.check(ctx, b, map, report);
           }
   }
+  const unused = opts.rules?.[unusedDisable.id];
   const kept = applySuppressions(
     tree,
     out,
-    opts.reportUnusedDisable ?? false,
-    RULES.map((r) => r.id),
+    opts.reportUnusedDisable && unused !== 'off' ? (unused ?? unusedDisable.severity) : undefined,
+    CHECKS.map((r) => r.id), // the rules a directive can silence
   );
   if (kept.length < 2) return kept;
   // Stable order: by node in tree order, then severity, then rule order.
@@ -127,7 +132,7 @@ export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[
       (x, y) =>
         (order.get(x.d.node) ?? 0) - (order.get(y.d.node) ?? 0) ||
         RANK[x.d.severity] - RANK[y.d.severity] ||
-        (ruleOrder.get(x.d.rule) ?? RULES.length) - (ruleOrder.get(y.d.rule) ?? RULES.length) ||
+        ruleOrder.get(x.d.rule)! - ruleOrder.get(y.d.rule)! ||
         x.k - y.k,
     )
     .map((x) => x.d);

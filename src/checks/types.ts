@@ -25,6 +25,13 @@ export interface Diagnostic {
   span?: Span;
 }
 
+/** What the rule tables list of a rule: `dtmap rules`, SARIF's rules, the configuration's names. */
+export interface RuleMeta {
+  id: string;
+  severity: Severity;
+  description: string;
+}
+
 /** A map of a bridge, parsed and covered once (`Bridge.maps`). */
 export type BridgeMap = NonNullable<Bridge['maps'][MapKind]>;
 
@@ -55,8 +62,9 @@ export interface Report {
 
 /** A rule visits each map of each bridge, each bridge, or the whole machine once; the runner
  *  does the walking, in bridge order and MAP_KINDS order. */
-export type Rule = { id: string; severity: Severity; description: string } & (
-  | { visits: 'map'; check(ctx: Context, bridge: Bridge, map: BridgeMap, report: Report): void }
-  | { visits: 'bridge'; check(ctx: Context, bridge: Bridge, report: Report): void }
-  | { visits: 'machine'; check(ctx: Context, report: Report): void }
-);
+export type Rule = RuleMeta &
+  (
+    | { visits: 'map'; check(ctx: Context, bridge: Bridge, map: BridgeMap, report: Report): void }
+    | { visits: 'bridge'; check(ctx: Context, bridge: Bridge, report: Report): void }
+    | { visits: 'machine'; check(ctx: Context, report: Report): void }
+  );

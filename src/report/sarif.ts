@@ -1,13 +1,13 @@
 // SARIF 2.1.0 for code-scanning uploads: rules in tool.driver.rules, one result per finding,
 // every result with a location (the input file; a region when the source position is known).
 import type { FileReport } from './model.js';
-import type { Rule, Severity } from '../checks/types.js';
+import type { RuleMeta, Severity } from '../checks/types.js';
 import { relPath } from './paths.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
 const DOCS = 'https://github.com/dtmap/dtmap/blob/main/docs/rules/';
 
-export function formatSarif(files: FileReport[], rules: readonly Rule[], version: string): string {
+export function formatSarif(files: FileReport[], rules: readonly RuleMeta[], version: string): string {
   const index = new Map(rules.map((r, i) => [r.id, i]));
   const results = files.flatMap((f) =>
     f.diagnostics.map((d) => {
