@@ -4,11 +4,7 @@ import { statSync } from 'node:fs';
 import { RULES } from '../checks/index.js';
 import type { KernelForm } from '../map/map.js';
 import type { FileReport } from '../report/model.js';
-import { formatJson } from '../report/json.js';
-import { formatPretty } from '../report/pretty.js';
-import { formatSarif } from '../report/sarif.js';
-import { formatGithub } from '../report/github.js';
-import { formatGcc } from '../report/gcc.js';
+import { FORMATS, type FormatName } from '../report/index.js';
 import { applyBaseline, makeBaseline } from '../report/baseline.js';
 import { loadBaseline } from './baseline.js';
 import { warnOnStderr } from './schema.js';
@@ -22,7 +18,7 @@ import { checkAll, progressBar } from './pool.js';
 import { linuxForm, selectedReaders } from './readers.js';
 
 export interface CheckCommandOptions {
-  format: 'pretty' | 'json' | 'sarif' | 'github' | 'gcc';
+  format: FormatName;
   kernel?: KernelForm;
   reader?: string;
   include: string[];
@@ -153,26 +149,14 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   const shown: FileReport[] = opts.quiet
     ? reports.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => d.severity === 'error') }))
     : reports;
-  let text: string;
-  switch (opts.format) {
-    case 'json': {
-      const json = JSON.parse(formatJson(shown));
-      if (baselineInfo) json.baseline = baselineInfo;
-      text = JSON.stringify(json, null, 2) + '\n';
-      break;
-    }
-    case 'sarif':
-      text = formatSarif(shown, RULES, version);
-      break;
-    case 'github':
-      text = formatGithub(shown);
-      break;
-    case 'gcc':
-      text = formatGcc(shown);
-      break;
-    default:
-      text = formatPretty(shown, { quiet: opts.quiet, verbose: opts.verbose, elapsedMs: Date.now() - started, notes });
-  }
+  const text = FORMATS[opts.format](shown, {
+    version,
+    quiet: opts.quiet,
+    verbose: opts.verbose,
+    elapsedMs: Date.now() - started,
+    notes,
+    baseline: baselineInfo,
+  });
   if (opts.format === 'pretty') for (const r of reports) if (r.error) process.stderr.write(errorLine(r.error) + '\n');
   if (opts.format !== 'pretty') for (const n of notes) process.stderr.write(`dtmap: ${n}\n`);
   if (opts.output) writeAtomic(opts.output, text);

@@ -14,6 +14,7 @@ import { register as registerCompile } from './commands/compile.js';
 import { integerArg } from './options.js';
 import { linuxForm, readerOption, selectedReaders } from './readers.js';
 import { LimitError, exhaustedMessage } from '../limits.js';
+import { FORMATS } from '../report/index.js';
 
 declare const __DTMAP_VERSION__: string | undefined;
 /** package.json's version: scripts/build.mjs writes it into the bundle; from src (tests) it is read. */
@@ -86,11 +87,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('check')
     .description('check every iommu-map / msi-map in DTB or DTS files, directories or globs')
     .argument('<file...>', 'DTB or DTS files, directories (searched for *.dts, *.dtb) or quoted globs')
-    .addOption(
-      new Option('--format <format>', 'output format')
-        .choices(['pretty', 'json', 'sarif', 'github', 'gcc'])
-        .default('pretty'),
-    )
+    .addOption(new Option('--format <format>', 'output format').choices(Object.keys(FORMATS)).default('pretty'))
     .addOption(kernelOption())
     .addOption(readerOption())
     .option('-o, --output <file>', 'write the report to a file (atomically)')
