@@ -73,8 +73,6 @@ function reporter(rule: Rule, configured: Severity | undefined, out: Diagnostic[
         severity = 'info';
         message += ' (node disabled)';
       }
-      const property = map && (f.mask ? map.maskProperty : map.property);
-      const cell = f.cell ?? f.entry?.cell;
       const d: Diagnostic = {
         rule: rule.id,
         severity,
@@ -84,7 +82,10 @@ function reporter(rule: Rule, configured: Severity | undefined, out: Diagnostic[
         rids: f.rids ?? [],
         entry: f.entry?.index ?? null,
       };
-      const span = !map ? bridge.node.span : cell !== undefined ? property?.cellSpan(cell) : property?.span;
+      // the given cell, else the entry's first, else the property; the node when there is no map
+      const source = f.mask ? map?.maskProperty : map?.property;
+      const cell = f.cell ?? f.entry?.cell;
+      const span = !map ? bridge.node.span : cell !== undefined ? source?.cellSpan(cell) : source?.span;
       if (span) {
         d.span = span;
         d.location = { file: span.file, line: span.line, column: span.column };
