@@ -1,7 +1,7 @@
 // What every rule reads: the machine (src/machine/machine.ts: each node with a map, parsed and
 // covered once, its described devices enumerated once) and the readers map-portability compares.
-import type { Span, Tree } from '../tree/model.js';
-import type { KernelForm, MapEntry, ParsedMap } from '../map/map.js';
+import type { Tree } from '../tree/model.js';
+import type { KernelForm } from '../map/map.js';
 import { mergeRanges, type Coverage } from '../map/coverage.js';
 import { kernelReader, type Reader } from '../map/readers/index.js';
 import { buildMachine, type Machine } from '../machine/machine.js';
@@ -25,9 +25,4 @@ export function buildContext(tree: Tree, form: KernelForm, opts: ContextOptions 
 /** Raw RIDs of the segments that satisfy `pred`, merged. */
 export function segmentRids(c: Coverage, pred: (s: Coverage['segments'][number]) => boolean): Array<[number, number]> {
   return mergeRanges(c.segments.filter(pred).map((s) => [s.first, s.last]));
-}
-
-/** Where an entry was written: the span of its first cell, else the property's. */
-export function entrySpan(m: ParsedMap, e: MapEntry | undefined): Span | undefined {
-  return e ? m.property.cellSpan(e.cell) : m.property.span;
 }
