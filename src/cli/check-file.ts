@@ -7,7 +7,8 @@ import { summarizeMaps, type FileReport } from '../report/model.js';
 import { relPath } from '../report/paths.js';
 import type { RuleSetting } from './config.js';
 import { InputError, loadTree, type PreprocessResult } from './input.js';
-import { LimitError, exhaustedMessage, oneLine } from '../limits.js';
+import { LimitError, exhaustedMessage } from '../limits.js';
+import { oneLine } from '../errors.js';
 
 export interface FileCheckOptions {
   kernel: KernelForm;

@@ -6,7 +6,8 @@ import { Node, Tree } from '../tree/model.js';
 import type { PreprocessedDts } from '../dts/index.js';
 import { isLiveTree, LiveTreeError, readLiveTree } from '../live/read.js';
 import { applyOverlay, OverlayError } from '../overlay/apply.js';
-import { LimitError, MAX_FILE_BYTES, checkFileSize, mib, oneLine } from '../limits.js';
+import { LimitError, MAX_FILE_BYTES, checkFileSize, mib } from '../limits.js';
+import { oneLine } from '../errors.js';
 
 /** A bad input or bad usage: one line on stderr, exit code 2. */
 export class InputError extends Error {
@@ -59,7 +60,7 @@ export function readBytes(file: string): Uint8Array {
     );
   }
   try {
-    checkFileSize(size);
+    checkFileSize(size, file);
   } catch (e) {
     throw e instanceof LimitError ? new InputError(`${file}: ${e.message}`) : e;
   }
