@@ -1,44 +1,26 @@
 // `dtmap check`: inputs -> per-file reports -> baseline -> format -> exit code.
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
-import { RULES } from '../checks/index.js';
-import type { KernelForm } from '../map/map.js';
 import type { FileReport } from '../report/model.js';
-import { formatJson } from '../report/json.js';
-import { formatPretty } from '../report/pretty.js';
-import { formatSarif } from '../report/sarif.js';
-import { formatGithub } from '../report/github.js';
-import { formatGcc } from '../report/gcc.js';
+import { FORMATS, type FormatName } from '../report/index.js';
 import { applyBaseline, makeBaseline } from '../report/baseline.js';
-import { loadBaseline } from './baseline.js';
-import { warnOnStderr } from './schema.js';
 import { ridList } from '../checks/format.js';
-import { loadConfig, parseDefines, parseRuleOption, type RuleSetting } from './config.js';
-import { expandInputs } from './files.js';
+import { expandInputs } from '../app/files.js';
 import { isLiveTree } from '../live/read.js';
-import { errorLine } from './input.js';
+import { errorLine } from '../app/input.js';
+import { resolveSettings, type SettingOptions } from '../app/settings.js';
 import { checkOutputs, writeAtomic, type Output } from './output.js';
 import { checkAll, progressBar } from './pool.js';
-import { linuxForm, selectedReaders } from './readers.js';
 
-export interface CheckCommandOptions {
-  format: 'pretty' | 'json' | 'sarif' | 'github' | 'gcc';
-  kernel?: KernelForm;
-  reader?: string;
-  include: string[];
-  define: string[];
-  rule: string[];
-  config?: string;
+export interface CheckCommandOptions extends SettingOptions {
+  format: FormatName;
   strict?: boolean;
   maxWarnings?: number;
   quiet?: boolean;
   verbose?: boolean;
   output?: string;
-  baseline?: string;
   writeBaseline?: string;
   jobs?: number;
-  overlay?: string[];
-  live?: boolean;
   reportUnusedDisable?: boolean;
   cache?: string | boolean;
 }
@@ -58,19 +40,11 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
     args = [opts.cache, ...args];
     opts = { ...opts, cache: true };
   }
-  // configuration and baseline are checked whole before anything runs or is written
-  const config = loadConfig(opts.config);
-  const baseline = opts.baseline ? loadBaseline(opts.baseline, warnOnStderr) : undefined;
-  const rules: Record<string, RuleSetting> = { ...config.rules };
-  for (const r of opts.rule) {
-    const [id, setting] = parseRuleOption(r);
-    rules[id] = setting;
-  }
+  const settings = resolveSettings(opts);
+  const { config, baseline } = settings;
   let jobs = opts.jobs ?? availableParallelism();
   const maxWarnings = opts.maxWarnings;
-  const readers = selectedReaders(opts.reader, opts.kernel, config.kernel);
-  const kernel = linuxForm(readers, config.kernel);
-  const files = expandInputs(args, { isLiveTree: opts.live ? () => true : isLiveTree });
+  const files = expandInputs(args, { isLiveTree: settings.live ? () => true : isLiveTree });
   // A DTB takes about a millisecond to check: worker threads (start-up, a second JIT warm-up)
   // cost more than they save, so DTB-only runs stay on one thread unless --jobs says otherwise.
   if (opts.jobs === undefined && files.every((f) => /\.dtbo?$/.test(f))) jobs = 1;
@@ -83,19 +57,20 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   if (opts.output) outputs.push({ option: '-o', file: opts.output });
   const given = [
     ...files,
-    ...(opts.overlay ?? []),
+    ...settings.overlays,
     ...(config.source ? [config.source] : []),
-    ...(opts.baseline ? [opts.baseline] : []),
+    ...(baseline ? [baseline.file] : []),
   ];
   checkOutputs(outputs, given);
+  // --cache names its file by a hash of these, in this order (ResultCache)
   const fileOpts = {
-    kernel,
-    readers: readers.map((r) => r.name),
-    rules,
-    include: [...opts.include, ...config.include],
-    define: { ...config.define, ...parseDefines(opts.define) },
-    overlays: opts.overlay,
-    live: opts.live,
+    kernel: settings.kernel,
+    readers: settings.readers.map((r) => r.name),
+    rules: settings.rules,
+    include: settings.include,
+    define: settings.define,
+    overlays: settings.overlays,
+    live: settings.live,
     reportUnusedDisable: opts.reportUnusedDisable,
     verbose: opts.verbose,
   };
@@ -131,12 +106,12 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
     notes.push(`baseline: wrote ${n} finding${n === 1 ? '' : 's'} to ${opts.writeBaseline}`);
   }
   let baselineInfo: { suppressed: number; stale: unknown[] } | undefined;
-  if (opts.baseline && baseline) {
-    const result = applyBaseline(reports, baseline, opts.baseline);
+  if (baseline) {
+    const result = applyBaseline(reports, baseline.recorded, baseline.file);
     reports = result.files;
     baselineInfo = { suppressed: result.suppressed, stale: result.stale };
     notes.push(
-      `baseline: ${result.suppressed} finding${result.suppressed === 1 ? '' : 's'} suppressed by ${opts.baseline}`,
+      `baseline: ${result.suppressed} finding${result.suppressed === 1 ? '' : 's'} suppressed by ${baseline.file}`,
     );
     if (result.stale.length) {
       notes.push(
@@ -153,26 +128,14 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   const shown: FileReport[] = opts.quiet
     ? reports.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => d.severity === 'error') }))
     : reports;
-  let text: string;
-  switch (opts.format) {
-    case 'json': {
-      const json = JSON.parse(formatJson(shown));
-      if (baselineInfo) json.baseline = baselineInfo;
-      text = JSON.stringify(json, null, 2) + '\n';
-      break;
-    }
-    case 'sarif':
-      text = formatSarif(shown, RULES, version);
-      break;
-    case 'github':
-      text = formatGithub(shown);
-      break;
-    case 'gcc':
-      text = formatGcc(shown);
-      break;
-    default:
-      text = formatPretty(shown, { quiet: opts.quiet, verbose: opts.verbose, elapsedMs: Date.now() - started, notes });
-  }
+  const text = FORMATS[opts.format](shown, {
+    version,
+    quiet: opts.quiet,
+    verbose: opts.verbose,
+    elapsedMs: Date.now() - started,
+    notes,
+    baseline: baselineInfo,
+  });
   if (opts.format === 'pretty') for (const r of reports) if (r.error) process.stderr.write(errorLine(r.error) + '\n');
   if (opts.format !== 'pretty') for (const n of notes) process.stderr.write(`dtmap: ${n}\n`);
   if (opts.output) writeAtomic(opts.output, text);
@@ -185,22 +148,4 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   if (opts.strict && warnings) return 1;
   if (maxWarnings !== undefined && warnings > maxWarnings) return 1;
   return 0;
-}
-
-export function formatRules(json: boolean): string {
-  if (json)
-    return (
-      JSON.stringify(
-        RULES.map((r) => ({
-          id: r.id,
-          severity: r.severity,
-          description: r.description,
-          docs: `docs/rules/${r.id}.md`,
-        })),
-        null,
-        2,
-      ) + '\n'
-    );
-  const w = Math.max(...RULES.map((r) => r.id.length));
-  return RULES.map((r) => `${r.id.padEnd(w)}  ${r.severity.padEnd(7)}  ${r.description}`).join('\n') + '\n';
 }

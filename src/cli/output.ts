@@ -2,7 +2,7 @@
 // And never over an input: checkOutputs() runs before anything is written.
 import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InputError } from './input.js';
+import { InputError } from '../app/input.js';
 
 export function writeAtomic(file: string, text: string | Uint8Array): void {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);

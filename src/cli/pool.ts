@@ -1,7 +1,7 @@
 // Checks many files on N worker threads; results come back in input order whatever the scheduling.
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { FileReport } from '../report/model.js';
-import { checkFile, type FileCheckOptions } from './check-file.js';
+import { checkFile, type FileCheckOptions } from '../app/check-file.js';
 
 export async function checkAll(
   files: string[],

@@ -3,8 +3,8 @@
 // posts each result to the checking worker, its source map transferred, a few files ahead at most.
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { preprocessedBuffers } from '../dts/index.js';
-import type { FileCheckOptions } from './check-file.js';
-import { preprocessInput } from './input.js';
+import type { FileCheckOptions } from '../app/check-file.js';
+import { preprocessInput } from '../app/input.js';
 import { setFileCacheLimit } from '../dts/preprocess/files.js';
 // 16 MiB of headers and memos: as fast as 32 on the kernel's arm64 boards, ~30 MB less memory
 setFileCacheLimit(16 << 20);
@@ -26,8 +26,8 @@ parentPort!.on('message', async (msg: { files: string[]; opts: FileCheckOptions;
     let pp;
     try {
       pp = await preprocessInput(file, {
-        includeDirs: msg.opts.include,
-        defines: msg.opts.define,
+        include: msg.opts.include,
+        define: msg.opts.define,
         verbose: msg.opts.verbose,
       });
     } catch {

@@ -1,5 +1,5 @@
 // Parsing the IDs `dtmap query` takes: 0x100, 256, bb:dd.f, dddd:bb:dd.f, and ranges A-B.
-import { InputError } from './input.js';
+import { InputError } from '../app/input.js';
 
 export interface IdSpec {
   first: number;

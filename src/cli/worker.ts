@@ -1,8 +1,8 @@
 // A worker thread of `dtmap check --jobs N`: checks the batches of files it is sent, in order;
 // or, in a pipeline, checks each file as its preprocessed text arrives on a port.
 import { parentPort, type MessagePort } from 'node:worker_threads';
-import { checkFile, type FileCheckOptions } from './check-file.js';
-import type { PreprocessResult } from './input.js';
+import { checkFile, type FileCheckOptions } from '../app/check-file.js';
+import type { PreprocessResult } from '../app/input.js';
 
 let queue = Promise.resolve();
 parentPort!.on('message', (msg: { indices: number[]; files: string[]; opts: FileCheckOptions; port?: MessagePort }) => {

@@ -1,34 +1,33 @@
 // The language server's state, without the protocol: open buffers (read by the DTS front end
 // instead of the files on disk), the boards they are checked through, each board's last result,
-// and the diagnostics to publish per file. Checks are those of `dtmap check` (check-file.ts),
-// with its configuration (config.ts), baseline and suppressions.
+// and the diagnostics to publish per file. Checks are those of `dtmap check` (src/app: its
+// settings and configuration, baseline and suppressions).
 import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic, type Range } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Context, Diagnostic } from '../checks/index.js';
-import { checkTree } from '../cli/check-file.js';
-import { loadConfig, type Config } from '../cli/config.js';
-import { expandInputs } from '../cli/files.js';
-import { dtsIncludeDirs } from '../cli/input.js';
+import { checkTree } from '../app/check-file.js';
+import { loadConfig, type Config } from '../app/config.js';
+import { expandInputs } from '../app/files.js';
+import { dtsIncludeDirs } from '../app/input.js';
+import { resolveSettings, type SettingOptions, type Settings } from '../app/settings.js';
 import { compileDts } from '../dts/index.js';
 import type { KernelForm, MapKind, ParsedMap } from '../map/map.js';
 import { applyBaseline, type Baseline } from '../report/baseline.js';
-import { loadBaseline } from '../cli/baseline.js';
+import { loadBaseline } from '../app/baseline.js';
 import type { Tree } from '../tree/model.js';
 import { IncludeIndex } from './boards.js';
 import { entryRange, statementRange, tokenRange } from './text.js';
 
-export interface ProjectOptions {
+/**
+ * The settings the server takes, as `dtmap check` takes them: `config` (default: found upwards
+ * from each board), `baseline` (loaded once, for every board), `kernel` (wins over the configuration).
+ */
+export interface ProjectOptions extends Pick<SettingOptions, 'config' | 'baseline' | 'kernel'> {
   /** Workspace folders searched for the boards that include a `.dtsi`. */
   roots: string[];
-  /** A configuration file, as `dtmap check --config` (default: found upwards from each board). */
-  config?: string;
-  /** A baseline file, as `dtmap check --baseline`. */
-  baseline?: string;
-  /** Kernel form, as `--kernel` (wins over the configuration). */
-  kernel?: KernelForm;
   /** At most this many boards check a `.dtsi` that no open board includes (default 3). */
   maxBoards?: number;
   reportUnusedDisable?: boolean;
@@ -238,9 +237,9 @@ export class Project {
   private check(board: string): BoardState {
     const s: BoardState = this.boards.get(board) ?? { board, files: new Set([board]), items: new Map() };
     this.boards.set(board, s);
-    let config: Config;
+    let settings: Settings;
     try {
-      config = loadConfig(this.opts.config, dirname(board));
+      settings = resolveSettings({ config: this.opts.config, kernel: this.opts.kernel }, dirname(board));
     } catch (e) {
       s.error = {
         file: board,
@@ -253,16 +252,17 @@ export class Project {
       return s;
     }
     try {
-      const form = this.opts.kernel ?? config.kernel ?? 'classic';
+      const form = settings.kernel;
       const { tree, files, suppressions } = compileDts(board, {
-        includeDirs: dtsIncludeDirs(board, config.include),
-        defines: config.define,
+        includeDirs: dtsIncludeDirs(board, settings.include),
+        defines: settings.define,
         overlay: this.overlay,
       });
       tree.suppressions = suppressions;
       const { ctx, diagnostics } = checkTree(tree, {
         kernel: form,
-        rules: config.rules,
+        readers: settings.readers.map((r) => r.name),
+        rules: settings.rules,
         reportUnusedDisable: this.opts.reportUnusedDisable,
       });
       const kept = this.baseline

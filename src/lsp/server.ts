@@ -13,17 +13,16 @@ import {
   type Connection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { KernelForm } from '../map/map.js';
+import type { SettingOptions } from '../app/settings.js';
 import { codeActions, definition, hover } from './features.js';
 import { Project, type ProjectOptions } from './project.js';
 
-/** `initializationOptions` the server reads (all optional). */
-export interface ServerSettings {
-  /** Configuration file (default: `.dtmaprc.json` or package.json "dtmap", found upwards from each board). */
-  config?: string;
-  /** Baseline file, as `dtmap check --baseline`. */
-  baseline?: string;
-  kernel?: KernelForm;
+/**
+ * `initializationOptions` the server reads (all optional): `config` (default: `.dtmaprc.json` or
+ * package.json "dtmap", found upwards from each board), `baseline` and `kernel`, as `dtmap check`
+ * takes them (files relative to the workspace folder); and these:
+ */
+export interface ServerSettings extends Pick<SettingOptions, 'config' | 'baseline' | 'kernel'> {
   /** Boards checked per `.dtsi` that no open board includes (default 3). */
   maxBoards?: number;
   /** Milliseconds to wait after a change before checking (default 100). */

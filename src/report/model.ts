@@ -28,6 +28,25 @@ export interface FileReport {
   files?: string[];
 }
 
+/** What a format may use besides the reports (eslint's formatter context): each reads its own. */
+export interface FormatOptions {
+  /** dtmap's version (SARIF's tool.driver.version). */
+  version?: string;
+  /** Only errors are shown (the CLI has filtered the reports already). */
+  quiet?: boolean;
+  /** Also list every map entry. */
+  verbose?: boolean;
+  /** Wall time of the run, for the summary line. */
+  elapsedMs?: number;
+  /** Extra lines for the end (baseline notes). */
+  notes?: string[];
+  /** What a baseline absorbed (JSON's `baseline`). */
+  baseline?: { suppressed: number; stale: unknown[] };
+}
+
+/** An output format: the reports of a run, as one text. */
+export type Formatter = (files: FileReport[], options?: FormatOptions) => string;
+
 export interface Summary {
   errors: number;
   warnings: number;

@@ -206,7 +206,7 @@ describe('map-consistency on small trees', async () => {
 
 describe('query and map show the BDF each described device gets', () => {
   it('query: the device line, and device in JSON with the RID its reg names', async () => {
-    const { runQuery, queryPretty, queryJson } = await import('../../src/cli/query.js');
+    const { runQuery, queryPretty, queryJson } = await import('../../src/cli/commands/query.js');
     const chalk = (await import('chalk')).default;
     const level = chalk.level;
     chalk.level = 0;

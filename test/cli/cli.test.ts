@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const run = (...args: string[]) => {
@@ -137,6 +137,28 @@ describe('dtmap query', () => {
     const r = run('query', '--node', 'pcie', VIRTIO, '0');
     expect(r.code).toBe(2);
     expect(r.err).toContain('no labels');
+  });
+});
+
+describe('dtmap map and diff with -I', () => {
+  it('map -I DIR board.dts and diff -I DIR: the include folder is read, not an unknown option', () => {
+    const dir = tempDir('dtmap-');
+    mkdirSync(join(dir, 'inc'));
+    writeFileSync(
+      join(dir, 'inc', 'soc.dtsi'),
+      `/ { #address-cells = <1>; #size-cells = <1>; smmu: iommu@1000 { reg = <0x1000 0x100>; #iommu-cells = <1>; };
+  pcie@2000 { device_type = "pci"; reg = <0x2000 0x100>; bus-range = <0 1>; #address-cells = <3>; #size-cells = <2>;
+    iommu-map = <0 &smmu 0 LEN>; }; };\n`,
+    );
+    const board = join(dir, 'board.dts');
+    writeFileSync(board, '/dts-v1/;\n#include "soc.dtsi"\n');
+    const map = run('map', '-I', join(dir, 'inc'), '-D', 'LEN=0x200', board);
+    expect(map.err).toBe('');
+    expect(map.code).toBe(0);
+    expect(map.out).toContain('iommu-map  00:00.0-01:1f.7 -> StreamID 0x0-0x1ff');
+    const diff = run('diff', '-I', join(dir, 'inc'), '-D', 'LEN=0x200', board, board);
+    expect(diff.code).toBe(0);
+    expect(diff.out).toContain('= no change: 1 node translates every RID the same way');
   });
 });
 

@@ -6,9 +6,9 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
-import { loadBaseline } from '../../src/cli/baseline.js';
-import { loadConfig } from '../../src/cli/config.js';
-import { InputError } from '../../src/cli/input.js';
+import { loadBaseline } from '../../src/app/baseline.js';
+import { loadConfig } from '../../src/app/config.js';
+import { InputError } from '../../src/app/input.js';
 import { RULES } from '../../src/checks/index.js';
 
 const BIN = resolve('bin/dtmap.cjs');

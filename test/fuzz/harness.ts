@@ -5,12 +5,12 @@
 // error is a crash. Seeds are the fixtures (including a real kernel board, fixtures/fuzz/kernel).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkFile, type FileCheckOptions } from '../../src/cli/check-file.js';
+import { checkFile, type FileCheckOptions } from '../../src/app/check-file.js';
 import { formatJson } from '../../src/report/json.js';
 import { formatPretty } from '../../src/report/pretty.js';
 import { readDtb } from '../../src/dtb/read.js';
 import type { Node } from '../../src/tree/model.js';
-import { loadTree } from '../../src/cli/input.js';
+import { loadTree } from '../../src/app/input.js';
 import { buildPicture } from '../../src/view/model.js';
 import { formatText } from '../../src/view/text.js';
 import { formatSvg } from '../../src/view/svg.js';
@@ -609,7 +609,7 @@ export async function runCase(
     if (report.error === null && report.maps.length) {
       // what `dtmap map` (text, SVG, HTML) and `dtmap query --all` do with the tree, both forms
       const t = await loadTree(path.join(dir, c.main), {
-        includeDirs: include,
+        include,
         overlays: opts.overlays,
         live: opts.live,
       });

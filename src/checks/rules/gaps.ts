@@ -2,9 +2,10 @@
 import type { Bridge } from '../context.js';
 import { describedDevices, type Described } from '../context.js';
 import { mergeRanges } from '../../map/coverage.js';
-import type { MapKind } from '../../map/map.js';
+import type { MapKind, ParsedMap } from '../../map/map.js';
 
 export interface Gap {
+  map: ParsedMap;
   rids: Array<[number, number]>;
   devices: Described[];
   total: number;
@@ -20,5 +21,5 @@ export function gapOf(b: Bridge, kind: MapKind): Gap | undefined {
   // so it neither does DMA nor asks for MSIs.
   const devices = describedDevices(b.node).filter((d) => d.enabled && inGap(d.rid));
   const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
-  return { rids, devices, total };
+  return { map: a.parsed, rids, devices, total };
 }

@@ -1,5 +1,4 @@
 import type { Rule } from '../types.js';
-import { NAMES } from '../../map/map.js';
 import { hex } from '../format.js';
 import type { Bridge, Context } from '../context.js';
 import { msiFallback } from '../msi-fallback.js';
@@ -18,40 +17,30 @@ export const mapPhandle: Rule = {
   id: 'map-phandle',
   severity: 'error',
   description: 'an entry phandle points at no node: lookups through it fail (-ENODEV)',
-  check(ctx, report) {
-    for (const b of ctx.bridges) {
-      for (const { parsed: m, coverage } of Object.values(b.maps)) {
-        const name = NAMES[m.kind].map;
-        const rids = (pred: (s: (typeof coverage.segments)[number]) => boolean) =>
-          coverage.segments
-            .filter((s) => s.errno === 'ENODEV' && pred(s))
-            .map((s) => [s.first, s.last] as [number, number]);
-        const effect = (r: Array<[number, number]>) => (m.kind === 'msi' ? msiEffect(ctx, b, r) : '');
-        for (const e of m.entries) {
-          if (e.target) continue;
-          report({
-            node: b.node.path,
-            property: name,
-            message: `entry ${e.index}: phandle ${hex(e.phandle)} matches no node: its RIDs fail with -ENODEV${effect(rids((s) => s.entry === e))}`,
-            rids: rids((s) => s.entry === e),
-            entry: e.index,
-            span: m.property.cellSpan(e.cell + 1),
-            disabled: !b.enabled,
-          });
-        }
-        if (m.tail?.errno === 'ENODEV') {
-          const phandle = m.property.u32(m.tail.cell + 1)!;
-          report({
-            node: b.node.path,
-            property: name,
-            message: `entry ${m.entries.length}: phandle ${hex(phandle)} matches no node: every ID reaching it fails with -ENODEV${effect(rids((s) => s.entry === undefined))}`,
-            rids: rids((s) => s.entry === undefined),
-            entry: m.entries.length,
-            span: m.property.cellSpan(m.tail.cell + 1),
-            disabled: !b.enabled,
-          });
-        }
-      }
+  visits: 'map',
+  check(ctx, b, { parsed: m, coverage }, report) {
+    const rids = (pred: (s: (typeof coverage.segments)[number]) => boolean) =>
+      coverage.segments
+        .filter((s) => s.errno === 'ENODEV' && pred(s))
+        .map((s) => [s.first, s.last] as [number, number]);
+    const effect = (r: Array<[number, number]>) => (m.kind === 'msi' ? msiEffect(ctx, b, r) : '');
+    for (const e of m.entries) {
+      if (e.target) continue;
+      report.at(b, m, {
+        message: `entry ${e.index}: phandle ${hex(e.phandle)} matches no node: its RIDs fail with -ENODEV${effect(rids((s) => s.entry === e))}`,
+        rids: rids((s) => s.entry === e),
+        entry: e,
+        cell: e.cell + 1,
+      });
+    }
+    if (m.tail?.errno === 'ENODEV') {
+      const phandle = m.property.u32(m.tail.cell + 1)!;
+      report.at(b, m, {
+        message: `entry ${m.entries.length}: phandle ${hex(phandle)} matches no node: every ID reaching it fails with -ENODEV${effect(rids((s) => s.entry === undefined))}`,
+        rids: rids((s) => s.entry === undefined),
+        entry: { index: m.entries.length, cell: m.tail.cell },
+        cell: m.tail.cell + 1,
+      });
     }
   },
 };

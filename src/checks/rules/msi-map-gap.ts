@@ -13,22 +13,15 @@ export const msiMapGap: Rule = {
   id: 'msi-map-gap',
   severity: 'error',
   description: 'RIDs of bus-range not covered by msi-map get no MSI domain from the map',
-  check(ctx, report) {
-    for (const b of ctx.bridges) {
-      const gap = gapOf(b, 'msi');
-      if (!gap) continue;
-      const a = b.maps.msi!;
-      const fb = msiFallback(ctx.tree, b, gap.rids, ctx.form === 'mainline');
-      const message = `${count(gap.total, 'RID')} of bus-range not in msi-map: ${ridList(gap.rids)}: ${fb.text}`;
-      report({
-        node: b.node.path,
-        property: 'msi-map',
-        message,
-        severity: fb.safe ? 'warning' : undefined,
-        rids: gap.rids,
-        span: a.parsed.property.span,
-        disabled: !b.enabled,
-      });
-    }
+  visits: 'bridge',
+  check(ctx, b, report) {
+    const gap = gapOf(b, 'msi');
+    if (!gap) return;
+    const fb = msiFallback(ctx.tree, b, gap.rids, ctx.form === 'mainline');
+    report.at(b, gap.map, {
+      message: `${count(gap.total, 'RID')} of bus-range not in msi-map: ${ridList(gap.rids)}: ${fb.text}`,
+      severity: fb.safe ? 'warning' : undefined,
+      rids: gap.rids,
+    });
   },
 };

@@ -1,13 +1,11 @@
 // `dtmap compile`: DTS to DTB, byte for byte what `cpp ... | dtc -I dts -O dtb` writes.
 import type { Command } from 'commander';
-import { InputError, kernelIncludes, sourceErrorText } from '../input.js';
+import { InputError, kernelIncludes, sourceErrorText } from '../../app/input.js';
+import { parseDefines } from '../../app/config.js';
 import { checkOutputs, writeAtomic } from '../output.js';
-import { integerArg } from '../options.js';
-import { parseDefines } from '../config.js';
+import { collect, integerArg, type SetCode } from '../options.js';
 
-const collect = (v: string, prev: string[]) => [...prev, v];
-
-export function register(program: Command, setCode: (code: number) => void): void {
+export function register(program: Command, setCode: SetCode): void {
   program
     .command('compile')
     .description('compile a .dts to a .dtb (with the built-in preprocessor), as cpp + dtc -O dtb do')

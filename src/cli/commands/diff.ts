@@ -2,12 +2,14 @@
 // and the two formats; the comparison is src/map/diff.ts.
 import { Option, type Command } from 'commander';
 import chalk from 'chalk';
-import type { KernelForm, MapKind } from '../../map/map.js';
+import type { MapKind } from '../../map/map.js';
 import type { Outcome, RangeChange, TreeDiff } from '../../map/diff.js';
 import { idRange } from '../../checks/format.js';
 import { inputRange } from '../../view/legend.js';
-import { commandReaders, kernelOption, type Load, type SetCode } from './map.js';
-import { linuxForm, readerOption } from '../readers.js';
+import { loadTree } from '../../app/input.js';
+import { linuxForm } from '../../app/readers.js';
+import { resolveSettings, type SettingOptions, type Settings } from '../../app/settings.js';
+import { inputOptions, kernelOption, readerOption, type SetCode } from '../options.js';
 import { readerTitle } from '../../map/readers/index.js';
 
 const ID_NAME: Record<MapKind, string> = { iommu: 'StreamID', msi: 'DeviceID' };
@@ -104,17 +106,21 @@ export function diffJson(d: TreeDiff, oldName: string, newName: string): string 
   return JSON.stringify(json, null, 2) + '\n';
 }
 
-export interface DiffOptions {
-  kernel?: KernelForm;
-  reader?: string;
+export interface DiffOptions extends SettingOptions {
   format: 'pretty' | 'json';
   failOnChange?: boolean;
 }
 
-export async function runDiff(load: Load, oldFile: string, newFile: string, opts: DiffOptions): Promise<number> {
-  const [a, b] = [await load(oldFile), await load(newFile)];
+export async function runDiff(
+  oldFile: string,
+  newFile: string,
+  opts: DiffOptions,
+  settings: Settings,
+): Promise<number> {
+  const [a, b] = [await loadTree(oldFile, settings), await loadTree(newFile, settings)];
   const { diffTrees } = await import('../../map/diff.js');
-  const readers = await commandReaders(opts.reader, opts.kernel);
+  const { readers } = settings;
+  // linuxForm() without the configuration's kernel (not settings.kernel), as map does
   const diffs = readers.map((r) => diffTrees(a, b, linuxForm(readers), r));
   // one reader: one diff (the JSON object); several: one each (a JSON array)
   const json = diffs.map((d) => diffJson(d, oldFile, newFile));
@@ -128,8 +134,8 @@ export async function runDiff(load: Load, oldFile: string, newFile: string, opts
   return opts.failOnChange && diffs.some((d) => d.changed) ? 1 : 0;
 }
 
-export function register(program: Command, load: Load, setCode: SetCode): void {
-  program
+export function register(program: Command, setCode: SetCode): void {
+  const command = program
     .command('diff')
     .description('which RIDs translate differently between two trees (target, output ID or outcome)')
     .argument('<old>', 'DTB or DTS file: before')
@@ -137,8 +143,8 @@ export function register(program: Command, load: Load, setCode: SetCode): void {
     .addOption(kernelOption())
     .addOption(readerOption())
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
-    .option('--fail-on-change', 'exit 1 when anything changed')
-    .action(async (oldFile: string, newFile: string, opts: DiffOptions) => {
-      setCode(await runDiff(load, oldFile, newFile, opts));
-    });
+    .option('--fail-on-change', 'exit 1 when anything changed');
+  inputOptions(command).action(async (oldFile: string, newFile: string, opts: DiffOptions) => {
+    setCode(await runDiff(oldFile, newFile, opts, resolveSettings(opts)));
+  });
 }

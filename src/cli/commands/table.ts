@@ -6,7 +6,7 @@ import { busRange, isPciBridge, MAP_KINDS, NAMES, type KernelForm, type MapKind 
 import { hex, idRange } from '../../checks/format.js';
 import { inputRange } from '../../view/legend.js';
 import { translationTable, type TableRow } from '../../view/table.js';
-import { mapNode } from './map.js';
+import { mapNode } from '../nodes.js';
 import { kernelReader, type Reader } from '../../map/readers/index.js';
 
 export interface TableOptions {

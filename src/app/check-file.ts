@@ -6,18 +6,15 @@ import { readerNamed, type ReaderName } from '../map/readers/index.js';
 import { summarizeMaps, type FileReport } from '../report/model.js';
 import { relPath } from '../report/paths.js';
 import type { RuleSetting } from './config.js';
-import { InputError, loadTree, type PreprocessResult } from './input.js';
+import { InputError, loadTree, type InputSettings, type PreprocessResult } from './input.js';
 import { LimitError, exhaustedMessage, oneLine } from '../limits.js';
 
-export interface FileCheckOptions {
+/** The settings one file is checked with (src/app/settings.ts), as plain data: they cross to worker threads. */
+export interface FileCheckOptions extends Partial<InputSettings> {
   kernel: KernelForm;
-  /** Readers map-portability compares (names: the options cross to worker threads). */
+  /** Readers map-portability compares, by name. */
   readers?: ReaderName[];
   rules: Record<string, RuleSetting>;
-  include: string[];
-  define: Record<string, string>;
-  overlays?: string[];
-  live?: boolean;
   reportUnusedDisable?: boolean;
   verbose?: boolean;
 }
@@ -38,8 +35,8 @@ export async function checkFile(
 ): Promise<FileReport> {
   try {
     const tree = await loadTree(file, {
-      includeDirs: opts.include,
-      defines: opts.define,
+      include: opts.include,
+      define: opts.define,
       overlays: opts.overlays,
       live: opts.live,
       verbose: opts.verbose,

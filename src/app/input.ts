@@ -29,14 +29,20 @@ export function errorLine(message: string): string {
   return /^[^\s:]+:\d+:\d+: error: /.test(message) ? message : `dtmap: error: ${message}`;
 }
 
-export interface InputOptions {
-  includeDirs?: string[];
-  defines?: Record<string, string>;
-  verbose?: boolean;
+/** How inputs are read: the settings (src/app/settings.ts) that loading takes. */
+export interface InputSettings {
+  /** Include directories for DTS input (`-I`; with none, kernelIncludes()). */
+  include: string[];
+  /** Preprocessor defines for DTS input (`-D`). */
+  define: Record<string, string>;
   /** Overlays (.dtbo / .dtso) applied in order. */
-  overlays?: string[];
+  overlays: string[];
   /** Read a directory as a live tree (/proc/device-tree form). */
   live?: boolean;
+}
+
+export interface LoadOptions extends Partial<InputSettings> {
+  verbose?: boolean;
   /**
    * The caller reads only the maps (`check`): a DTB with no map property name loads as an empty
    * tree, checked but not built (most boards).
@@ -88,7 +94,7 @@ function readStdin(): Uint8Array {
   return Buffer.concat(chunks);
 }
 
-export async function loadTree(file: string, opts: InputOptions = {}): Promise<Tree> {
+export async function loadTree(file: string, opts: LoadOptions = {}): Promise<Tree> {
   if (file === '-') {
     const bytes = readStdin();
     if (!isDtb(bytes))
@@ -120,7 +126,7 @@ export async function loadTree(file: string, opts: InputOptions = {}): Promise<T
   return base;
 }
 
-function liveTree(dir: string, opts: InputOptions): Tree {
+function liveTree(dir: string, opts: LoadOptions): Tree {
   if (!opts.live && !isLiveTree(dir))
     throw new InputError(
       `${dir}: is a directory without a live tree (no property files at its top; use --live to force)`,
@@ -133,7 +139,7 @@ function liveTree(dir: string, opts: InputOptions): Tree {
   }
 }
 
-async function fileTree(file: string, opts: InputOptions): Promise<Tree> {
+async function fileTree(file: string, opts: LoadOptions): Promise<Tree> {
   const bytes = readBytes(file);
   if (isDtb(bytes) || /\.dtbo?$/.test(file)) {
     return dtb(bytes, file, opts.mapsOnly && !opts.overlays?.length);
@@ -182,13 +188,13 @@ function filesBefore(e: unknown): string[] {
 }
 
 /** Runs the preprocessor on a DTS file; a source error comes back as its dtc-style line. */
-async function preprocessFile(file: string, opts: InputOptions): Promise<PreprocessResult> {
+async function preprocessFile(file: string, opts: LoadOptions): Promise<PreprocessResult> {
   const { preprocessDts } = await import('../dts/index.js');
-  const includeDirs = dtsIncludeDirs(file, opts.includeDirs);
-  if (opts.verbose && !opts.includeDirs?.length && includeDirs.length)
+  const includeDirs = dtsIncludeDirs(file, opts.include);
+  if (opts.verbose && !opts.include?.length && includeDirs.length)
     process.stderr.write(`dtmap: ${file}: using the kernel include path ${includeDirs[0]}\n`);
   try {
-    return preprocessDts(file, { includeDirs, defines: opts.defines });
+    return preprocessDts(file, { includeDirs, defines: opts.define });
   } catch (e) {
     const error = sourceErrorText(e);
     if (error === undefined) throw e;
@@ -200,7 +206,7 @@ async function preprocessFile(file: string, opts: InputOptions): Promise<Preproc
  * The first half of loading a DTS file, for the preprocessing worker: undefined when the file is
  * not DTS (a directory, a DTB), which the checking side then reads as usual.
  */
-export async function preprocessInput(file: string, opts: InputOptions): Promise<PreprocessResult | undefined> {
+export async function preprocessInput(file: string, opts: LoadOptions): Promise<PreprocessResult | undefined> {
   if (file === '-' || /\.dtbo?$/.test(file)) return undefined;
   let bytes: Uint8Array;
   try {
@@ -228,6 +234,6 @@ async function dtsTree(pp: PreprocessResult): Promise<Tree> {
   }
 }
 
-async function loadDts(file: string, opts: InputOptions): Promise<Tree> {
+async function loadDts(file: string, opts: LoadOptions): Promise<Tree> {
   return dtsTree(await preprocessFile(file, opts));
 }

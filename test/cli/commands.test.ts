@@ -1,11 +1,11 @@
-// The map and diff commands as commander wires them (the lead adds them to main.ts), in process.
+// The map and diff commands as commander wires them (main.ts registers them), in process.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../helpers.js';
 import chalk, { type ColorSupportLevel } from 'chalk';
 import { Command, CommanderError } from 'commander';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadTree, InputError } from '../../src/cli/input.js';
+import { loadTree, InputError } from '../../src/app/input.js';
 import { register as registerMap } from '../../src/cli/commands/map.js';
 import { register as registerDiff } from '../../src/cli/commands/diff.js';
 import { runTable } from '../../src/cli/commands/table.js';
@@ -32,16 +32,8 @@ afterEach(() => {
 async function run(...argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('dtmap').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerMap(
-    program,
-    (f) => loadTree(f),
-    (c) => (code = c),
-  );
-  registerDiff(
-    program,
-    (f) => loadTree(f),
-    (c) => (code = c),
-  );
+  registerMap(program, (c) => (code = c));
+  registerDiff(program, (c) => (code = c));
   await program.parseAsync(argv, { from: 'user' });
   return code;
 }
@@ -150,6 +142,69 @@ describe('dtmap diff', () => {
 
   it('an unreadable side is an input error', async () => {
     await expect(run('diff', VIRTIO, 'missing.dtb')).rejects.toBeInstanceOf(InputError);
+  });
+});
+
+describe('map and diff take the input settings check takes', () => {
+  // a board whose host bridge is in a .dtsi found only through -I (or the configuration's include)
+  const SOC = `/ { #address-cells = <1>; #size-cells = <1>;
+  smmu: iommu@1000 { reg = <0x1000 0x100>; #iommu-cells = <1>; };
+  pcie: pcie@2000 { device_type = "pci"; reg = <0x2000 0x100>; bus-range = <0 1>;
+    #address-cells = <3>; #size-cells = <2>; iommu-map = <0 &smmu 0 LEN>; }; };\n`;
+  function project(): string {
+    const dir = tempDir('dtmap-settings-');
+    mkdirSync(join(dir, 'inc'));
+    writeFileSync(join(dir, 'inc', 'soc.dtsi'), SOC);
+    writeFileSync(join(dir, 'old.dts'), '/dts-v1/;\n#define LEN 0x200\n#include "soc.dtsi"\n');
+    writeFileSync(join(dir, 'new.dts'), '/dts-v1/;\n#define LEN 0x100\n#include "soc.dtsi"\n');
+    writeFileSync(join(dir, 'board.dts'), '/dts-v1/;\n#include "soc.dtsi"\n');
+    return dir;
+  }
+
+  it('map -I DIR board.dts reads the include; without -I it is an input error', async () => {
+    const dir = project();
+    await expect(run('map', join(dir, 'old.dts'))).rejects.toThrow(/soc\.dtsi/);
+    expect(await run('map', '-I', join(dir, 'inc'), join(dir, 'old.dts'))).toBe(0);
+    expect(out).toContain('/pcie@2000  bus 00-01');
+    expect(out).toContain('  A  /iommu@1000 (smmu)  IOMMU');
+  });
+
+  it('map -D defines a macro for the board', async () => {
+    const dir = project();
+    expect(await run('map', '-I', join(dir, 'inc'), '-D', 'LEN=0x100', join(dir, 'board.dts'))).toBe(0);
+    expect(out).toContain('iommu-map  00:00.0-00:1f.7 -> StreamID 0x0-0xff');
+  });
+
+  it('map --config: the configuration names the include folder and the defines', async () => {
+    const dir = project();
+    const config = join(dir, 'dtmap.json');
+    writeFileSync(config, JSON.stringify({ include: ['inc'], define: { LEN: '0x200' } }));
+    expect(await run('map', '--config', config, join(dir, 'board.dts'))).toBe(0);
+    expect(out).toContain('iommu-map  00:00.0-01:1f.7 -> StreamID 0x0-0x1ff');
+  });
+
+  it('map --overlay applies the overlay first', async () => {
+    const base = 'fixtures/overlay/base.dtb';
+    await expect(run('map', '--node', 'pcie1', base)).rejects.toThrow(/no such node or label/);
+    expect(await run('map', '--node', 'pcie1', '--overlay', 'fixtures/overlay/add-pcie.dtbo', base)).toBe(0);
+    expect(out).toContain('/soc/pcie@40000000');
+  });
+
+  it('diff -I DIR old.dts new.dts compares the two boards', async () => {
+    const dir = project();
+    await expect(run('diff', join(dir, 'old.dts'), join(dir, 'new.dts'))).rejects.toBeInstanceOf(InputError);
+    expect(
+      await run('diff', '--fail-on-change', '-I', join(dir, 'inc'), join(dir, 'old.dts'), join(dir, 'new.dts')),
+    ).toBe(1);
+    expect(out).toContain('  iommu-map  01:00.0-01:1f.7  outcome changed (256 RIDs)');
+    expect(out).toContain('      new  gap: bypass (no IOMMU, untranslated DMA)');
+  });
+
+  it('diff -D applies to both trees', async () => {
+    const dir = project();
+    const board = join(dir, 'board.dts');
+    expect(await run('diff', '-I', join(dir, 'inc'), '-D', 'LEN=0x200', '--fail-on-change', board, board)).toBe(0);
+    expect(out).toContain('= no change: 1 node translates every RID the same way');
   });
 });
 

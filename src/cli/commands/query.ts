@@ -1,15 +1,19 @@
-// `dtmap query`: what each RID becomes, per host bridge.
+// `dtmap query`: what each RID becomes, per host bridge (`--all`: the whole table, table.ts).
+import { Option, type Command } from 'commander';
 import chalk from 'chalk';
-import type { Node, Tree } from '../tree/model.js';
-import { isPciBridge, mapNodes, parseMap, type KernelForm, type MapKind } from '../map/map.js';
-import { describedDevices, type Described } from '../checks/context.js';
-import { busFallbacks, type BusFallback } from '../checks/msi-fallback.js';
-import { translator, sameOutcome } from '../map/translate.js';
-import { kernelReader, type Reader } from '../map/readers/index.js';
-import type { LookupResult } from '../map/lookup.js';
-import { bdf, hex } from '../checks/format.js';
-import { InputError } from './input.js';
-import type { IdSpec } from './rid.js';
+import type { Node, Tree } from '../../tree/model.js';
+import { isPciBridge, parseMap, type KernelForm, type MapKind } from '../../map/map.js';
+import { describedDevices, type Described } from '../../checks/context.js';
+import { busFallbacks, type BusFallback } from '../../checks/msi-fallback.js';
+import { translator, sameOutcome } from '../../map/translate.js';
+import { kernelReader, type Reader } from '../../map/readers/index.js';
+import type { LookupResult } from '../../map/lookup.js';
+import { bdf, hex } from '../../checks/format.js';
+import { InputError, loadTree } from '../../app/input.js';
+import { resolveSettings, type SettingOptions } from '../../app/settings.js';
+import { parseIdSpec, type IdSpec } from '../rid.js';
+import { selectNodes } from '../nodes.js';
+import { collect, kernelOption, readerOption, type SetCode } from '../options.js';
 
 export interface QueryOptions {
   node?: string;
@@ -17,30 +21,6 @@ export interface QueryOptions {
   kernel: KernelForm;
   /** Readers to query (default: the kernel form's); one row per node, RID and reader. */
   readers?: readonly Reader[];
-}
-
-export function selectNodes(tree: Tree, ref: string | undefined, domain: number | undefined): Node[] {
-  const candidates = mapNodes(tree);
-  if (ref) {
-    if (!ref.startsWith('/') && !tree.hasLabels)
-      throw new InputError(
-        `${tree.source}: --node ${ref}: this tree has no labels (a DTB has them only when built with dtc -@); give the node path`,
-      );
-    const n = tree.find(ref);
-    if (!n) throw new InputError(`${tree.source}: --node ${ref}: no such node or label`);
-    return [n];
-  }
-  let list = candidates;
-  if (domain !== undefined) list = candidates.filter((n) => (n.prop('linux,pci-domain')?.u32(0) ?? 0) === domain);
-  if (list.length === 1) return list;
-  if (!candidates.length) throw new InputError(`${tree.source}: no node carries an iommu-map or msi-map`);
-  if (!list.length)
-    throw new InputError(
-      `${tree.source}: no host bridge with linux,pci-domain ${domain}; candidates: ${candidates.map((n) => n.path).join(', ')}`,
-    );
-  throw new InputError(
-    `${tree.source}: ${list.length} nodes carry maps; choose one with --node: ${list.map((n) => n.path).join(', ')}`,
-  );
 }
 
 export interface QueryRow {
@@ -223,4 +203,59 @@ export function queryPretty(tree: Tree, rows: QueryRow[]): string {
     i = j + 1;
   }
   return lines.join('\n') + '\n';
+}
+
+export interface QueryCommandOptions extends SettingOptions {
+  all?: boolean;
+  format: 'pretty' | 'json';
+  node?: string;
+  map: 'iommu' | 'msi' | 'both';
+}
+
+export function register(program: Command, setCode: SetCode): void {
+  program
+    .command('query')
+    .description('what the kernel makes of one RID (or a range) on a host bridge')
+    .argument('<file>', 'DTB or DTS file')
+    .argument('[rid...]', 'RID: 0x100, 256, bb:dd.f, dddd:bb:dd.f, or a range A-B')
+    .option('--all', 'the whole translation table as compact ranges')
+    .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .addOption(kernelOption())
+    .addOption(readerOption())
+    .option('--node <path|label>', 'host bridge node (needed when several carry maps)')
+    .addOption(new Option('--map <which>', 'which map').choices(['iommu', 'msi', 'both']).default('both'))
+    .option('--config <file>', 'configuration file')
+    .option('-I, --include <dir>', 'include directory for DTS input (repeatable)', collect, [])
+    .option('-D, --define <name[=value]>', 'preprocessor define for DTS input (repeatable)', collect, [])
+    .option('--overlay <file>', 'apply an overlay (.dtbo/.dtso) first (repeatable)', collect, [])
+    .option('--live', 'read a directory argument as a live tree')
+    .action(async (file: string, rids: string[], opts: QueryCommandOptions) => {
+      if (opts.all && rids.length) throw new InputError('query: give RIDs or --all, not both');
+      if (!opts.all && !rids.length) throw new InputError('query: give one or more RIDs, or --all');
+      const settings = resolveSettings(opts);
+      if (opts.all) {
+        const { runTable } = await import('./table.js');
+        const tree = await loadTree(file, settings);
+        setCode(
+          runTable(tree, {
+            node: opts.node,
+            map: opts.map,
+            format: opts.format,
+            kernel: settings.kernel,
+            readers: settings.readers,
+          }),
+        );
+        return;
+      }
+      const specs = rids.map(parseIdSpec);
+      const tree = await loadTree(file, settings);
+      const rows = runQuery(tree, specs, {
+        node: opts.node,
+        map: opts.map,
+        kernel: settings.kernel,
+        readers: settings.readers,
+      });
+      process.stdout.write(opts.format === 'json' ? queryJson(tree, rows) : queryPretty(tree, rows));
+      setCode(queryFails(rows) ? 1 : 0);
+    });
 }

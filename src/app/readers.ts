@@ -1,15 +1,8 @@
-// `--reader NAME[,NAME...]|all` and its alias `--kernel classic|mainline`, for check, query, map
-// and diff: which readers of the maps (src/map/readers) a command runs.
-import { Option } from 'commander';
+// `--reader NAME[,NAME...]|all` and its alias `--kernel classic|mainline`, for check, query, map,
+// diff and the language server: which readers of the maps (src/map/readers) a command runs.
 import type { KernelForm } from '../map/map.js';
-import { kernelReader, parseReaders, READERS, type Reader } from '../map/readers/index.js';
+import { kernelReader, parseReaders, type Reader } from '../map/readers/index.js';
 import { InputError } from './input.js';
-
-export const readerOption = () =>
-  new Option(
-    '--reader <names>',
-    `readers of the maps, comma-separated, or all: ${READERS.map((r) => r.name).join(', ')} (default linux-classic)`,
-  );
 
 /** `--kernel` first (an alias), then `--reader`; neither: the config file's kernel, else linux-classic. */
 export function selectedReaders(
