@@ -1,5 +1,6 @@
 // dtmap as a library: readers, the tree model, the translation engine, the machine and the checks.
 export * from './tree/model.js';
+export { SourceError, type Place } from './errors.js';
 export { readDtb, isDtb, DtbError } from './dtb/read.js';
 export * from './map/index.js';
 export {

@@ -101,6 +101,7 @@ export function parseMap(tree: Tree, node: Node, kind: MapKind, form: KernelForm
   const m = form === 'classic' ? parseClassic(tree, base) : parseMainline(tree, base);
   if (m.entries.length > MAX_MAP_ENTRIES) {
     throw new LimitError(
+      { file: tree.source },
       `${tree.source}: ${node.path}: ${property.name} has ${m.entries.length} entries, more than ${MAX_MAP_ENTRIES} (dtmap's limit)`,
     );
   }
