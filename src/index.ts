@@ -1,5 +1,6 @@
-// dtmap as a library: readers, the tree model, the translation engine and the checks.
+// dtmap as a library: readers, the tree model, the translation engine, the machine and the checks.
 export * from './tree/model.js';
+export { SourceError, type Place } from './errors.js';
 export { readDtb, isDtb, DtbError } from './dtb/read.js';
 export * from './map/index.js';
 export {
@@ -9,14 +10,24 @@ export {
   buildContext,
   type CheckOptions,
   type Diagnostic,
-  type Finding,
   type Rule,
+  type RuleMeta,
   type Severity,
   type Location,
-  type Bridge,
   type Context,
 } from './checks/index.js';
-export { hostMsiDomain, msiFallback, busFallbacks, type ParentForm } from './checks/msi-fallback.js';
+export { msiFallback } from './checks/msi-fallback.js';
+export { buildMachine, type Bridge, type Machine } from './machine/machine.js';
+export { enumerate, describedDevices, type PciFunction, type Described } from './machine/topology.js';
+export {
+  hostMsiDomain,
+  busFallbacks,
+  fallbackGroups,
+  msiParent,
+  type BusFallback,
+  type FallbackGroup,
+  type ParentForm,
+} from './machine/msi-domain.js';
 export { formatJson } from './report/json.js';
 export { formatPretty } from './report/pretty.js';
 export { summarizeMaps, summarize, type FileReport, type MapSummary, type Summary } from './report/model.js';

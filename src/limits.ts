@@ -3,6 +3,8 @@
 // them (about 190 KB and 50 000 tokens after cpp); a run at the limits stays within a 1 GiB
 // address space (`ulimit -v 1048576`, where node leaves about 200 MiB of JS heap).
 
+import { SourceError } from './errors.js';
+
 const MIB = 1024 * 1024;
 
 /** Any one file read: a board, an included file, an /incbin/, a DTB, a live-tree property. */
@@ -36,17 +38,23 @@ export const MAX_MAP_ENTRIES = 1024;
 export const MAX_TREE_ITEMS = 1_000_000;
 
 /**
- * A limit passed: thrown where the caller knows the position (front ends turn it into their own
+ * A limit passed: thrown where the caller knows the place (front ends turn it into their own
  * error), or by the engine with the file named (the CLI prints it as an input error).
  */
-export class LimitError extends Error {
+export class LimitError extends SourceError {
   override name = 'LimitError';
 }
 
-/** Throws LimitError when a file of `bytes` is over MAX_FILE_BYTES; call it before reading. */
-export function checkFileSize(bytes: number): void {
+/**
+ * Throws LimitError, at the start of `file`, when a file of `bytes` is over MAX_FILE_BYTES; call it
+ * before reading.
+ */
+export function checkFileSize(bytes: number, file: string): void {
   if (bytes > MAX_FILE_BYTES)
-    throw new LimitError(`file of ${bytes} bytes is larger than ${mib(MAX_FILE_BYTES)} (dtmap's limit)`);
+    throw new LimitError(
+      { file, line: 1, column: 1 },
+      `file of ${bytes} bytes is larger than ${mib(MAX_FILE_BYTES)} (dtmap's limit)`,
+    );
 }
 
 /**
@@ -65,15 +73,4 @@ export function exhaustedMessage(e: unknown): string | undefined {
 /** Bytes with a unit, for messages: "64 MiB", "1000000". */
 export function mib(n: number): string {
   return n % MIB === 0 ? `${n / MIB} MiB` : `${n} bytes`;
-}
-
-/**
- * A message that quotes source text as one printable line: control characters escaped (a
- * quoted token can hold newlines), and cut after 500 characters (it can be megabytes long).
- */
-export function oneLine(message: string): string {
-  const s = message.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) =>
-    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
-  return s.length > 500 ? `${s.slice(0, 500)}...` : s;
 }

@@ -1,50 +1,9 @@
-// The limits of src/limits.ts in-process, and the bug classes the fuzz run found (test/fuzz).
-import { afterAll, describe, expect, it } from 'vitest';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { readDts } from '../src/dts/index.js';
+// The limits of src/limits.ts in-process.
+import { describe, expect, it } from 'vitest';
 import { readDtb } from '../src/dtb/read.js';
-import { MAX_MAP_ENTRIES, MAX_TREE_ITEMS, exhaustedMessage, oneLine } from '../src/limits.js';
+import { MAX_MAP_ENTRIES, MAX_TREE_ITEMS, exhaustedMessage } from '../src/limits.js';
 import { buildContext } from '../src/checks/index.js';
 import { node, tree } from './helpers.js';
-
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dtmap-limits-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** The one line the CLI prints for a DTS file that fails. */
-function errorLine(text: string): string {
-  const p = path.join(dir, `t${Math.random().toString(36).slice(2)}.dts`);
-  fs.writeFileSync(p, text);
-  try {
-    readDts(p);
-  } catch (e) {
-    return (e as { format(): string }).format().slice(p.length);
-  }
-  throw new Error('no error');
-}
-
-describe('one-line errors (found by the fuzz run)', () => {
-  it('a syntax error that quotes a string with newlines stays on one line', () => {
-    expect(errorLine('/dts-v1/;\n/ { p = "a" "b\nc"; };\n')).toBe(':2:13: error: syntax error: unexpected \'"b\\nc"\'');
-  });
-
-  it('a /include/ name with a newline in it stays on one line', () => {
-    expect(errorLine('/dts-v1/;\n/include/ "x\ny"\n')).toBe(
-      ':2:1: error: Couldn\'t open "x\\ny": No such file or directory',
-    );
-  });
-
-  it('a quoted token of megabytes is cut', () => {
-    const line = errorLine('/dts-v1/;\n/ { p = "a" "' + 'b'.repeat(1 << 20) + '"; };\n');
-    expect(line.length).toBeLessThan(600);
-    expect(line).toMatch(/bbb\.\.\.$/);
-  });
-
-  it('oneLine escapes every control character', () => {
-    expect(oneLine('a\r\n\x00\x1b\tb')).toBe('a\\r\\n\\x00\\x1b\tb');
-  });
-});
 
 describe('tree limits', () => {
   it('a DTB with more than MAX_TREE_ITEMS nodes and properties is one DtbError', () => {

@@ -7,7 +7,8 @@ import { summarizeMaps, type FileReport } from '../report/model.js';
 import { relPath } from '../report/paths.js';
 import type { RuleSetting } from './config.js';
 import { InputError, loadTree, type InputSettings, type PreprocessResult } from './input.js';
-import { LimitError, exhaustedMessage, oneLine } from '../limits.js';
+import { LimitError, exhaustedMessage } from '../limits.js';
+import { oneLine } from '../errors.js';
 
 /** The settings one file is checked with (src/app/settings.ts), as plain data: they cross to worker threads. */
 export interface FileCheckOptions extends Partial<InputSettings> {

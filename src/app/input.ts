@@ -6,7 +6,8 @@ import { Node, Tree } from '../tree/model.js';
 import type { PreprocessedDts } from '../dts/index.js';
 import { isLiveTree, LiveTreeError, readLiveTree } from '../live/read.js';
 import { applyOverlay, OverlayError } from '../overlay/apply.js';
-import { LimitError, MAX_FILE_BYTES, checkFileSize, mib, oneLine } from '../limits.js';
+import { LimitError, MAX_FILE_BYTES, checkFileSize, mib } from '../limits.js';
+import { SourceError, oneLine } from '../errors.js';
 
 /** A bad input or bad usage: one line on stderr, exit code 2. */
 export class InputError extends Error {
@@ -65,7 +66,7 @@ export function readBytes(file: string): Uint8Array {
     );
   }
   try {
-    checkFileSize(size);
+    checkFileSize(size, file);
   } catch (e) {
     throw e instanceof LimitError ? new InputError(`${file}: ${e.message}`) : e;
   }
@@ -178,13 +179,7 @@ export function dtsIncludeDirs(file: string, given: string[] | undefined): strin
 
 /** The dtc-style line of a preprocessor or parser error, or undefined for any other error. */
 export function sourceErrorText(e: unknown): string | undefined {
-  const format = (e as { format?: () => string } | null)?.format;
-  return typeof format === 'function' ? format.call(e) : undefined;
-}
-
-/** The files a preprocessor or parser error read before it (PreprocessError, DtsError). */
-function filesBefore(e: unknown): string[] {
-  return (e as { files?: string[] }).files ?? [];
+  return e instanceof SourceError ? e.format() : undefined;
 }
 
 /** Runs the preprocessor on a DTS file; a source error comes back as its dtc-style line. */
@@ -196,9 +191,8 @@ async function preprocessFile(file: string, opts: LoadOptions): Promise<Preproce
   try {
     return preprocessDts(file, { includeDirs, defines: opts.define });
   } catch (e) {
-    const error = sourceErrorText(e);
-    if (error === undefined) throw e;
-    return { error, files: filesBefore(e) };
+    if (!(e instanceof SourceError)) throw e;
+    return { error: e.format(), files: e.files };
   }
 }
 
@@ -228,9 +222,8 @@ async function dtsTree(pp: PreprocessResult): Promise<Tree> {
     tree.files = files;
     return tree;
   } catch (e) {
-    const error = sourceErrorText(e);
-    if (error === undefined) throw e;
-    throw new InputError(error, filesBefore(e));
+    if (!(e instanceof SourceError)) throw e;
+    throw new InputError(e.format(), e.files);
   }
 }
 

@@ -1,10 +1,12 @@
-// The rule set and the runner. The runner knows no rule; each rule reports findings.
+// The rule set and the runner. The runner knows no rule: it walks the machine for each rule (its
+// maps, its bridges, or all of it once) and places what the rule reports, as dtc's FAIL_PROP does.
 import type { Tree } from '../tree/model.js';
 import type { KernelForm } from '../map/map.js';
 import type { Reader } from '../map/readers/index.js';
+import { MAP_KINDS, NAMES } from '../map/map.js';
 import { buildContext, type Context } from './context.js';
-import { applySuppressions } from './suppress.js';
-import type { Diagnostic, Finding, Rule, Severity } from './types.js';
+import { applySuppressions, unusedDisable } from './suppress.js';
+import type { Diagnostic, Report, Rule, RuleMeta, Severity } from './types.js';
 import { mapLength } from './rules/map-length.js';
 import { mapMaskIgnoresBase } from './rules/map-mask-ignores-base.js';
 import { mapPhandle } from './rules/map-phandle.js';
@@ -21,9 +23,10 @@ import { mapPortability } from './rules/map-portability.js';
 import { mapConsistency } from './rules/map-consistency.js';
 
 export * from './types.js';
-export { buildContext, type Bridge, type Context } from './context.js';
+export { buildContext, type Context } from './context.js';
 
-export const RULES: readonly Rule[] = [
+/** The rules that visit the machine, in the order their findings sort. */
+const CHECKS: readonly Rule[] = [
   mapLength,
   mapMaskIgnoresBase,
   mapPhandle,
@@ -39,6 +42,9 @@ export const RULES: readonly Rule[] = [
   mapPortability,
   mapConsistency,
 ];
+
+/** Every rule, as the tables list them: the checks, then unused-disable (the suppression pass). */
+export const RULES: readonly RuleMeta[] = [...CHECKS, unusedDisable];
 
 export interface CheckOptions {
   kernel?: KernelForm;
@@ -56,42 +62,64 @@ export function check(tree: Tree, opts: CheckOptions = {}): Diagnostic[] {
   return checkContext(buildContext(tree, opts.kernel ?? 'classic', { readers: opts.readers }), opts);
 }
 
-/** check() on a context already built (its kernel form wins over `opts.kernel`). */
-export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[] {
-  const tree = ctx.tree;
-  if (!ctx.bridges.length && !tree.suppressions.length) return []; // nothing to check: most boards
-  const out: Diagnostic[] = [];
-  for (const rule of RULES) {
-    const configured = opts.rules?.[rule.id];
-    if (configured === 'off') continue;
-    rule.check(ctx, (f: Finding) => {
+/** A rule's report: a finding's node, property, span and final severity, from its bridge and map. */
+function reporter(rule: Rule, configured: Severity | undefined, out: Diagnostic[]): Report {
+  return {
+    at(bridge, map, f) {
       let severity = configured ?? f.severity ?? rule.severity;
       let message = f.message;
-      if (f.disabled) {
+      // a node that is not enabled is never probed: what is wrong there does not boot
+      if (!bridge.enabled) {
         severity = 'info';
         message += ' (node disabled)';
       }
       const d: Diagnostic = {
         rule: rule.id,
         severity,
-        node: f.node,
-        property: f.property,
+        node: bridge.node.path,
+        property: map ? NAMES[map.kind][f.mask ? 'mask' : 'map'] : null,
         message,
         rids: f.rids ?? [],
-        entry: f.entry ?? null,
+        entry: f.entry?.index ?? null,
       };
-      if (f.span) {
-        d.span = f.span;
-        d.location = { file: f.span.file, line: f.span.line, column: f.span.column };
+      // the given cell, else the entry's first, else the property; the node when there is no map
+      const source = f.mask ? map?.maskProperty : map?.property;
+      const cell = f.cell ?? f.entry?.cell;
+      const span = !map ? bridge.node.span : cell !== undefined ? source?.cellSpan(cell) : source?.span;
+      if (span) {
+        d.span = span;
+        d.location = { file: span.file, line: span.line, column: span.column };
       }
       out.push(d);
-    });
+    },
+  };
+}
+
+/** check() on a context already built (its kernel form wins over `opts.kernel`). */
+export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[] {
+  const tree = ctx.tree;
+  if (!ctx.bridges.length && !tree.suppressions.length) return []; // nothing to check: most boards
+  const out: Diagnostic[] = [];
+  for (const rule of CHECKS) {
+    const configured = opts.rules?.[rule.id];
+    if (configured === 'off') continue;
+    const report = reporter(rule, configured, out);
+    if (rule.visits === 'machine') rule.check(ctx, report);
+    else
+      for (const b of ctx.bridges)
+        if (rule.visits === 'bridge') rule.check(ctx, b, report);
+        else
+          for (const kind of MAP_KINDS) {
+            const map = b.maps[kind];
+            if (map) rule.check(ctx, b, map, report);
+          }
   }
+  const unused = opts.rules?.[unusedDisable.id];
   const kept = applySuppressions(
     tree,
     out,
-    opts.reportUnusedDisable ?? false,
-    RULES.map((r) => r.id),
+    opts.reportUnusedDisable && unused !== 'off' ? (unused ?? unusedDisable.severity) : undefined,
+    CHECKS.map((r) => r.id), // the rules a directive can silence
   );
   if (kept.length < 2) return kept;
   // Stable order: by node in tree order, then severity, then rule order.
@@ -105,7 +133,7 @@ export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[
       (x, y) =>
         (order.get(x.d.node) ?? 0) - (order.get(y.d.node) ?? 0) ||
         RANK[x.d.severity] - RANK[y.d.severity] ||
-        (ruleOrder.get(x.d.rule) ?? RULES.length) - (ruleOrder.get(y.d.rule) ?? RULES.length) ||
+        ruleOrder.get(x.d.rule)! - ruleOrder.get(y.d.rule)! ||
         x.k - y.k,
     )
     .map((x) => x.d);

@@ -2,7 +2,14 @@
 // on the line before a property silences those rules' findings about it, as eslint's
 // disable-next-line does; unused ones can be reported.
 import type { SuppressionComment, Tree } from '../tree/model.js';
-import type { Diagnostic } from './types.js';
+import type { Diagnostic, RuleMeta, Severity } from './types.js';
+
+/** Reported by the suppression pass itself, after every other rule ran. */
+export const unusedDisable: RuleMeta = {
+  id: 'unused-disable',
+  severity: 'warning',
+  description: 'a dtmap-disable-next-line comment suppresses nothing (with --report-unused-disable)',
+};
 
 interface Directive {
   comment: SuppressionComment;
@@ -19,11 +26,12 @@ function parse(comment: SuppressionComment): string[] {
   return body.split(/[\s,]+/).filter(Boolean);
 }
 
-/** Drops suppressed findings; with `reportUnused`, adds an `unused-disable` warning per unused rule. */
+/** Drops suppressed findings; with a severity for `unused`, adds an `unused-disable` finding per
+ *  rule a directive names that silenced nothing (`knownRules`: the rules a directive can silence). */
 export function applySuppressions(
   tree: Tree,
   diagnostics: Diagnostic[],
-  reportUnused: boolean,
+  unused: Severity | undefined,
   knownRules: readonly string[],
 ): Diagnostic[] {
   if (!tree.suppressions.length) return diagnostics;
@@ -42,15 +50,15 @@ export function applySuppressions(
     directive.used.add(d.rule);
     return false;
   });
-  if (!reportUnused) return kept;
+  if (!unused) return kept;
   for (const d of directives)
     for (const rule of d.rules.length ? d.rules : ['(no rule)'])
       if (!d.used.has(rule)) {
         const why = knownRules.includes(rule) ? `no ${rule} finding on the next line` : `unknown rule "${rule}"`;
         const { file, line, column } = d.comment;
         kept.push({
-          rule: 'unused-disable',
-          severity: 'warning',
+          rule: unusedDisable.id,
+          severity: unused,
           node: '/',
           property: null,
           message: `unused dtmap-disable-next-line directive: ${why}`,

@@ -1,4 +1,6 @@
 import type { Span } from '../tree/model.js';
+import type { MapKind, ParsedMap } from '../map/map.js';
+import type { Bridge } from '../machine/machine.js';
 import type { Context } from './context.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -24,22 +26,46 @@ export interface Diagnostic {
   span?: Span;
 }
 
-/** What a rule reports; the runner fills in defaults and lowers findings of disabled nodes. */
-export interface Finding {
-  node: string;
-  property: string | null;
-  message: string;
-  severity?: Severity;
-  rids?: Array<[number, number]>;
-  entry?: number | null;
-  span?: Span;
-  /** The node the finding belongs to is disabled: lower to info. */
-  disabled?: boolean;
-}
-
-export interface Rule {
+/** What the rule tables list of a rule: `dtmap rules`, SARIF's rules, the configuration's names. */
+export interface RuleMeta {
   id: string;
   severity: Severity;
   description: string;
-  check(ctx: Context, report: (f: Finding) => void): void;
 }
+
+/** A map of a bridge, parsed and covered once (`Bridge.maps`). */
+export type BridgeMap = NonNullable<Bridge['maps'][MapKind]>;
+
+/** What a finding says; `report.at()` derives where it is. */
+export interface At {
+  message: string;
+  /** Replaces the rule's default (a `--rule` setting replaces both). */
+  severity?: Severity;
+  rids?: Array<[number, number]>;
+  /** The entry the finding is about: its index, and its first cell for the span (a tail the
+   *  parser could not make an entry of passes its would-be index and first cell). */
+  entry?: { index: number; cell: number };
+  /** The cell the span points at, when not the entry's first (its phandle: `entry.cell + 1`). */
+  cell?: number;
+  /** The finding is about the map's mask property (`iommu-map-mask`, `msi-map-mask`). */
+  mask?: boolean;
+}
+
+/**
+ * How a rule reports, as dtc's FAIL_PROP does: `at(bridge, map, ...)` names the bridge's node and
+ * the map's property (none without a map), points at the given cell, else the entry's first cell,
+ * else the property (the node without a map), and lowers a disabled node's finding to info with
+ * " (node disabled)".
+ */
+export interface Report {
+  at(bridge: Bridge, map: ParsedMap | undefined, f: At): void;
+}
+
+/** A rule visits each map of each bridge, each bridge, or the whole machine once; the runner
+ *  does the walking, in bridge order and MAP_KINDS order. */
+export type Rule = RuleMeta &
+  (
+    | { visits: 'map'; check(ctx: Context, bridge: Bridge, map: BridgeMap, report: Report): void }
+    | { visits: 'bridge'; check(ctx: Context, bridge: Bridge, report: Report): void }
+    | { visits: 'machine'; check(ctx: Context, report: Report): void }
+  );

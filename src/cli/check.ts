@@ -1,15 +1,10 @@
 // `dtmap check`: inputs -> per-file reports -> baseline -> format -> exit code.
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
-import { RULES } from '../checks/index.js';
 import type { FileReport } from '../report/model.js';
-import { formatJson } from '../report/json.js';
-import { formatPretty } from '../report/pretty.js';
-import { formatSarif } from '../report/sarif.js';
-import { formatGithub } from '../report/github.js';
-import { formatGcc } from '../report/gcc.js';
+import { FORMATS, type FormatName } from '../report/index.js';
 import { applyBaseline, makeBaseline } from '../report/baseline.js';
-import { ridList } from '../checks/format.js';
+import { ridList } from '../words.js';
 import { expandInputs } from '../app/files.js';
 import { isLiveTree } from '../live/read.js';
 import { errorLine } from '../app/input.js';
@@ -17,10 +12,8 @@ import { resolveSettings, type SettingOptions } from '../app/settings.js';
 import { checkOutputs, writeAtomic, type Output } from './output.js';
 import { checkAll, progressBar } from './pool.js';
 
-export type CheckFormat = 'pretty' | 'json' | 'sarif' | 'github' | 'gcc';
-
 export interface CheckCommandOptions extends SettingOptions {
-  format: CheckFormat;
+  format: FormatName;
   strict?: boolean;
   maxWarnings?: number;
   quiet?: boolean;
@@ -135,10 +128,13 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   const shown: FileReport[] = opts.quiet
     ? reports.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => d.severity === 'error') }))
     : reports;
-  const text = formatReport(opts.format, shown, {
-    baselineInfo,
+  const text = FORMATS[opts.format](shown, {
     version,
-    pretty: { quiet: opts.quiet, verbose: opts.verbose, elapsedMs: Date.now() - started, notes },
+    quiet: opts.quiet,
+    verbose: opts.verbose,
+    elapsedMs: Date.now() - started,
+    notes,
+    baseline: baselineInfo,
   });
   if (opts.format === 'pretty') for (const r of reports) if (r.error) process.stderr.write(errorLine(r.error) + '\n');
   if (opts.format !== 'pretty') for (const n of notes) process.stderr.write(`dtmap: ${n}\n`);
@@ -152,31 +148,4 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   if (opts.strict && warnings) return 1;
   if (maxWarnings !== undefined && warnings > maxWarnings) return 1;
   return 0;
-}
-
-/** The report in one format: the one place a format is looked up. */
-function formatReport(
-  format: CheckFormat,
-  shown: FileReport[],
-  ctx: {
-    baselineInfo: { suppressed: number; stale: unknown[] } | undefined;
-    version: string;
-    pretty: Parameters<typeof formatPretty>[1];
-  },
-): string {
-  switch (format) {
-    case 'json': {
-      const json = JSON.parse(formatJson(shown));
-      if (ctx.baselineInfo) json.baseline = ctx.baselineInfo;
-      return JSON.stringify(json, null, 2) + '\n';
-    }
-    case 'sarif':
-      return formatSarif(shown, RULES, ctx.version);
-    case 'github':
-      return formatGithub(shown);
-    case 'gcc':
-      return formatGcc(shown);
-    default:
-      return formatPretty(shown, ctx.pretty);
-  }
 }

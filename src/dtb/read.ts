@@ -4,17 +4,19 @@ import { Node, Property, Tree } from '../tree/model.js';
 
 import { FDT_BEGIN_NODE, FDT_END, FDT_END_NODE, FDT_MAGIC, FDT_NOP, FDT_PROP, HEADER_SIZE } from './fdt.js';
 import { MAX_TREE_ITEMS } from '../limits.js';
+import { SourceError } from '../errors.js';
 
 const MAX_DEPTH = 1024;
 
-export class DtbError extends Error {
+/** A malformed blob: the file, the byte offset and what is wrong there. */
+export class DtbError extends SourceError {
+  override name = 'DtbError';
   constructor(
-    readonly file: string,
+    file: string,
     readonly offset: number,
     readonly reason: string,
   ) {
-    super(`${file}: ${reason} (at byte offset 0x${offset.toString(16)})`);
-    this.name = 'DtbError';
+    super({ file }, `${file}: ${reason} (at byte offset 0x${offset.toString(16)})`);
   }
 }
 

@@ -59,7 +59,7 @@ class Compiler {
 
   fail(pos: number, check: string, message: string): never {
     const span = pos >= 0 ? this.o.spanOf(pos) : { file: this.o.source, line: 1, column: 1 };
-    throw DtsError.at(span, `${message} [${check}]`, `ERROR (${check})`);
+    throw new DtsError(span, `${message} [${check}]`, `ERROR (${check})`);
   }
 
   nodePos(node: DNode): number {
@@ -318,7 +318,7 @@ class Compiler {
 
   unresolved(m: Marker, check: string): never {
     const span = this.o.spanOf(m.pos);
-    throw DtsError.at(
+    throw new DtsError(
       span,
       `Reference to non-existent node or label "${m.ref}"${refHint(this.tree, m.ref)}`,
       `ERROR (${check})`,

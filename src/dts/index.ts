@@ -102,14 +102,14 @@ export function compilePreprocessed(
         if (!p) return undefined;
         files.push(p);
         const text = opts.overlay?.get(p);
-        if (text === undefined) checkFileSize(fs.statSync(p).size);
+        if (text === undefined) checkFileSize(fs.statSync(p).size, p);
         return { text: text ?? fs.readFileSync(p, 'utf8'), file: p };
       },
       readBinary: (name, from) => {
         const p = search(name, from);
         if (!p) return undefined;
         files.push(p);
-        checkFileSize(fs.statSync(p).size);
+        checkFileSize(fs.statSync(p).size, p);
         return new Uint8Array(fs.readFileSync(p));
       },
     });

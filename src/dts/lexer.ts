@@ -228,7 +228,7 @@ export class Lexer {
   }
 
   private error(offset: number, message: string, prefix = 'Lexical error'): never {
-    throw DtsError.at(this.source.spanAt(offset), message, prefix);
+    throw new DtsError(this.source.spanAt(offset), message, prefix);
   }
 
   /** End of the previous token (in `prevSource`), for "missing ';'" hints. */

@@ -80,7 +80,7 @@ class Parser {
   };
 
   private fail(pos: number, message: string, kind = 'Error'): never {
-    throw DtsError.at(this.spanOf(pos), message, kind);
+    throw new DtsError(this.spanOf(pos), message, kind);
   }
 
   private syntaxError(): never {
@@ -110,7 +110,7 @@ class Parser {
     // the file the directive was written in (through cpp's map, when the text was preprocessed)
     const at = from.spanAt(offset);
     const r = limited(() => this.opts.readInclude?.(name, at.file), at);
-    if (!r) throw DtsError.at(at, `Couldn't open "${name}": No such file or directory`, 'FATAL ERROR');
+    if (!r) throw new DtsError(at, `Couldn't open "${name}": No such file or directory`, 'FATAL ERROR');
     const file = r.file ?? name;
     let locate = r.locate;
     if (!locate) {
@@ -372,7 +372,7 @@ class Parser {
   }
 
   nestingError(): DtsError {
-    return DtsError.at(this.spanOf(this.lx.tokenPos), 'memory exhausted (input nested too deeply)');
+    return new DtsError(this.spanOf(this.lx.tokenPos), 'memory exhausted (input nested too deeply)');
   }
 
   private stackCheck(entries: number, pos: number): void {
@@ -742,6 +742,6 @@ function limited<T>(read: () => T, at: Span): T {
   try {
     return read();
   } catch (e) {
-    throw e instanceof LimitError ? DtsError.at(at, e.message) : e;
+    throw e instanceof LimitError ? new DtsError(at, e.message) : e;
   }
 }

@@ -16,14 +16,16 @@ import { closeSync, openSync, readSync, readdirSync, statSync, type Stats } from
 import { join } from 'node:path';
 import { Node, Property, Tree } from '../tree/model.js';
 import { MAX_TREE_ITEMS } from '../limits.js';
+import { SourceError } from '../errors.js';
 
-export class LiveTreeError extends Error {
+/** A live tree that cannot be read: the file or folder (`file`) and what is wrong with it. */
+export class LiveTreeError extends SourceError {
   override name = 'LiveTreeError';
   constructor(
-    readonly path: string,
+    path: string,
     readonly reason: string,
   ) {
-    super(`${path}: ${reason}`);
+    super({ file: path }, `${path}: ${reason}`);
   }
 }
 

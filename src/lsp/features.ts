@@ -12,9 +12,8 @@ import {
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToFileURL } from 'node:url';
 import { basename } from 'node:path';
-import type { Bridge } from '../checks/index.js';
-import { describedDevices } from '../checks/context.js';
-import { bdf, hex, idRange, ridRange } from '../checks/format.js';
+import type { Bridge } from '../machine/machine.js';
+import { deviceHeading, hex, idRange, ridRange } from '../words.js';
 import { coverage } from '../core/coverage.js';
 import { lookup } from '../core/lookup.js';
 import { mergeRanges } from '../core/ranges.js';
@@ -151,7 +150,7 @@ function outcome(c: Checked, r: LookupResult, kind: MapKind): string {
 function deviceHover(c: Checked, doc: TextDocument, file: string, pos: Position): string | undefined {
   for (const bridge of c.ctx.bridges) {
     if (!bridge.pci) continue;
-    for (const d of describedDevices(bridge.node)) {
+    for (const d of bridge.devices) {
       const span = d.node.span;
       if (!span || span.file !== file || span.line - 1 !== pos.line) continue;
       const at = offsetOf(doc, span);
@@ -159,8 +158,7 @@ function deviceHover(c: Checked, doc: TextDocument, file: string, pos: Position)
       const iommu = translate(c.tree, bridge.node, d.rid, 'iommu', c.form);
       const msi = translate(c.tree, bridge.node, d.rid, 'msi', c.form);
       return [
-        `**PCI device** \`${d.node.path}\`: RID ${bdf(d.rid)} (${hex(d.rid)}) on \`${bridge.node.path}\` (${c.form} kernel)` +
-          (d.written === d.rid ? '' : `; its \`reg\` names ${bdf(d.written)}, but Linux numbers buses depth first`),
+        deviceHeading(d, bridge.node, c.form),
         '',
         `- iommu-map: ${outcome(c, iommu, 'iommu')}`,
         `- msi-map: ${outcome(c, msi, 'msi')}`,

@@ -14,6 +14,7 @@ import { expandInputs } from '../app/files.js';
 import { dtsIncludeDirs } from '../app/input.js';
 import { resolveSettings, type SettingOptions, type Settings } from '../app/settings.js';
 import { compileDts } from '../dts/index.js';
+import { SourceError } from '../errors.js';
 import type { KernelForm, MapKind, ParsedMap } from '../map/map.js';
 import { applyBaseline, type Baseline } from '../report/baseline.js';
 import { loadBaseline } from '../app/baseline.js';
@@ -282,22 +283,16 @@ export class Project {
 
   /** A preprocessor or parser error at its position; anything else (a bug) on the board's first line. */
   private sourceError(board: string, e: unknown): { file: string; item: Item } {
-    const at = e as { file?: unknown; line?: unknown; column?: unknown; message?: unknown };
-    if (
-      e instanceof Error &&
-      typeof at.file === 'string' &&
-      typeof at.line === 'number' &&
-      typeof at.column === 'number' &&
-      at.file !== '<command-line>'
-    ) {
-      const file = resolve(at.file);
+    if (e instanceof SourceError && e.line !== undefined && e.column !== undefined && e.file !== '<command-line>') {
+      const { line, column } = e;
+      const file = resolve(e.file);
       let range: Range;
       try {
-        range = tokenRange(this.document(file), { file, line: at.line, column: at.column });
+        range = tokenRange(this.document(file), { file, line, column });
       } catch {
         range = {
-          start: { line: at.line - 1, character: at.column - 1 },
-          end: { line: at.line - 1, character: at.column },
+          start: { line: line - 1, character: column - 1 },
+          end: { line: line - 1, character: column },
         };
       }
       return { file, item: { range, severity: DiagnosticSeverity.Error, message: e.message } };

@@ -1,5 +1,4 @@
 export * from '../core/index.js';
 export * from './map.js';
 export * from './translate.js';
-export * from './topology.js';
 export * from './readers/index.js';

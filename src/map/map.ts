@@ -154,6 +154,7 @@ export function parseMap(
   const read = form === 'classic' ? parseClassic(tree, f) : parseMainline(tree, f);
   if (read.entries.length > MAX_MAP_ENTRIES) {
     throw new LimitError(
+      { file: tree.source },
       `${tree.source}: ${node.path}: ${f.property.name} has ${read.entries.length} entries, more than ${MAX_MAP_ENTRIES} (dtmap's limit)`,
     );
   }

@@ -4,18 +4,19 @@
 // node and byte for byte, as the blob fdtoverlay writes, including libfdt's ordering quirks:
 // a property or subnode the target lacks is inserted FIRST (fdt_add_property_() and
 // fdt_add_subnode() insert at the front), so new ones come out in reverse order.
+import { SourceError } from '../errors.js';
 import { Node, Property, type Tree } from '../tree/model.js';
 
 /** An overlay that cannot be applied: one line naming the overlay file and the fragment. */
-export class OverlayError extends Error {
+export class OverlayError extends SourceError {
   override name = 'OverlayError';
   constructor(
-    readonly file: string,
+    file: string,
     /** The overlay's top-level node the problem sits in (`fragment@0`, `__fixups__`), if any. */
     readonly fragment: string | undefined,
     readonly reason: string,
   ) {
-    super(`${file}: ${fragment ? `${fragment}: ` : ''}${reason}`);
+    super({ file }, `${file}: ${fragment ? `${fragment}: ` : ''}${reason}`);
   }
 }
 

@@ -1,6 +1,6 @@
 // What a `check` run produced, per input file: the shape every format reads.
 import type { Diagnostic } from '../checks/types.js';
-import type { Context } from '../checks/context.js';
+import type { Machine } from '../machine/machine.js';
 import { MAP_KINDS, NAMES } from '../map/map.js';
 
 export interface MapSummary {
@@ -28,16 +28,36 @@ export interface FileReport {
   files?: string[];
 }
 
+/** What a format may use besides the reports (eslint's formatter context): each reads its own. */
+export interface FormatOptions {
+  /** dtmap's version (SARIF's tool.driver.version). */
+  version?: string;
+  /** Only errors are shown (the CLI has filtered the reports already). */
+  quiet?: boolean;
+  /** Also list every map entry. */
+  verbose?: boolean;
+  /** Wall time of the run, for the summary line. */
+  elapsedMs?: number;
+  /** Extra lines for the end (baseline notes). */
+  notes?: string[];
+  /** What a baseline absorbed (JSON's `baseline`). */
+  baseline?: { suppressed: number; stale: unknown[] };
+}
+
+/** An output format: the reports of a run, as one text. */
+export type Formatter = (files: FileReport[], options?: FormatOptions) => string;
+
 export interface Summary {
   errors: number;
   warnings: number;
   infos: number;
 }
 
-/** The maps of a checked tree, as the JSON report lists them (parsed once, by the checks' context). */
-export function summarizeMaps(ctx: Context): MapSummary[] {
+/** The maps of a checked tree, as the JSON report lists them (parsed once, in the machine the
+ *  checks read). */
+export function summarizeMaps(machine: Machine): MapSummary[] {
   const out: MapSummary[] = [];
-  for (const b of ctx.bridges)
+  for (const b of machine.bridges)
     for (const kind of MAP_KINDS) {
       const m = b.maps[kind]?.parsed;
       if (!m) continue;

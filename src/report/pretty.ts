@@ -1,10 +1,10 @@
 // Human output: grouped per file and node, severities coloured, long lists summarised.
 import chalk from 'chalk';
 import type { Diagnostic, Severity } from '../checks/types.js';
-import type { FileReport } from './model.js';
+import type { FileReport, FormatOptions } from './model.js';
 import { summarize } from './model.js';
 import { codeFrame } from './frame.js';
-import { hex } from '../checks/format.js';
+import { hex } from '../words.js';
 
 const COLOUR: Record<Severity, (s: string) => string> = {
   error: (s) => chalk.red.bold(s),
@@ -12,16 +12,7 @@ const COLOUR: Record<Severity, (s: string) => string> = {
   info: (s) => chalk.cyan(s),
 };
 
-export interface PrettyOptions {
-  quiet?: boolean;
-  verbose?: boolean;
-  /** Wall time of the run, for the summary line. */
-  elapsedMs?: number;
-  /** Extra lines for the end (baseline notes). */
-  notes?: string[];
-}
-
-export function formatPretty(files: FileReport[], opts: PrettyOptions = {}): string {
+export function formatPretty(files: FileReport[], opts: FormatOptions = {}): string {
   const lines: string[] = [];
   for (const f of files) {
     // In a batch, files with nothing to show stay out of the way; the summary counts them.

@@ -1,14 +1,14 @@
 // SARIF 2.1.0 for code-scanning uploads: rules in tool.driver.rules, one result per finding,
 // every result with a location (the input file; a region when the source position is known).
-import type { FileReport } from './model.js';
-import type { Rule, Severity } from '../checks/types.js';
+import type { FileReport, FormatOptions } from './model.js';
+import { RULES, type Severity } from '../checks/index.js';
 import { relPath } from './paths.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
 const DOCS = 'https://github.com/dtmap/dtmap/blob/main/docs/rules/';
 
-export function formatSarif(files: FileReport[], rules: readonly Rule[], version: string): string {
-  const index = new Map(rules.map((r, i) => [r.id, i]));
+export function formatSarif(files: FileReport[], opts: FormatOptions = {}): string {
+  const index = new Map(RULES.map((r, i) => [r.id, i]));
   const results = files.flatMap((f) =>
     f.diagnostics.map((d) => {
       const physical: Record<string, unknown> = { artifactLocation: { uri: relPath(d.location?.file ?? f.file) } };
@@ -41,9 +41,9 @@ export function formatSarif(files: FileReport[], rules: readonly Rule[], version
         tool: {
           driver: {
             name: 'dtmap',
-            version,
+            version: opts.version,
             informationUri: 'https://github.com/dtmap/dtmap',
-            rules: rules.map((r) => ({
+            rules: RULES.map((r) => ({
               id: r.id,
               name: r.id,
               shortDescription: { text: r.description },

@@ -3,7 +3,7 @@
 import { readerNamed } from '../map/readers/index.js';
 import type { Tree } from '../tree/model.js';
 import { isPciBridge, NAMES } from '../map/map.js';
-import { idRange } from '../checks/format.js';
+import { idRange } from '../words.js';
 import { inputRange } from './legend.js';
 import type { Picture } from './model.js';
 import { esc, formatSvg } from './svg.js';

@@ -2,7 +2,7 @@
 // legend lines (targets with their RID and output ID ranges, gaps and untranslated RIDs as BDF
 // ranges). Plain strings; each writer adds its own colour.
 import type { MapKind } from '../map/map.js';
-import { bdf, hex, idRange, ridRange } from '../checks/format.js';
+import { deviceLegend, hex, idRange, ridRange } from '../words.js';
 import { rangesOf, ridCount, type BridgeView, type MapRow, type Run, type RunKind, type Target } from './model.js';
 
 /** The character a column shows for a kind of run (translated columns show the target's letter). */
@@ -189,7 +189,7 @@ export function legend(b: BridgeView): LegendItem[] {
     }
   }
   if (b.devices.length) {
-    const shown = b.devices.slice(0, 6).map(deviceName);
+    const shown = b.devices.slice(0, 6).map(deviceLegend);
     items.push({
       mark: '^',
       kind: 'device',
@@ -202,16 +202,11 @@ export function legend(b: BridgeView): LegendItem[] {
   return items;
 }
 
-/** "02:00.0 ethernet@0,0 (reg 03:00.0)": the BDF Linux gives the device, and its reg's when that differs. */
-function deviceName(d: BridgeView['devices'][number]): string {
-  return `${bdf(d.rid)} ${d.node.name}${d.written !== d.rid ? ` (reg ${bdf(d.written)})` : ''}`;
-}
-
 /** "described here: 00:02.0 virtio_iommu@2,0" for devices inside the ranges. */
 function devicesIn(b: BridgeView, ranges: Array<[number, number]>): string[] {
   const inside = b.devices.filter((d) => ranges.some(([x, y]) => x <= d.rid && d.rid <= y));
   if (!inside.length) return [];
-  const shown = inside.slice(0, 4).map(deviceName);
+  const shown = inside.slice(0, 4).map(deviceLegend);
   return [`described here: ${shown.join(', ')}${inside.length > 4 ? ` and ${inside.length - 4} more` : ''}`];
 }
 

@@ -6,7 +6,7 @@ import type { Node, Tree } from '../tree/model.js';
 import { MAP_KINDS, NAMES, type KernelForm, type MapKind, type Segment } from '../map/map.js';
 import type { Errno } from '../core/table.js';
 import type { Reader, ReaderName } from '../map/readers/index.js';
-import { buildContext, describedDevices, type Bridge } from '../checks/context.js';
+import { buildMachine, type Bridge } from '../machine/machine.js';
 
 /** What a run of RIDs gets. `disabled`: the entry matches but its target is disabled, so the
  *  kernel refuses it (of_iommu_xlate(): not available): the RIDs are untranslated. */
@@ -47,7 +47,7 @@ export interface MapRow {
 
 export interface Device {
   node: Node;
-  /** The RID Linux gives the device (src/map/topology.ts). */
+  /** The RID Linux gives the device (src/machine/topology.ts). */
   rid: number;
   endpoint: boolean;
   /** The RID its `reg` names. */
@@ -91,7 +91,7 @@ function isProvider(t: Node, kind: MapKind): boolean {
 
 /** The picture of every node with a map, or of `only` (which must carry a map). */
 export function buildPicture(tree: Tree, form: KernelForm, only?: Node, reader?: Reader): Picture {
-  const ctx = buildContext(tree, form, { primary: reader });
+  const machine = buildMachine(tree, form, { primary: reader });
   const targets = new Map<Node, Target>();
   const targetOf = (n: Node): Target => {
     let t = targets.get(n);
@@ -109,10 +109,10 @@ export function buildPicture(tree: Tree, form: KernelForm, only?: Node, reader?:
     return t;
   };
   // an inverted bus-range (`<0xff 0>`) has no RIDs to draw: the checks see an empty domain too
-  const bridges = ctx.bridges
+  const bridges = machine.bridges
     .filter((b) => (!only || b.node === only) && b.domain[0] <= b.domain[1])
     .map((b) => bridgeView(b, targetOf));
-  return { source: tree.source, form, reader: ctx.primary.name, bridges, targets: [...targets.values()] };
+  return { source: tree.source, form, reader: machine.primary.name, bridges, targets: [...targets.values()] };
 }
 
 function bridgeView(b: Bridge, targetOf: (n: Node) => Target): BridgeView {
@@ -130,11 +130,7 @@ function bridgeView(b: Bridge, targetOf: (n: Node) => Target): BridgeView {
     rows.push({ kind, property: NAMES[kind].map, mask: m.parsed.mask, runs, notProvider: [...notProvider] });
   }
   const [lo, hi] = b.domain;
-  const devices = b.pci
-    ? describedDevices(b.node)
-        .filter((d) => d.rid >= lo && d.rid <= hi)
-        .sort((x, y) => x.rid - y.rid)
-    : [];
+  const devices = b.pci ? b.devices.filter((d) => d.rid >= lo && d.rid <= hi).sort((x, y) => x.rid - y.rid) : [];
   return {
     node: b.node,
     path: b.node.path,

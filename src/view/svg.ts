@@ -4,7 +4,7 @@
 // embeds the same SVG.
 import { readerTitle } from '../map/readers/index.js';
 import type { MapKind } from '../map/map.js';
-import { hex, ridRange } from '../checks/format.js';
+import { deviceAt, hex } from '../words.js';
 import {
   isProblem,
   rangesOf,
@@ -306,7 +306,7 @@ function drawDevices(c: Canvas, b: BridgeView): void {
   for (const d of b.devices) {
     const x = ridX(lo, hi, d.rid + 0.5);
     c.add(
-      `<polygon class="device" points="${num(x)},${num(top)} ${num(x - 5)},${num(top + 10)} ${num(x + 5)},${num(top + 10)}" fill="${COLOURS.device}"><title>${esc(`${ridRange([d.rid, d.rid])} ${d.node.path}`)}</title></polygon>`,
+      `<polygon class="device" points="${num(x)},${num(top)} ${num(x - 5)},${num(top + 10)} ${num(x + 5)},${num(top + 10)}" fill="${COLOURS.device}"><title>${esc(deviceAt(d))}</title></polygon>`,
     );
   }
   c.y = top + 18;

@@ -4,7 +4,7 @@ import type { Node, Tree } from '../tree/model.js';
 import { MAP_KINDS, type KernelForm, type MapKind } from '../map/map.js';
 import type { Errno } from '../core/table.js';
 import { type Reader, type ReaderName } from '../map/readers/index.js';
-import { buildContext } from '../checks/context.js';
+import { buildMachine } from '../machine/machine.js';
 
 export interface TableRow {
   node: Node;
@@ -36,9 +36,9 @@ export function translationTable(
   reader?: Reader,
 ): TableRow[] {
   const rows: TableRow[] = [];
-  const ctx = buildContext(tree, form, { primary: reader });
-  const name = ctx.primary.name;
-  for (const b of ctx.bridges) {
+  const machine = buildMachine(tree, form, { primary: reader });
+  const name = machine.primary.name;
+  for (const b of machine.bridges) {
     if (nodes && !nodes.includes(b.node)) continue;
     const [lo, hi] = b.domain;
     for (const map of kinds) {

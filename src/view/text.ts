@@ -4,7 +4,7 @@
 import { readerTitle } from '../map/readers/index.js';
 import chalk from 'chalk';
 import type { MapKind } from '../map/map.js';
-import { hex } from '../checks/format.js';
+import { hex } from '../words.js';
 import {
   barWidth,
   cellRange,

@@ -25,4 +25,12 @@ describe('inline suppressions', () => {
       ['unused-disable', 21, 'unused dtmap-disable-next-line directive: no map-alias finding on the next line'],
     ]);
   });
+
+  it('unused-disable is a rule like the others: --rule sets its severity or turns it off', () => {
+    const tree = load('fixtures/suppress/board.dts');
+    const severities = (setting: 'error' | 'off') =>
+      check(tree, { reportUnusedDisable: true, rules: { 'unused-disable': setting } }).map((d) => d.severity);
+    expect(severities('error')).toEqual(['error', 'error']);
+    expect(severities('off')).toEqual([]);
+  });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Span } from '../../src/tree/model.js';
-import { parseDts } from '../../src/dts/parse.js';
+import { DtsError, parseDts } from '../../src/dts/parse.js';
 
 /** A fixture of fixtures/dts, with /include/ resolved next to the including file. */
 function compileFixture(name: string) {
@@ -123,8 +123,9 @@ describe('spans', () => {
       });
       expect.unreachable();
     } catch (e) {
-      expect((e as { format(): string }).format()).toBe("bad.dtsi:2:10: error: syntax error: unexpected ';'");
-      expect((e as { includedFrom: string[] }).includedFrom).toEqual(['main.dts:2']);
+      expect(e).toBeInstanceOf(DtsError);
+      expect((e as DtsError).format()).toBe("bad.dtsi:2:10: error: syntax error: unexpected ';'");
+      expect((e as DtsError).includedFrom).toEqual(['main.dts:2']);
     }
   });
 

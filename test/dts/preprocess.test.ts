@@ -155,8 +155,8 @@ describe('includes', () => {
     expect(e.message).toBe(
       '#include nested depth 200 exceeds maximum of 200 (include cycle: a.dtsi -> b.dtsi -> a.dtsi)',
     );
-    expect(e.chain[0]).toBe('main.dts:1');
-    expect(e.chain).toHaveLength(199);
+    expect(e.includedFrom[0]).toBe('main.dts:1');
+    expect(e.includedFrom).toHaveLength(199);
     expect(e.format().split('\n')).toHaveLength(1);
   });
 
@@ -181,7 +181,7 @@ describe('includes', () => {
   it('reports an unterminated #if in an included file there, with the chain', () => {
     const e = errorOf(() => run({ 'main.dts': 'x\n#include "a.dtsi"', 'a.dtsi': '\n#ifdef X\n' }));
     expect(e.format()).toBe('a.dtsi:2:2: error: unterminated #ifdef');
-    expect(e.chain).toEqual(['main.dts:2']);
+    expect(e.includedFrom).toEqual(['main.dts:2']);
   });
 
   it('rejects misplaced conditionals', () => {

@@ -201,7 +201,7 @@ describe('bounds: LiveTreeError naming the path', () => {
     symlinkSync('../..', join(dir, 'soc', 'bus', 'loop'));
     const e = errorOf(() => readLiveTree(dir));
     expect(e.message).toBe(`${join(dir, 'soc', 'bus', 'loop')}: symlink loop: this folder is one of its own ancestors`);
-    expect(e.path).toBe(join(dir, 'soc', 'bus', 'loop'));
+    expect(e.file).toBe(join(dir, 'soc', 'bus', 'loop'));
   });
 
   it('a symlink to itself (ELOOP) and a broken symlink', () => {

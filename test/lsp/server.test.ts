@@ -159,7 +159,7 @@ describe('dtmap lsp --stdio', () => {
 
   it('hover on a PCI device node: its RID, StreamID and DeviceID', async () => {
     // describe two devices in the (unsaved) board buffer: one on bus 0, and one whose reg names bus
-    // 0x10, which Linux numbers as the root bus it sits on (src/map/topology.ts)
+    // 0x10, which Linux numbers as the root bus it sits on (src/machine/topology.ts)
     const at = lineOf(board, 'pinctrl-0 = <&pcie_clkreqn_cpm>;') + 2; // the `};` of `&pcie0 {`, after its properties
     client.clear();
     await client.edit(

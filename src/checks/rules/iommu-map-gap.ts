@@ -1,7 +1,6 @@
 import type { Rule } from '../types.js';
 import { gapOf } from './gaps.js';
-import { deviceList } from '../context.js';
-import { bdf, count, ridList } from '../format.js';
+import { bdf, count, deviceList, ridList } from '../../words.js';
 
 /** of_iommu_configure(): a RID (or DMA alias) that of_map_id() bypasses leaves the device with no
  *  IOMMU: Linux uses direct DMA, and the IOMMU hardware decides whether that DMA gets through. */
@@ -9,28 +8,18 @@ export const iommuMapGap: Rule = {
   id: 'iommu-map-gap',
   severity: 'info',
   description: 'RIDs of bus-range not covered by iommu-map bypass the IOMMU (untranslated DMA)',
-  check(ctx, report) {
-    for (const b of ctx.bridges) {
-      const gap = gapOf(b, 'iommu');
-      if (!gap) continue;
-      const ownFunction = gap.devices.filter((d) => d.node.prop('#iommu-cells'));
-      const endpoints = gap.devices.filter((d) => d.endpoint && !ownFunction.includes(d));
-      const m = b.maps.iommu!.parsed;
-      let message = `${count(gap.total, 'RID')} of bus-range not in iommu-map bypass translation (no IOMMU, direct DMA): ${ridList(gap.rids)}`;
-      if (ownFunction.length && gap.total === ownFunction.length)
-        message = `RID ${ownFunction.map((d) => bdf(d.rid)).join(', ')} is left out of iommu-map on purpose: it is the IOMMU's own function (${ownFunction.map((d) => d.node.path).join(', ')}), which does not translate its own DMA`;
-      else if (ownFunction.length)
-        message += ` (${ownFunction.map((d) => bdf(d.rid)).join(', ')} is the IOMMU's own function)`;
-      if (endpoints.length) message += `; described devices in the gap: ${deviceList(endpoints, b.node)}`;
-      report({
-        node: b.node.path,
-        property: 'iommu-map',
-        message,
-        severity: endpoints.length ? 'warning' : 'info',
-        rids: gap.rids,
-        span: m.property.span,
-        disabled: !b.enabled,
-      });
-    }
+  visits: 'bridge',
+  check(ctx, b, report) {
+    const gap = gapOf(b, 'iommu');
+    if (!gap) return;
+    const ownFunction = gap.devices.filter((d) => d.node.prop('#iommu-cells'));
+    const endpoints = gap.devices.filter((d) => d.endpoint && !ownFunction.includes(d));
+    let message = `${count(gap.total, 'RID')} of bus-range not in iommu-map bypass translation (no IOMMU, direct DMA): ${ridList(gap.rids)}`;
+    if (ownFunction.length && gap.total === ownFunction.length)
+      message = `RID ${ownFunction.map((d) => bdf(d.rid)).join(', ')} is left out of iommu-map on purpose: it is the IOMMU's own function (${ownFunction.map((d) => d.node.path).join(', ')}), which does not translate its own DMA`;
+    else if (ownFunction.length)
+      message += ` (${ownFunction.map((d) => bdf(d.rid)).join(', ')} is the IOMMU's own function)`;
+    if (endpoints.length) message += `; described devices in the gap: ${deviceList(endpoints, b)}`;
+    report.at(b, gap.map, { message, severity: endpoints.length ? 'warning' : 'info', rids: gap.rids });
   },
 };

@@ -1,10 +1,10 @@
-import type { Rule } from '../types.js';
-import type { Bridge } from '../context.js';
-import { describedDevices, deviceList, entrySpan, type Described } from '../context.js';
+import type { Report, Rule } from '../types.js';
+import type { Bridge } from '../../machine/machine.js';
+import type { Described } from '../../machine/topology.js';
 import { lookup } from '../../core/lookup.js';
 import { MAP_KINDS, NAMES, type MapEntry, type MapKind } from '../../map/map.js';
 import type { Node } from '../../tree/model.js';
-import { hex, idRange } from '../format.js';
+import { deviceList, hex, idRange } from '../../words.js';
 import { mergeRanges } from '../../core/ranges.js';
 
 interface Output {
@@ -51,11 +51,11 @@ const overlap = (p: Output, q: Output): [number, number] | null => {
  *  masters share a stream, so folding stays deliberate there. */
 const FOLD_REFUSED = { iommu: 'arm,smmu-v3', msi: 'arm,gic-v3-its' } as const;
 
-function folds(b: Bridge, kind: MapKind, report: Parameters<Rule['check']>[1]): void {
+function folds(b: Bridge, kind: MapKind, report: Report): void {
   const a = b.maps[kind];
   if (!a || !b.pci) return;
   const groups = new Map<string, { target: Node; id: number; entry: MapEntry; devs: Described[] }>();
-  for (const d of describedDevices(b.node)) {
+  for (const d of b.devices) {
     if (!d.enabled) continue; // no driver, so no IOMMU set-up and no vectors (pci_bus_add_device())
     const r = lookup(a.parsed.table, d.rid);
     if (
@@ -72,20 +72,16 @@ function folds(b: Bridge, kind: MapKind, report: Parameters<Rule['check']>[1]): 
   const mask = NAMES[kind].mask;
   for (const g of groups.values()) {
     if (g.devs.length < 2) continue;
-    const list = deviceList(g.devs, b.node);
+    const list = deviceList(g.devs, b);
     const message =
       kind === 'iommu'
         ? `${mask} folds ${g.devs.length} described functions onto StreamID ${hex(g.id)} of the SMMUv3 ${g.target.path}: ${list}. SMMUv3 refuses a StreamID another master holds (arm_smmu_insert_master(): "stream ${g.id} already in tree", -EINVAL), so every function but the first to probe gets no IOMMU`
         : `${mask} folds ${g.devs.length} described functions onto DeviceID ${hex(g.id)} of the ITS ${g.target.path}: ${list}. They share one ITT, sized by the first to allocate (its_pci_msi_prepare(), its_msi_prepare(): "Reusing ITT"); the others get vectors only while its events last, else fewer vectors or INTx`;
-    report({
-      node: b.node.path,
-      property: NAMES[kind].map,
+    report.at(b, a.parsed, {
       message,
       severity: kind === 'iommu' ? 'warning' : 'info',
       rids: mergeRanges(g.devs.map((d) => [d.rid, d.rid])),
-      entry: g.entry.index,
-      span: entrySpan(a.parsed, g.entry),
-      disabled: !b.enabled,
+      entry: g.entry,
     });
   }
 }
@@ -97,9 +93,9 @@ export const mapAlias: Rule = {
   id: 'map-alias',
   severity: 'warning',
   description: 'different RIDs (or host bridges) reach the same target and output ID',
+  visits: 'machine',
   check(ctx, report) {
     for (const kind of MAP_KINDS) {
-      const name = NAMES[kind].map;
       const all: Output[] = [];
       for (const b of ctx.bridges) {
         const mine = outputs(b, kind);
@@ -109,14 +105,10 @@ export const mapAlias: Rule = {
             const q = mine[j]!;
             const ids = p.entry !== q.entry ? overlap(p, q) : null;
             if (ids)
-              report({
-                node: b.node.path,
-                property: name,
+              report.at(b, b.maps[kind]!.parsed, {
                 message: `entries ${p.entry.index} and ${q.entry.index} both give ${q.target.path} ID ${idRange(ids[0], ids[1])}: different RIDs share one ${kind === 'iommu' ? 'StreamID' : 'DeviceID'}`,
                 rids: mergeRanges([...p.rids, ...q.rids]),
-                entry: q.entry.index,
-                span: entrySpan(b.maps[kind]!.parsed, q.entry),
-                disabled: !b.enabled,
+                entry: q.entry,
               });
           }
         if (!b.enabled) continue; // disabled bridges take no part in cross-bridge checks
@@ -126,13 +118,10 @@ export const mapAlias: Rule = {
             const ids = overlap(p, q);
             if (!ids || reported.has(p.bridge.node)) continue;
             reported.add(p.bridge.node);
-            report({
-              node: b.node.path,
-              property: name,
+            report.at(b, b.maps[kind]!.parsed, {
               message: `${b.node.path} and ${p.bridge.node.path} both send ${q.target.path} ID ${idRange(ids[0], ids[1])}: devices on the two host bridges share one ${kind === 'iommu' ? 'StreamID' : 'DeviceID'}`,
               rids: q.rids,
-              entry: q.entry.index,
-              span: entrySpan(b.maps[kind]!.parsed, q.entry),
+              entry: q.entry,
             });
           }
         all.push(...mine);

@@ -1,10 +1,10 @@
 import type { Rule } from '../types.js';
-import type { Bridge } from '../context.js';
+import type { Bridge } from '../../machine/machine.js';
 import { intersectRanges, mergeRanges, preimage } from '../../core/ranges.js';
 import { lookup } from '../../core/lookup.js';
 import { NAMES, type LookupResult, type ParsedMap, type Segment } from '../../map/map.js';
 import type { Node } from '../../tree/model.js';
-import { count, hex, ridList, ridRange } from '../format.js';
+import { count, hex, ridList, ridRange } from '../../words.js';
 
 /** A run of RIDs that both maps translate, with the entries that do it. */
 interface Piece {
@@ -116,12 +116,10 @@ function maskFinding(b: Bridge, im: ParsedMap, mm: ParsedMap, iommu: Segment[], 
   const si = lookup(im.table, r);
   const sm = lookup(mm.table, r);
   const example = `${ridRange([r, r])} reaches iommu-map as ${hex(si.masked)} (${outcome(si, 'StreamID')}) but msi-map as ${hex(sm.masked)} (${outcome(sm, 'DeviceID')})`;
-  const property = mm.maskProperty ? NAMES.msi.mask : NAMES.iommu.mask;
-  const span = (mm.maskProperty ?? im.maskProperty)?.span;
   const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
   return {
-    property,
-    span,
+    // about msi-map-mask when there is one, else iommu-map-mask
+    map: mm.maskProperty ? mm : im,
     rids,
     message: `${shown(im)} and ${shown(mm)} differ in bits ${hex(differ & within)}: one map folds ${count(total, 'RID')} onto IDs it translates while the other reads them whole and has no entry for them, so they get ${gets} (${ridList(rids)}); e.g. ${example}`,
   };
@@ -137,53 +135,40 @@ export const mapConsistency: Rule = {
   severity: 'warning',
   description:
     "msi-map DeviceIDs and iommu-map StreamIDs of a bridge's RIDs do not follow one relation (equal, or a constant offset)",
-  check(ctx, report) {
-    for (const b of ctx.bridges) {
-      const iommu = b.maps.iommu;
-      const msi = b.maps.msi;
-      if (!iommu || !msi) continue;
-      const ti = usable(iommu.coverage.segments, (t) => t.prop('#iommu-cells') !== undefined);
-      const tm = usable(msi.coverage.segments, (t) => t.prop('msi-controller') !== undefined);
-      if (!ti.length || !tm.length) continue; // a map that reaches no IOMMU / MSI controller
-      const [lo, hi] = b.domain;
-      const im = iommu.parsed;
-      const mm = msi.parsed;
-      const differ = (im.mask ^ mm.mask) >>> 0;
-      if (differ) {
-        const f = maskFinding(b, im, mm, iommu.coverage.segments, msi.coverage.segments);
-        if (f)
-          report({
-            node: b.node.path,
-            property: f.property,
-            message: f.message,
-            rids: f.rids,
-            span: f.span,
-            disabled: !b.enabled,
-          });
-      }
-      // The relation is judged on the RIDs both maps read as the same ID.
-      const alike = differ ? preimage(lo, hi, differ, 0, 0) : [[lo, hi] as [number, number]];
-      const { broken, relation } = breaking(pieces(ti, tm, alike));
-      if (!broken.length) continue;
-      const rids = mergeRanges(broken.map((p) => [p.first, p.last]));
-      const examples = broken.slice(0, 3).map((p) => {
-        const sid = (p.iommu.entry!.out[0]! + ((p.first & im.mask) >>> 0) - p.iommu.entry!.ridBase) >>> 0;
-        const did = (p.msi.entry!.out[0]! + ((p.first & mm.mask) >>> 0) - p.msi.entry!.ridBase) >>> 0;
-        return `${ridRange([p.first, p.last])} DeviceID ${hex(did)} / StreamID ${hex(sid)} (${signed(p.offset)})`;
-      });
-      const known = [...relation.values()].filter((v): v is number => v !== undefined);
-      const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
-      const head = known.length
-        ? `${count(total, 'RID')} ${total === 1 ? 'breaks' : 'break'} the bridge's relation DeviceID = StreamID ${known.map(signed).join(' / ')} that most of its RIDs follow`
-        : `msi-map DeviceIDs and iommu-map StreamIDs follow no single relation (neither equal nor a constant offset apart)`;
-      report({
-        node: b.node.path,
-        property: 'msi-map',
-        message: `${head}: ${examples.join(', ')}${broken.length > 3 ? ` and ${broken.length - 3} more` : ''}; one of the two maps is likely wrong (${ridList(rids)})`,
-        rids,
-        span: mm.property.span,
-        disabled: !b.enabled,
-      });
+  visits: 'bridge',
+  check(ctx, b, report) {
+    const iommu = b.maps.iommu;
+    const msi = b.maps.msi;
+    if (!iommu || !msi) return;
+    const ti = usable(iommu.coverage.segments, (t) => t.prop('#iommu-cells') !== undefined);
+    const tm = usable(msi.coverage.segments, (t) => t.prop('msi-controller') !== undefined);
+    if (!ti.length || !tm.length) return; // a map that reaches no IOMMU / MSI controller
+    const [lo, hi] = b.domain;
+    const im = iommu.parsed;
+    const mm = msi.parsed;
+    const differ = (im.mask ^ mm.mask) >>> 0;
+    if (differ) {
+      const f = maskFinding(b, im, mm, iommu.coverage.segments, msi.coverage.segments);
+      if (f) report.at(b, f.map, { mask: true, message: f.message, rids: f.rids });
     }
+    // The relation is judged on the RIDs both maps read as the same ID.
+    const alike = differ ? preimage(lo, hi, differ, 0, 0) : [[lo, hi] as [number, number]];
+    const { broken, relation } = breaking(pieces(ti, tm, alike));
+    if (!broken.length) return;
+    const rids = mergeRanges(broken.map((p) => [p.first, p.last]));
+    const examples = broken.slice(0, 3).map((p) => {
+      const sid = (p.iommu.entry!.out[0]! + ((p.first & im.mask) >>> 0) - p.iommu.entry!.ridBase) >>> 0;
+      const did = (p.msi.entry!.out[0]! + ((p.first & mm.mask) >>> 0) - p.msi.entry!.ridBase) >>> 0;
+      return `${ridRange([p.first, p.last])} DeviceID ${hex(did)} / StreamID ${hex(sid)} (${signed(p.offset)})`;
+    });
+    const known = [...relation.values()].filter((v): v is number => v !== undefined);
+    const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
+    const head = known.length
+      ? `${count(total, 'RID')} ${total === 1 ? 'breaks' : 'break'} the bridge's relation DeviceID = StreamID ${known.map(signed).join(' / ')} that most of its RIDs follow`
+      : `msi-map DeviceIDs and iommu-map StreamIDs follow no single relation (neither equal nor a constant offset apart)`;
+    report.at(b, mm, {
+      message: `${head}: ${examples.join(', ')}${broken.length > 3 ? ` and ${broken.length - 3} more` : ''}; one of the two maps is likely wrong (${ridList(rids)})`,
+      rids,
+    });
   },
 };

@@ -1,10 +1,9 @@
 import type { Rule } from '../types.js';
-import { formsAgree, MAP_KINDS, NAMES, type LookupResult, type ParsedMap } from '../../map/map.js';
+import { formsAgree, MAP_KINDS, type LookupResult, type ParsedMap } from '../../map/map.js';
 import { lookup } from '../../core/lookup.js';
 import { mergeRanges } from '../../core/ranges.js';
 import type { Reader } from '../../map/readers/index.js';
-import { count, hex, ridList } from '../format.js';
-import { describedDevices } from '../context.js';
+import { count, hex, ridList } from '../../words.js';
 
 function reading(reader: Reader, r: LookupResult): string {
   if (r.status === 'translated')
@@ -55,88 +54,74 @@ export const mapPortability: Rule = {
   id: 'map-portability',
   severity: 'warning',
   description: 'the readers of a map (classic and mainline Linux, and those --reader selects) translate it differently',
-  check(ctx, report) {
+  visits: 'bridge',
+  check(ctx, b, report) {
     const pair = ctx.readers.length === 2;
-    for (const b of ctx.bridges) {
-      for (const kind of MAP_KINDS) {
-        const readings: Reading[] = [];
-        const cuts = new Set<number>([b.domain[0]]);
-        for (const reader of ctx.readers) {
-          const a = reader === ctx.primary ? b.maps[kind] : ctx.analyse(b, kind, reader);
-          if (!a) continue;
-          readings.push({ reader, parsed: a.parsed });
-          // Cut the domain where any reader's outcome changes; within a piece each reader is one
-          // entry (linear in the masked ID) or one error, so its two ends decide the whole piece.
-          for (const s of a.coverage.segments) if (s.last < b.domain[1]) cuts.add(s.last + 1);
-          if (a.notes.length)
-            report({
-              node: b.node.path,
-              property: NAMES[kind].map,
-              severity: 'info',
-              message: `${reader.name}: ${a.notes.join('; ')}`,
-              span: a.parsed.property.span,
-              disabled: !b.enabled,
-            });
-        }
-        if (readings.length < 2) continue;
-        if (pair && formsAgree(readings[0]!.parsed, readings[1]!.parsed)) continue; // the common case, without a lookup
-        const starts = [...cuts].sort((x, y) => x - y);
-        const found = new Map<string, { rids: Array<[number, number]>; example: string; gapOnly: boolean }>();
-        // the classic/mainline pair keeps its kernel-form wording
-        const label = (g: Group) => (pair ? g.members[0]!.reader.form : g.members.map((m) => m.reader.name).join(', '));
-        const note = (first: number, last: number) => {
-          const c = classes(readings, first);
-          if (c.groups.length < 2) return;
-          const f = found.get(c.key) ?? {
-            rids: [],
-            example: `RID ${ridList([[first, first]])}: ${c.groups.map((g) => `${label(g)}: ${reading(g.members[0]!.reader, g.members[0]!.result)}`).join('; ')}`,
-            gapOnly: true,
-          };
-          f.rids.push([first, last]);
-          f.gapOnly &&= gapRefused(c.groups);
-          found.set(c.key, f);
+    for (const kind of MAP_KINDS) {
+      const readings: Reading[] = [];
+      const cuts = new Set<number>([b.domain[0]]);
+      for (const reader of ctx.readers) {
+        const a = reader === ctx.primary ? b.maps[kind] : ctx.analyse(b, kind, reader);
+        if (!a) continue;
+        readings.push({ reader, parsed: a.parsed });
+        // Cut the domain where any reader's outcome changes; within a piece each reader is one
+        // entry (linear in the masked ID) or one error, so its two ends decide the whole piece.
+        for (const s of a.coverage.segments) if (s.last < b.domain[1]) cuts.add(s.last + 1);
+        if (a.notes.length)
+          report.at(b, a.parsed, { severity: 'info', message: `${reader.name}: ${a.notes.join('; ')}` });
+      }
+      if (readings.length < 2) continue;
+      if (pair && formsAgree(readings[0]!.parsed, readings[1]!.parsed)) continue; // the common case, without a lookup
+      const starts = [...cuts].sort((x, y) => x - y);
+      const found = new Map<string, { rids: Array<[number, number]>; example: string; gapOnly: boolean }>();
+      // the classic/mainline pair keeps its kernel-form wording
+      const label = (g: Group) => (pair ? g.members[0]!.reader.form : g.members.map((m) => m.reader.name).join(', '));
+      const note = (first: number, last: number) => {
+        const c = classes(readings, first);
+        if (c.groups.length < 2) return;
+        const f = found.get(c.key) ?? {
+          rids: [],
+          example: `RID ${ridList([[first, first]])}: ${c.groups.map((g) => `${label(g)}: ${reading(g.members[0]!.reader, g.members[0]!.result)}`).join('; ')}`,
+          gapOnly: true,
         };
-        starts.forEach((first, i) => {
-          const last = i + 1 < starts.length ? starts[i + 1]! - 1 : b.domain[1];
-          if (classes(readings, first).key === classes(readings, last).key) note(first, last);
-          else for (let rid = first; rid <= last; rid++) note(rid, rid);
-        });
-        for (const [key, f] of found) {
-          const rids = mergeRanges(f.rids);
-          const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
-          const who = pair
-            ? 'on classic (5.3-7.1) and mainline (7.2+) kernels'
-            : `by ${key
-                .split('|')
-                .map((g) => g.replaceAll(',', ', '))
-                .join(' / ')}`;
-          // An msi-map gap on a bridge with no msi-parent of its own already fails MSI allocation
-          // on Linux (pci_host_bridge_of_msi_domain() finds no default; msi-map-gap reports it):
-          // a reader that refuses it outright does the same.
-          if (f.gapOnly && kind === 'msi' && !b.node.prop('msi-parent')) continue;
-          // A gap Linux bypasses and another reader refuses: as for the gap rules, it matters
-          // where a described device sits (warning), else info.
-          let severity: 'warning' | 'info' | undefined;
-          let where = '';
-          if (f.gapOnly && b.pci) {
-            const inside = describedDevices(b.node).filter(
-              (d) => d.endpoint && rids.some(([x, y]) => d.rid >= x && d.rid <= y),
-            );
-            severity = inside.length ? undefined : 'info';
-            where = inside.length
-              ? `; described devices there: ${inside.map((d) => `${d.node.path} (${ridList([[d.rid, d.rid]])})`).join(', ')}`
-              : '; no described device there';
-          }
-          report({
-            node: b.node.path,
-            property: NAMES[kind].map,
-            severity,
-            message: `${count(total, 'RID')} translate differently ${who} (${ridList(rids, 3)}); e.g. ${f.example}${where}`,
-            rids,
-            span: b.maps[kind]?.parsed.property.span ?? readings[0]!.parsed.property.span,
-            disabled: !b.enabled,
-          });
+        f.rids.push([first, last]);
+        f.gapOnly &&= gapRefused(c.groups);
+        found.set(c.key, f);
+      };
+      starts.forEach((first, i) => {
+        const last = i + 1 < starts.length ? starts[i + 1]! - 1 : b.domain[1];
+        if (classes(readings, first).key === classes(readings, last).key) note(first, last);
+        else for (let rid = first; rid <= last; rid++) note(rid, rid);
+      });
+      for (const [key, f] of found) {
+        const rids = mergeRanges(f.rids);
+        const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
+        const who = pair
+          ? 'on classic (5.3-7.1) and mainline (7.2+) kernels'
+          : `by ${key
+              .split('|')
+              .map((g) => g.replaceAll(',', ', '))
+              .join(' / ')}`;
+        // An msi-map gap on a bridge with no msi-parent of its own already fails MSI allocation
+        // on Linux (pci_host_bridge_of_msi_domain() finds no default; msi-map-gap reports it):
+        // a reader that refuses it outright does the same.
+        if (f.gapOnly && kind === 'msi' && !b.node.prop('msi-parent')) continue;
+        // A gap Linux bypasses and another reader refuses: as for the gap rules, it matters
+        // where a described device sits (warning), else info.
+        let severity: 'warning' | 'info' | undefined;
+        let where = '';
+        if (f.gapOnly && b.pci) {
+          const inside = b.devices.filter((d) => d.endpoint && rids.some(([x, y]) => d.rid >= x && d.rid <= y));
+          severity = inside.length ? undefined : 'info';
+          where = inside.length
+            ? `; described devices there: ${inside.map((d) => `${d.node.path} (${ridList([[d.rid, d.rid]])})`).join(', ')}`
+            : '; no described device there';
         }
+        report.at(b, b.maps[kind]?.parsed ?? readings[0]!.parsed, {
+          severity,
+          message: `${count(total, 'RID')} translate differently ${who} (${ridList(rids, 3)}); e.g. ${f.example}${where}`,
+          rids,
+        });
       }
     }
   },

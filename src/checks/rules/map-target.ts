@@ -1,6 +1,7 @@
 import type { Rule } from '../types.js';
-import { NAMES } from '../../map/map.js';
-import { describedDevices, deviceList, segmentRids } from '../context.js';
+import { NAMES, type MapEntry } from '../../map/map.js';
+import { segmentRids } from '../context.js';
+import { deviceList } from '../../words.js';
 import type { Node } from '../../tree/model.js';
 
 /** A target that is no provider of the map's kind gets nothing from the kernel; a disabled one
@@ -12,53 +13,44 @@ export const mapTarget: Rule = {
   id: 'map-target',
   severity: 'error',
   description: 'an entry targets a node that is not an IOMMU / MSI controller, or is disabled',
-  check(ctx, report) {
-    for (const b of ctx.bridges) {
-      for (const { parsed: m, coverage } of Object.values(b.maps)) {
-        const reaching = (t: Node) => segmentRids(coverage, (s) => s.target === t);
-        const name = NAMES[m.kind].map;
-        const firstEntry = new Map<Node, number>();
-        for (const e of m.entries) if (e.target && !firstEntry.has(e.target)) firstEntry.set(e.target, e.index);
-        const targets = [...firstEntry.keys()];
-        for (const [t, index] of firstEntry) {
-          const provider =
-            m.kind === 'iommu' ? t.prop('#iommu-cells') !== undefined : t.prop('msi-controller') !== undefined;
-          if (!provider) {
-            const lacks = m.kind === 'iommu' ? 'has no #iommu-cells' : 'has no msi-controller property';
-            report({
-              node: b.node.path,
-              property: name,
-              message: `entry ${index}: target ${t.path} ${lacks}: it is not ${m.kind === 'iommu' ? 'an IOMMU' : 'an MSI controller'}`,
-              rids: reaching(t),
-              entry: index,
-              span: m.property.cellSpan(m.entries[index]!.cell + 1),
-              disabled: !b.enabled,
-            });
-          }
-        }
-        const disabled = targets.filter((t) => !t.enabled);
-        const all = disabled.length > 0 && disabled.length === targets.length;
-        // Described, enabled endpoints at the RIDs Linux gives them (src/map/topology.ts)
-        const endpoints = b.pci ? describedDevices(b.node).filter((d) => d.endpoint && d.enabled) : [];
-        for (const t of disabled) {
-          const index = firstEntry.get(t)!;
-          const effect =
-            m.kind === 'iommu' ? 'devices mapped to it get no IOMMU' : 'devices mapped to it get no MSI domain';
-          const rids = reaching(t);
-          const hit = endpoints.filter((d) => rids.some(([x, y]) => d.rid >= x && d.rid <= y));
-          const there = hit.length ? `; described devices reaching it: ${deviceList(hit, b.node)}` : '';
-          report({
-            node: b.node.path,
-            property: name,
-            message: `entry ${index}: target ${t.path} is disabled (status "${t.status}"): ${effect}${all ? `; every target of this ${name} is disabled, so the whole map is inert` : ''}${there}`,
-            severity: (all || hit.length) && b.enabled ? 'warning' : 'info',
-            rids,
-            entry: index,
-            span: m.property.cellSpan(m.entries[index]!.cell + 1),
-            disabled: !b.enabled,
-          });
-        }
+  visits: 'map',
+  check(ctx, b, { parsed: m, coverage }, report) {
+    const reaching = (t: Node) => segmentRids(coverage, (s) => s.target === t);
+    const name = NAMES[m.kind].map;
+    const firstEntry = new Map<Node, MapEntry>();
+    for (const e of m.entries) if (e.target && !firstEntry.has(e.target)) firstEntry.set(e.target, e);
+    const targets = [...firstEntry.keys()];
+    for (const [t, e] of firstEntry) {
+      const provider =
+        m.kind === 'iommu' ? t.prop('#iommu-cells') !== undefined : t.prop('msi-controller') !== undefined;
+      if (!provider) {
+        const lacks = m.kind === 'iommu' ? 'has no #iommu-cells' : 'has no msi-controller property';
+        report.at(b, m, {
+          message: `entry ${e.index}: target ${t.path} ${lacks}: it is not ${m.kind === 'iommu' ? 'an IOMMU' : 'an MSI controller'}`,
+          rids: reaching(t),
+          entry: e,
+          cell: e.cell + 1, // its phandle
+        });
       }
+    }
+    const disabled = targets.filter((t) => !t.enabled);
+    const all = disabled.length > 0 && disabled.length === targets.length;
+    // Described, enabled endpoints at the RIDs Linux gives them (src/machine/topology.ts)
+    const endpoints = b.pci ? b.devices.filter((d) => d.endpoint && d.enabled) : [];
+    for (const t of disabled) {
+      const e = firstEntry.get(t)!;
+      const effect =
+        m.kind === 'iommu' ? 'devices mapped to it get no IOMMU' : 'devices mapped to it get no MSI domain';
+      const rids = reaching(t);
+      const hit = endpoints.filter((d) => rids.some(([x, y]) => d.rid >= x && d.rid <= y));
+      const there = hit.length ? `; described devices reaching it: ${deviceList(hit, b)}` : '';
+      report.at(b, m, {
+        message: `entry ${e.index}: target ${t.path} is disabled (status "${t.status}"): ${effect}${all ? `; every target of this ${name} is disabled, so the whole map is inert` : ''}${there}`,
+        severity: (all || hit.length) && b.enabled ? 'warning' : 'info',
+        rids,
+        entry: e,
+        cell: e.cell + 1,
+      });
     }
   },
 };

@@ -1,19 +1,17 @@
 // `dtmap check`: commander wiring; the run (src/cli/check.ts) loads when the command runs, so
-// that `query` stays lean (worker pool, formats and baselines are check-only).
+// that `query` stays lean (worker pool and baselines are check-only; the formats' registry loads
+// here, for --format's choices).
 import { Option, type Command } from 'commander';
 import type { CheckCommandOptions } from '../check.js';
 import { collect, integerArg, kernelOption, readerOption, type SetCode } from '../options.js';
+import { FORMATS } from '../../report/index.js';
 
 export function register(program: Command, setCode: SetCode, version: string): void {
   program
     .command('check')
     .description('check every iommu-map / msi-map in DTB or DTS files, directories or globs')
     .argument('<file...>', 'DTB or DTS files, directories (searched for *.dts, *.dtb) or quoted globs')
-    .addOption(
-      new Option('--format <format>', 'output format')
-        .choices(['pretty', 'json', 'sarif', 'github', 'gcc'])
-        .default('pretty'),
-    )
+    .addOption(new Option('--format <format>', 'output format').choices(Object.keys(FORMATS)).default('pretty'))
     .addOption(kernelOption())
     .addOption(readerOption())
     .option('-o, --output <file>', 'write the report to a file (atomically)')

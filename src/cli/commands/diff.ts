@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import chalk from 'chalk';
 import type { MapKind } from '../../map/map.js';
 import type { Outcome, RangeChange, TreeDiff } from '../../map/diff.js';
-import { idRange } from '../../checks/format.js';
+import { idRange } from '../../words.js';
 import { inputRange } from '../../view/legend.js';
 import { loadTree } from '../../app/input.js';
 import { linuxForm } from '../../app/readers.js';

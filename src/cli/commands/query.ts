@@ -2,13 +2,14 @@
 import { Option, type Command } from 'commander';
 import chalk from 'chalk';
 import type { Node, Tree } from '../../tree/model.js';
-import { isPciBridge, parseMap, type KernelForm, type LookupResult, type MapKind } from '../../map/map.js';
-import { describedDevices, type Described } from '../../checks/context.js';
-import { busFallbacks, type BusFallback } from '../../checks/msi-fallback.js';
+import { isPciBridge, parseMap, type KernelForm, type MapKind } from '../../map/map.js';
+import { describedDevices, enumerate, type Described } from '../../machine/topology.js';
+import { busFallbacks, type BusFallback } from '../../machine/msi-domain.js';
 import { translator } from '../../map/translate.js';
 import { sameOutcome } from '../../core/outcome.js';
 import { kernelReader, type Reader } from '../../map/readers/index.js';
-import { bdf, hex } from '../../checks/format.js';
+import type { LookupResult } from '../../map/map.js';
+import { bdf, deviceAt, deviceLine, hex } from '../../words.js';
 import { InputError, loadTree } from '../../app/input.js';
 import { resolveSettings, type SettingOptions } from '../../app/settings.js';
 import { parseIdSpec, type IdSpec } from '../rid.js';
@@ -28,10 +29,10 @@ export interface QueryRow {
   rid: number;
   reader: Reader;
   results: Partial<Record<MapKind, LookupResult>>;
-  /** The described PCI device Linux puts at this RID (src/map/topology.ts), if any. */
+  /** The described PCI device Linux puts at this RID (src/machine/topology.ts), if any. */
   device: Described | undefined;
   /** When msi-map gives the RID no domain (a gap, an error): the one it inherits from its bus
-   *  (src/checks/msi-fallback.ts), under the current of_msi_get_domain() and the older one. */
+   *  (src/machine/msi-domain.ts), under the current of_msi_get_domain() and the older one. */
   msiDomain?: BusFallback;
 }
 
@@ -40,7 +41,8 @@ export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRo
   const rows: QueryRow[] = [];
   for (const spec of ids)
     for (const node of selectNodes(tree, opts.node, spec.domain)) {
-      const devices = new Map(isPciBridge(node) ? describedDevices(node).map((d) => [d.rid, d] as const) : []);
+      const functions = isPciBridge(node) ? enumerate(node) : [];
+      const devices = new Map(describedDevices(functions).map((d) => [d.rid, d] as const));
       for (const reader of opts.readers ?? [kernelReader(opts.kernel)]) {
         const lookups = kinds.map((k) => [k, translator(tree, node, k, reader)] as const);
         // the bus's MSI domain is Linux's (pci_set_msi_domain()); mainline (7.2) has only the current of_msi_get_domain()
@@ -48,7 +50,9 @@ export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRo
         const inherit = (f: BusFallback): BusFallback =>
           reader.form === 'mainline' ? { ...f, domain: { current: f.domain.current, older: f.domain.current } } : f;
         const fallback =
-          linux && isPciBridge(node) ? busFallbacks(tree, node, parseMap(tree, node, 'msi', reader.form)) : undefined;
+          linux && isPciBridge(node)
+            ? busFallbacks(tree, node, functions, parseMap(tree, node, 'msi', reader.form))
+            : undefined;
         for (let rid = spec.first; rid <= spec.last; rid++) {
           const results: QueryRow['results'] = {};
           for (const [k, look] of lookups) results[k] = look(rid);
@@ -109,11 +113,6 @@ export function queryJson(tree: Tree, rows: QueryRow[]): string {
   return JSON.stringify(json, null, 2) + '\n';
 }
 
-/** "02:00.0 /soc/.../ethernet@0,0", with the BDF its reg names when Linux numbers it otherwise. */
-export function deviceText(d: Described): string {
-  return `${bdf(d.rid)} ${d.node.path}${d.written !== d.rid ? chalk.yellow(` (its reg names ${bdf(d.written)}; Linux numbers buses depth first)`) : ''}${d.enabled ? '' : chalk.dim(' (disabled)')}`;
-}
-
 const ridText = (rid: number) => (rid <= 0xffff ? `${bdf(rid)} (${hex(rid)})` : hex(rid));
 
 function describe(tree: Tree, row: QueryRow, kind: MapKind, first: LookupResult, last: LookupResult): string {
@@ -160,7 +159,7 @@ function fallbackText(f: BusFallback): string {
     f.via === 'host'
       ? "the host bridge's msi-parent"
       : f.via === 'bridge'
-        ? `its bus's bridge ${bdf(f.bridge!.rid!)} ${f.bridge!.node.path}${f.undescribed ? ' (the bus itself is not described)' : ''}`
+        ? `its bus's bridge ${deviceAt({ node: f.bridge!.node, rid: f.bridge!.rid! })}${f.undescribed ? ' (the bus itself is not described)' : ''}`
         : 'the bridge above it, which the tree does not describe';
   const older =
     f.domain.older !== d
@@ -196,7 +195,11 @@ export function queryPretty(tree: Tree, rows: QueryRow[]): string {
     lines.push(
       `${chalk.bold(a.node.path)}  RID ${a === b ? ridText(a.rid) : `${ridText(a.rid)} - ${ridText(b.rid)}`}${who}`,
     );
-    for (const r of rows.slice(i, j + 1)) if (r.device) lines.push(`  ${'device'.padEnd(11)}  ${deviceText(r.device)}`);
+    for (const r of rows.slice(i, j + 1))
+      if (r.device)
+        lines.push(
+          `  ${'device'.padEnd(11)}  ${deviceLine(r.device, { renumbered: chalk.yellow, disabled: chalk.dim })}`,
+        );
     for (const k of Object.keys(a.results) as MapKind[])
       lines.push(`  ${(k + '-map').padEnd(11)}  ${describe(tree, a, k, a.results[k]!, b.results[k]!)}`);
     if (a.msiDomain) lines.push(`  ${'msi domain'.padEnd(11)}  ${fallbackText(a.msiDomain)}`);

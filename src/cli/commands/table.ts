@@ -3,7 +3,7 @@
 import chalk from 'chalk';
 import type { Tree } from '../../tree/model.js';
 import { busRange, isPciBridge, MAP_KINDS, NAMES, type KernelForm, type MapKind } from '../../map/map.js';
-import { hex, idRange } from '../../checks/format.js';
+import { hex, idRange } from '../../words.js';
 import { inputRange } from '../../view/legend.js';
 import { translationTable, type TableRow } from '../../view/table.js';
 import { mapNode } from '../nodes.js';

@@ -5,7 +5,7 @@
 // tokens) above the base lexer (the current file). Padding tokens carry the spacing information
 // that Output uses to print exactly where GCC prints a space.
 
-import { mib } from '../../limits.js';
+import { LimitError, mib } from '../../limits.js';
 import { PreprocessError } from './error.js';
 import { ExprError, evaluateIf, type ExprSource } from './expr.js';
 import {
@@ -228,7 +228,8 @@ export class Engine {
       }
       this.macros.set(def.name, def);
     } catch (e) {
-      if (e instanceof DefineError) throw new PreprocessError(`-D${name}: ${e.message}`, '<command-line>', 1, 1);
+      if (e instanceof DefineError)
+        throw new PreprocessError({ file: '<command-line>', line: 1, column: 1 }, `-D${name}: ${e.message}`);
       throw e;
     }
   }
@@ -236,7 +237,8 @@ export class Engine {
   run(mainPath: string): void {
     this.mainPath = mainPath;
     const src = this.loadFile(mainPath, null, false);
-    if (!src) throw new PreprocessError(`${mainPath}: No such file or directory`, mainPath, 1, 1);
+    if (!src)
+      throw new PreprocessError({ file: mainPath, line: 1, column: 1 }, `${mainPath}: No such file or directory`);
     this.pushFile(mainPath, src, -1, 0, false);
     try {
       for (;;) {
@@ -266,7 +268,7 @@ export class Engine {
 
   private errorAt(message: string, inst: number, line: number, col: number): PreprocessError {
     const i = this.instances[inst]!;
-    return new PreprocessError(message, i.file, line, col, i.includedFrom);
+    return new PreprocessError({ file: i.file, line, column: col, includedFrom: i.includedFrom }, message);
   }
 
   /** Error at a token of the current file (or, inside a macro, at the expansion point). */
@@ -292,11 +294,11 @@ export class Engine {
       if (this.rec !== null) this.rec.load(path, src?.id ?? 0);
       return src;
     } catch (e) {
-      if (e instanceof LexError) {
-        const chain = this.cur
+      if (e instanceof LexError || e instanceof LimitError) {
+        const includedFrom = this.cur
           ? [...this.instances[this.cur.inst]!.includedFrom, `${this.cur.path}:${from?.line ?? 0}`]
           : [];
-        throw new PreprocessError(e.message, path, e.line, e.column, chain);
+        throw new PreprocessError({ file: path, line: e.line, column: e.column, includedFrom }, e.message);
       }
       throw e;
     }
@@ -349,7 +351,9 @@ export class Engine {
       // the token objects are what a run holds in memory: bounded over all the files it reads
       if ((this.lexed += src.count) > this.opts.maxTokens) {
         const message = `more than ${this.opts.maxTokens} tokens in the files read (dtmap's limit)`;
-        throw this.stack.length ? this.errorHere(message) : new PreprocessError(message, path, 1, 1);
+        throw this.stack.length
+          ? this.errorHere(message)
+          : new PreprocessError({ file: path, line: 1, column: 1 }, message);
       }
       toks = new Array<Token>(src.count);
       for (let i = 0; i < src.count; i++) toks[i] = tokenAt(src, i);

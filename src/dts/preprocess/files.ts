@@ -5,8 +5,8 @@
 // least recently used files first, so a long run over many boards stays in the same memory.
 
 import * as fs from 'node:fs';
-import { LimitError, checkFileSize } from '../../limits.js';
-import { BOL, Kind, LexError, isDirectiveHash, lexFile, tokenText, type LexedFile } from './lexer.js';
+import { checkFileSize } from '../../limits.js';
+import { BOL, Kind, isDirectiveHash, lexFile, tokenText, type LexedFile } from './lexer.js';
 import type { MacroDef } from './macro.js';
 import { MAX_VARIANTS, type Memo } from './memo.js';
 
@@ -184,7 +184,7 @@ export class FileLoader {
       return undefined; // ENOTDIR and friends: not found on this path
     }
     if (!stat || !stat.isFile()) return undefined;
-    checkSize(stat.size);
+    checkFileSize(stat.size, path);
     const stamp = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
     const cached = cache.get(path);
     if (cached && cached.stamp === stamp) return touch(path, cached);
@@ -200,21 +200,12 @@ export class FileLoader {
 
   /** A file whose text is given (by the hook or the overlay): cached by content. */
   private loadText(path: string, text: string, keep: boolean): SourceFile {
-    checkSize(text.length);
+    checkFileSize(text.length, path);
     const cached = cache.get(path);
     if (cached && cached.text === text) return touch(path, cached);
     const file = lexSource(text);
     if (keep) remember(path, { stamp: '', text, file });
     return file;
-  }
-}
-
-/** The size limit, reported at the start of the file. */
-function checkSize(bytes: number): void {
-  try {
-    checkFileSize(bytes);
-  } catch (e) {
-    throw e instanceof LimitError ? new LexError(e.message, 1, 1) : e;
   }
 }
 

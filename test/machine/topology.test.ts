@@ -1,8 +1,8 @@
-// The PCI topology as Linux numbers it (src/map/topology.ts, after drivers/pci/probe.c).
+// The PCI topology as Linux numbers it (src/machine/topology.ts, after drivers/pci/probe.c).
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { readDtb } from '../../src/dtb/read.js';
-import { enumerate, type PciFunction } from '../../src/map/topology.js';
+import { enumerate, type PciFunction } from '../../src/machine/topology.js';
 import { node, tree } from '../helpers.js';
 
 const reg = (bus: number, dev: number, fn = 0) => [(bus << 16) | (dev << 11) | (fn << 8), 0, 0, 0, 0];

@@ -1,11 +1,12 @@
-// What a function gets when msi-map gives it no MSI domain (src/checks/msi-fallback.ts), and the
-// folds SMMUv3 and the ITS do not let pass (map-alias): the exact findings on the fixtures of
-// fixtures/rules/, and of_msi_get_domain()'s two forms on small trees.
+// What a function gets when msi-map gives it no MSI domain (src/machine/msi-domain.ts, worded by
+// src/checks/msi-fallback.ts), and the folds SMMUv3 and the ITS do not let pass (map-alias): the
+// exact findings on the fixtures of fixtures/rules/, and of_msi_get_domain()'s two forms on small
+// trees.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { readDtb } from '../../src/dtb/read.js';
 import { check } from '../../src/checks/index.js';
-import { hostMsiDomain } from '../../src/checks/msi-fallback.js';
+import { hostMsiDomain } from '../../src/machine/msi-domain.js';
 import type { KernelForm } from '../../src/map/map.js';
 import { node, tree } from '../helpers.js';
 

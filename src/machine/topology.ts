@@ -4,7 +4,7 @@
 // of_pci_find_child_device() -> of_pci_get_devfn(), drivers/pci/of.c) and numbers the buses
 // itself (pci_scan_child_bus_extend() / pci_scan_bridge_extend(), drivers/pci/probe.c).
 import type { Node } from '../tree/model.js';
-import { busRange, isPciBridge } from './map.js';
+import { busRange, isPciBridge } from '../map/map.js';
 
 export interface PciFunction {
   node: Node;
@@ -107,5 +107,27 @@ export function enumerate(host: Node): PciFunction[] {
     return max;
   };
   scan(host, undefined, root, undefined, true);
+  return out;
+}
+
+/** A PCI device the tree describes under a bridge, at the RID Linux gives it. */
+export interface Described {
+  node: Node;
+  rid: number;
+  /** Not a PCI-PCI bridge. */
+  endpoint: boolean;
+  /** The node and every node up to the host bridge are enabled. */
+  enabled: boolean;
+  /** The RID its `reg` names, when Linux numbers its bus differently. */
+  written: number;
+}
+
+/** The functions of enumerate() that Linux enumerates, at the RIDs it gives them (bus numbers
+ *  depth first, disabled root ports take none). */
+export function describedDevices(functions: readonly PciFunction[]): Described[] {
+  const out: Described[] = [];
+  for (const f of functions)
+    if (f.rid !== undefined)
+      out.push({ node: f.node, rid: f.rid, endpoint: !f.bridge, enabled: f.enabled, written: f.written });
   return out;
 }

@@ -1,0 +1,19 @@
+// SARIF: every result names its rule by index into tool.driver.rules, unused-disable included.
+import { describe, expect, it } from 'vitest';
+import { compileDts } from '../../src/dts/index.js';
+import { check } from '../../src/checks/index.js';
+import { formatSarif } from '../../src/report/sarif.js';
+
+describe('SARIF', () => {
+  it('an unused-disable result carries the ruleIndex of its rule', () => {
+    const { tree, suppressions } = compileDts('fixtures/suppress/board.dts');
+    tree.suppressions = suppressions;
+    const diagnostics = check(tree, { reportUnusedDisable: true });
+    const log = JSON.parse(
+      formatSarif([{ file: 'fixtures/suppress/board.dts', error: null, maps: [], diagnostics }], { version: '0' }),
+    );
+    const run = log.runs[0];
+    expect(run.results.map((r: { ruleId: string }) => r.ruleId)).toEqual(['unused-disable', 'unused-disable']);
+    for (const r of run.results) expect(run.tool.driver.rules[r.ruleIndex].id).toBe(r.ruleId);
+  });
+});
