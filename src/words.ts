@@ -1,9 +1,20 @@
 // The vocabulary: how IDs and devices read in messages, the same in rules, query, map, diff and
 // the language server. RIDs as bus:device.function, other IDs as hex.
 import type { Node } from './tree/model.js';
-import type { KernelForm } from './map/map.js';
+import type { KernelForm, MapKind } from './map/map.js';
 import type { Bridge } from './machine/machine.js';
 import type { Described } from './machine/topology.js';
+
+/** What each map gives a RID: an IOMMU StreamID, an MSI DeviceID. */
+export const ID_NAME: Record<MapKind, string> = { iommu: 'StreamID', msi: 'DeviceID' };
+
+/** What a RID no entry covers gets (of_map_id()'s bypass, docs/semantics.md: what the device gets):
+ *  `gets` in a few words, and for iommu-map what then happens to its DMA. Every message, query
+ *  line, map legend and diff row that words a gap builds on these. */
+export const GAP: Record<MapKind, { gets: string; dma?: string }> = {
+  iommu: { gets: 'no IOMMU', dma: 'untranslated DMA' },
+  msi: { gets: 'no MSI domain from the map' },
+};
 
 export function bdf(rid: number): string {
   const bus = (rid >>> 8) & 0xff;

@@ -13,7 +13,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToFileURL } from 'node:url';
 import { basename } from 'node:path';
 import type { Bridge } from '../machine/machine.js';
-import { deviceHeading, hex, idRange, ridRange } from '../words.js';
+import { deviceHeading, GAP, hex, ID_NAME, idRange, ridRange } from '../words.js';
 import { coverage } from '../core/coverage.js';
 import { lookup } from '../core/lookup.js';
 import { mergeRanges } from '../core/ranges.js';
@@ -77,7 +77,7 @@ const rids = (a: number, b: number) => `${ridRange([a, b])} (${idRange(a, b)})`;
 
 function gapLines(m: ParsedMap, cover: Coverage, kind: MapKind): string[] {
   const gaps = cover.segments.filter((s) => s.status === 'bypass');
-  const effect = kind === 'iommu' ? 'no IOMMU (untranslated DMA)' : 'no MSI domain from the map';
+  const effect = kind === 'iommu' ? `${GAP.iommu.gets} (${GAP.iommu.dma})` : GAP.msi.gets;
   const lines = gaps
     .slice(0, MAX_LINES)
     .map((s) => `- ${rids(s.first, s.last)}: ${effect}; kernel: \`${lookup(m.table, s.first).log}\``);
@@ -89,7 +89,7 @@ function entryHover(c: Checked, at: MapAt, e: MapEntry): string {
   const { parsed: m, cover, kind, bridge } = at;
   const tree = c.tree;
   const name = NAMES[kind].map;
-  const id = kind === 'iommu' ? 'StreamID' : 'DeviceID';
+  const id = ID_NAME[kind];
   const outIds =
     e.out.length === 1 ? idRange(e.out[0]!, (e.out[0]! + Math.max(e.length, 1) - 1) >>> 0) : e.out.map(hex).join(' ');
   const end = Math.min(e.ridBase + e.length - 1, 0xffffffff);
@@ -131,7 +131,7 @@ function mapHover(c: Checked, at: MapAt): string {
 }
 
 function outcome(c: Checked, r: LookupResult, kind: MapKind): string {
-  const id = kind === 'iommu' ? 'StreamID' : 'DeviceID';
+  const id = ID_NAME[kind];
   switch (r.status) {
     case 'translated':
       return `${id} ${r.ids.map(hex).join(' ')} on ${targetName(c.tree, r.target)} [entry ${r.entry!.index}]`;
@@ -140,7 +140,7 @@ function outcome(c: Checked, r: LookupResult, kind: MapKind): string {
         ? `no iommu-map: no IOMMU from this bridge`
         : `no msi-map: the default MSI domain, DeviceID ${hex(r.id!)}`;
     case 'bypass':
-      return `not in the map: ${kind === 'iommu' ? 'no IOMMU (untranslated DMA)' : 'no MSI domain from the map'}; kernel: \`${r.log}\``;
+      return `not in the map: ${kind === 'iommu' ? `${GAP.iommu.gets} (${GAP.iommu.dma})` : GAP.msi.gets}; kernel: \`${r.log}\``;
     case 'error':
       return `error -${r.errno}${r.log ? `; kernel: \`${r.log}\`` : ''}`;
   }

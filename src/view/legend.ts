@@ -2,7 +2,7 @@
 // legend lines (targets with their RID and output ID ranges, gaps and untranslated RIDs as BDF
 // ranges). Plain strings; each writer adds its own colour.
 import type { MapKind } from '../map/map.js';
-import { deviceLegend, hex, idRange, ridRange } from '../words.js';
+import { deviceLegend, GAP, hex, ID_NAME, idRange, ridRange } from '../words.js';
 import { rangesOf, ridCount, type BridgeView, type MapRow, type Run, type RunKind, type Target } from './model.js';
 
 /** The character a column shows for a kind of run (translated columns show the target's letter). */
@@ -19,12 +19,10 @@ export function markOf(kind: RunKind, map: MapKind): string {
   }
 }
 
-export const ID_NAME: Record<MapKind, string> = { iommu: 'StreamID', msi: 'DeviceID' };
-
 /** What a gap means for each map (docs/semantics.md: what the device gets). */
 export const GAP_EFFECT: Record<MapKind, string> = {
-  iommu: 'the kernel bypasses the IOMMU (untranslated DMA)',
-  msi: 'no MSI domain from the map (MSI fails unless the bridge has its own msi-parent)',
+  iommu: `the kernel bypasses the IOMMU (${GAP.iommu.dma})`,
+  msi: `${GAP.msi.gets} (MSI fails unless the bridge has its own msi-parent)`,
 };
 
 const rids = (n: number, pci = true) => `${n} ${pci ? 'RID' : 'ID'}${n === 1 ? '' : 's'}`;

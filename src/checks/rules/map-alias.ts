@@ -4,7 +4,7 @@ import type { Described } from '../../machine/topology.js';
 import { lookup } from '../../core/lookup.js';
 import { MAP_KINDS, NAMES, type MapEntry, type MapKind } from '../../map/map.js';
 import type { Node } from '../../tree/model.js';
-import { deviceList, hex, idRange } from '../../words.js';
+import { deviceList, hex, ID_NAME, idRange } from '../../words.js';
 import { mergeRanges } from '../../core/ranges.js';
 
 interface Output {
@@ -106,7 +106,7 @@ export const mapAlias: Rule = {
             const ids = p.entry !== q.entry ? overlap(p, q) : null;
             if (ids)
               report.at(b, b.maps[kind]!.parsed, {
-                message: `entries ${p.entry.index} and ${q.entry.index} both give ${q.target.path} ID ${idRange(ids[0], ids[1])}: different RIDs share one ${kind === 'iommu' ? 'StreamID' : 'DeviceID'}`,
+                message: `entries ${p.entry.index} and ${q.entry.index} both give ${q.target.path} ID ${idRange(ids[0], ids[1])}: different RIDs share one ${ID_NAME[kind]}`,
                 rids: mergeRanges([...p.rids, ...q.rids]),
                 entry: q.entry,
               });
@@ -119,7 +119,7 @@ export const mapAlias: Rule = {
             if (!ids || reported.has(p.bridge.node)) continue;
             reported.add(p.bridge.node);
             report.at(b, b.maps[kind]!.parsed, {
-              message: `${b.node.path} and ${p.bridge.node.path} both send ${q.target.path} ID ${idRange(ids[0], ids[1])}: devices on the two host bridges share one ${kind === 'iommu' ? 'StreamID' : 'DeviceID'}`,
+              message: `${b.node.path} and ${p.bridge.node.path} both send ${q.target.path} ID ${idRange(ids[0], ids[1])}: devices on the two host bridges share one ${ID_NAME[kind]}`,
               rids: q.rids,
               entry: q.entry,
             });

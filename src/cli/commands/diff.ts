@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import chalk from 'chalk';
 import type { MapKind } from '../../map/map.js';
 import type { Outcome, RangeChange, TreeDiff } from '../../map/diff.js';
-import { idRange } from '../../words.js';
+import { GAP, ID_NAME, idRange } from '../../words.js';
 import { inputRange } from '../../view/legend.js';
 import { loadTree } from '../../app/input.js';
 import { linuxForm } from '../../app/readers.js';
@@ -12,15 +12,13 @@ import { resolveSettings, type SettingOptions, type Settings } from '../../app/s
 import { inputOptions, kernelOption, readerOption, type SetCode } from '../options.js';
 import { readerTitle } from '../../map/readers/index.js';
 
-const ID_NAME: Record<MapKind, string> = { iommu: 'StreamID', msi: 'DeviceID' };
-
 export function describeOutcome(o: Outcome, map: MapKind): string {
   const ids = o.idFirst !== null && o.idLast !== null ? idRange(o.idFirst, o.idLast) : '';
   switch (o.status) {
     case 'translated':
       return `-> ${o.target} ${ids ? `${ID_NAME[map]} ${ids}` : '(no output cell)'}`;
     case 'bypass':
-      return map === 'iommu' ? 'gap: bypass (no IOMMU, untranslated DMA)' : 'gap: no MSI domain from the map';
+      return map === 'iommu' ? `gap: bypass (${GAP.iommu.gets}, ${GAP.iommu.dma})` : `gap: ${GAP.msi.gets}`;
     case 'error':
       return `kernel error -${o.errno}`;
     case 'no-map':

@@ -9,7 +9,7 @@ import { translator } from '../../map/translate.js';
 import { sameOutcome } from '../../core/outcome.js';
 import { kernelReader, type Reader } from '../../map/readers/index.js';
 import type { LookupResult } from '../../map/map.js';
-import { bdf, deviceAt, deviceLine, hex } from '../../words.js';
+import { bdf, deviceAt, deviceLine, GAP, hex, ID_NAME } from '../../words.js';
 import { InputError, loadTree } from '../../app/input.js';
 import { resolveSettings, type SettingOptions } from '../../app/settings.js';
 import { parseIdSpec, type IdSpec } from '../rid.js';
@@ -119,7 +119,7 @@ function describe(tree: Tree, row: QueryRow, kind: MapKind, first: LookupResult,
   const says = row.reader.family === 'linux' ? 'kernel: ' : `${row.reader.name}: `;
   const ids = (r: LookupResult) => r.ids.map(hex).join(' ');
   const idText = first === last ? ids(first) : `${ids(first)}-${ids(last)}`;
-  const name = kind === 'iommu' ? 'StreamID' : 'DeviceID';
+  const name = ID_NAME[kind];
   switch (first.status) {
     case 'no-map':
       if (row.node.prop(`${kind}-map`)) return chalk.dim(`not read by ${row.reader.name} (${row.reader.title})`);
@@ -134,7 +134,7 @@ function describe(tree: Tree, row: QueryRow, kind: MapKind, first: LookupResult,
       return `${chalk.green('->')} ${first.target!.path}${label ? chalk.dim(` (${label})`) : ''} ${name} ${chalk.bold(idText)}${off} ${chalk.dim(`[entry ${first.entry!.index}, masked ${hex(first.masked)}]`)}`;
     }
     case 'bypass': {
-      const effect = kind === 'iommu' ? 'no IOMMU: untranslated DMA' : 'no MSI domain from the map';
+      const effect = kind === 'iommu' ? `${GAP.iommu.gets}: ${GAP.iommu.dma}` : GAP.msi.gets;
       return `${chalk.yellow('bypass')} (${effect}) ${chalk.dim(`masked ${hex(first.masked)}`)}\n${' '.repeat(15)}${chalk.dim(says + first.log)}`;
     }
     case 'error':

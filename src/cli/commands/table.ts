@@ -3,7 +3,7 @@
 import chalk from 'chalk';
 import type { Tree } from '../../tree/model.js';
 import { busRange, isPciBridge, MAP_KINDS, NAMES, type KernelForm, type MapKind } from '../../map/map.js';
-import { hex, idRange } from '../../words.js';
+import { GAP, hex, idRange } from '../../words.js';
 import { inputRange } from '../../view/legend.js';
 import { translationTable, type TableRow } from '../../view/table.js';
 import { mapNode } from '../nodes.js';
@@ -64,8 +64,8 @@ function outcome(r: TableRow): string {
     }
     case 'bypass':
       return r.map === 'iommu'
-        ? chalk.cyan('gap: bypass, no IOMMU (untranslated DMA)')
-        : chalk.red.bold('gap: no MSI domain from the map');
+        ? chalk.cyan(`gap: bypass, ${GAP.iommu.gets} (${GAP.iommu.dma})`)
+        : chalk.red.bold(`gap: ${GAP.msi.gets}`);
     case 'error':
       return `${chalk.red.bold(`error -${r.errno}`)}${entry}`;
     case 'no-map':
