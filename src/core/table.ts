@@ -29,6 +29,12 @@ export interface Row<T> {
   /** What every ID that reaches the row gets, before its range test (of_map_id()'s -EFAULT check
    *  of the base against the mask). */
   stop?: WalkError;
+  /** A line every ID that reaches the row logs, matched or not (iort_id_map()'s warning for a
+   *  SINGLE mapping on a node type it skips). */
+  note?: string;
+  /** The row gives `out` itself to every ID in its range, whatever the ID (IORT's SINGLE mapping,
+   *  iort_id_map()): no offset, and no provisional last ID. */
+  single?: boolean;
 }
 
 /**
