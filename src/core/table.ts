@@ -3,8 +3,9 @@
 // chaining). A front (src/map for devicetree maps) turns what a table is written in into these;
 // the core knows nothing of how it was written (docs/engine.md: the translation core).
 
-/** Linux's errnos, plus FreeBSD's ENOENT (a gap) and ENOSPC (the i.MX95 LUT is full). */
-export type Errno = 'EINVAL' | 'EFAULT' | 'ENODEV' | 'ENOENT' | 'ENOSPC';
+/** Linux's errnos, plus FreeBSD's ENOENT (a gap), ENOSPC (the i.MX95 LUT is full) and ELOOP (a
+ *  chained walk that comes back on itself: the program never returns). */
+export type Errno = 'EINVAL' | 'EFAULT' | 'ENODEV' | 'ENOENT' | 'ENOSPC' | 'ELOOP';
 
 /** An error the walk hits; `log` is the line the program prints (its prefix included), or null. */
 export interface WalkError {
