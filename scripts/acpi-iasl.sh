@@ -60,7 +60,13 @@ if [ -z "$iasl" ]; then
 		# Copy only what the build reads, so the user's checkout stays untouched.
 		(cd "$acpica" && tar -cf - Makefile generate source) | tar -xf - -C "$src"
 	elif [ -f "$acpica" ]; then
-		tar -xf "$acpica" -C "$src" --strip-components=1
+		# A release tarball has one top folder (acpica-unix-YYYYMMDD/); `git archive` has none.
+		tar -xf "$acpica" -C "$src"
+		if [ ! -d "$src/generate" ]; then
+			top=$(find "$src" -mindepth 2 -maxdepth 2 -name generate -type d | head -1)
+			[ -n "$top" ] || { echo "acpi-iasl: no generate/ folder in $acpica" >&2; exit 2; }
+			src=$(dirname "$top")
+		fi
 	else
 		echo "acpi-iasl: $acpica is neither a directory nor a tarball" >&2
 		exit 2
