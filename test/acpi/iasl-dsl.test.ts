@@ -1,40 +1,14 @@
 // The iasl .dsl reader and the comparison with dtmap's Field lists, on iasl's own output for the
 // laptop IORTs (fixtures/acpi/laptops) and on an iasl 20190215 disassembly (fixtures/acpi/iasl-old).
 import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Field, Iort, IortNode } from '../../src/acpi/model.js';
 import { parseIaslDsl, parseValue, type IaslDsl } from './iasl-dsl.js';
+import { LAPTOPS, laptops, readDsl, tableBytes } from './laptop-fixtures.js';
 import { compareWithIasl, mismatchLine, normalLabel } from './iasl-compare.js';
 
-const LAPTOPS = join(import.meta.dirname, '../../fixtures/acpi/laptops');
 const OLD = join(import.meta.dirname, '../../fixtures/acpi/iasl-old');
-
-/** Each machine's table file and iasl's disassembly of it. */
-function laptops(): Array<{ machine: string; table: string; dsl: string }> {
-  const files = readdirSync(LAPTOPS);
-  return files
-    .filter((f) => f.endsWith('.iasl.dsl'))
-    .map((dsl) => {
-      const machine = dsl.slice(0, -'.iasl.dsl'.length);
-      const table = files.find((f) => f.startsWith(machine + '.') && !f.includes('.iasl.'));
-      if (!table) throw new Error(`no table for ${dsl}`);
-      return { machine, table, dsl };
-    });
-}
-
-/** A table's bytes: the file, or the hex dump of a committed .dsl. */
-function tableBytes(table: string): Uint8Array {
-  const bytes = readFileSync(join(LAPTOPS, table));
-  if (!table.endsWith('.dsl')) return new Uint8Array(bytes);
-  const raw = parseIaslDsl(bytes.toString('latin1')).raw;
-  if (!raw) throw new Error(`${table} has no raw dump`);
-  return raw;
-}
-
-function readDsl(name: string, dir = LAPTOPS): IaslDsl {
-  return parseIaslDsl(readFileSync(join(dir, name), 'latin1'));
-}
 
 function le(bytes: Uint8Array, offset: number, size: number): bigint {
   let v = 0n;
