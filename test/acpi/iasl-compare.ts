@@ -8,6 +8,11 @@
 // - Buffers (a named component's `Padding`) compare offset and size only: iasl prints the table's
 //   first bytes in place of the padding's (AcpiDmDumpIort() in ACPICA's dmtbdump2.c passes the
 //   table's start to AcpiDmDumpTable()), so its value is not evidence.
+// - A node whose ID mapping array starts inside the fixed fields iasl prints for its type (the
+//   revision-0 root complexes of the SDM850 and 8cx tables put theirs at 0x20, where iasl prints
+//   Memory Size Limit, PASID Capabilities and Reserved): iasl prints both readings of those bytes.
+//   A fixed field there that dtmap does not list is an `overlap`, not a mismatch; the mapping
+//   fields over the same bytes are compared as usual.
 // - Decoded flag lines have no offset. `Single Mapping` is compared with the ID mapping's `single`
 //   (flags bit 0); the others are skipped, as the flags word they are decoded from is compared
 //   whole.
@@ -32,9 +37,13 @@ export interface Comparison {
   /** What was skipped, by reason. */
   skipped: Record<string, number>;
   mismatches: Mismatch[];
+  /** iasl fields over a node's ID mapping array that dtmap reads as the mapping only. */
+  overlaps: Array<{ offset: number; label: string }>;
   /** dtmap fields iasl does not print (offset and name): not a failure, but worth a look. */
   extra: Array<{ offset: number; name: string }>;
 }
+
+const MAPPING_LABELS = new Set(['input base', 'id count', 'output base', 'output reference', 'flags']);
 
 export function normalLabel(label: string): string {
   return label
@@ -69,7 +78,7 @@ function bump(record: Record<string, number>, key: string): void {
 }
 
 export function compareWithIasl(dsl: IaslDsl, table: Iort | Viot): Comparison {
-  const out: Comparison = { compared: 0, values: 0, flags: 0, skipped: {}, mismatches: [], extra: [] };
+  const out: Comparison = { compared: 0, values: 0, flags: 0, skipped: {}, mismatches: [], overlaps: [], extra: [] };
   const fields = allFields(table);
   const byOffset = new Map<number, Field[]>();
   for (const f of fields) byOffset.set(f.offset, [...(byOffset.get(f.offset) ?? []), f]);
@@ -77,6 +86,11 @@ export function compareWithIasl(dsl: IaslDsl, table: Iort | Viot): Comparison {
   if (table.signature === 'IORT')
     for (const n of table.nodes) for (const m of n.mappings) mappings.set(m.offset + 16, m);
   const used = new Set<Field>();
+  const arrays =
+    table.signature === 'IORT'
+      ? table.nodes.map((n) => [n.offset + n.mappingOffset, n.offset + n.mappingOffset + 20 * n.mappingCount])
+      : [];
+  const inArray = (offset: number) => arrays.some(([start, end]) => offset >= start && offset < end);
 
   for (const f of dsl.fields) {
     if (f.value.kind === 'group') {
@@ -85,6 +99,10 @@ export function compareWithIasl(dsl: IaslDsl, table: Iort | Viot): Comparison {
     }
     const here = byOffset.get(f.offset) ?? [];
     const label = normalLabel(f.label);
+    if (!here.some((d) => normalLabel(d.name) === label) && !MAPPING_LABELS.has(label) && inArray(f.offset)) {
+      out.overlaps.push({ offset: f.offset, label: f.label });
+      continue;
+    }
     const found =
       here.find((d) => normalLabel(d.name) === label) ??
       here.find((d) => d.size === f.size && !used.has(d)) ??

@@ -192,7 +192,7 @@ describe('compareWithIasl', () => {
       '[040h 0064 004h]            Output Reference : 00000030',
       '[044h 0068 004h]       Flags (decoded below) : 00000001',
       '                              Single Mapping : 1',
-      '[048h 0072 002h]                 Device Name : "\\_SB.X"',
+      '[050h 0080 002h]                 Device Name : "\\_SB.X"',
     ].join('\n'),
   );
   const field = (name: string, offset: number, size: number, value: Field['value']): Field => ({
@@ -230,8 +230,8 @@ describe('compareWithIasl', () => {
             field('Input Base', 0x3c, 4, 0),
             field('Output Reference', 0x40, 4, 0x30n),
             field('Flags', 0x44, 4, 1),
-            field('Device Name', 0x48, 2, '\\_SB.X'),
-            field('Reserved', 0x4a, 2, 0),
+            field('Device Name', 0x50, 2, '\\_SB.X'),
+            field('Reserved', 0x52, 2, 0),
           ],
           true,
         ),
@@ -239,7 +239,32 @@ describe('compareWithIasl', () => {
     );
     expect(r.mismatches.map(mismatchLine)).toEqual([]);
     expect(r).toMatchObject({ compared: 8, values: 8, flags: 1, skipped: { heading: 1 } });
-    expect(r.extra).toEqual([{ offset: 0x4a, name: 'Reserved' }]);
+    expect(r.extra).toEqual([{ offset: 0x52, name: 'Reserved' }]);
+  });
+
+  it('takes a fixed field over the mapping array as an overlap, not a mismatch', () => {
+    const over = parseIaslDsl(
+      [
+        '[030h 0048 001h]                        Type : 02',
+        '[03Ch 0060 001h]           Memory Size Limit : 00',
+        '[03Dh 0061 002h]          PASID Capabilities : 0000',
+        '[03Ch 0060 004h]                  Input base : 00000000',
+      ].join('\n'),
+    );
+    const r = compareWithIasl(over, iort(node([field('Type', 0x30, 1, 2), field('Input base', 0x3c, 4, 0)], true)));
+    expect(r.mismatches).toEqual([]);
+    expect(r.overlaps).toEqual([
+      { offset: 0x3c, label: 'Memory Size Limit' },
+      { offset: 0x3d, label: 'PASID Capabilities' },
+    ]);
+    expect(r.compared).toBe(2);
+    // Outside the array the same field is missing.
+    const outside = compareWithIasl(over, iort({ ...node([field('Type', 0x30, 1, 2)], true), mappingCount: 0 }));
+    expect(outside.mismatches.map(mismatchLine)).toEqual([
+      '3Ch Memory Size Limit: missing (iasl 0x0)',
+      '3Dh PASID Capabilities: missing (iasl 0x0)',
+      '3Ch Input base: missing (iasl 0x0)',
+    ]);
   });
 
   it('names what is missing, mis-sized, of another value, or of another flag', () => {
@@ -253,7 +278,7 @@ describe('compareWithIasl', () => {
             field('Cache Coherency', 0x38, 4, 0),
             field('Input base', 0x3c, 4, 0),
             field('Flags', 0x44, 4, 1),
-            field('Name', 0x48, 2, '\\_SB.Y'),
+            field('Name', 0x50, 2, '\\_SB.Y'),
           ],
           false,
         ),
@@ -265,8 +290,8 @@ describe('compareWithIasl', () => {
       '38h Cache Coherency: value iasl 0x1, dtmap 0x0',
       '40h Output Reference: missing (iasl 0x30)',
       '44h Flags (decoded below) / Single Mapping: value iasl 1, dtmap false',
-      '48h Device Name: label iasl Device Name, dtmap Name',
-      '48h Device Name: value iasl "\\\\_SB.X", dtmap "\\\\_SB.Y"',
+      '50h Device Name: label iasl Device Name, dtmap Name',
+      '50h Device Name: value iasl "\\\\_SB.X", dtmap "\\\\_SB.Y"',
     ]);
   });
 });
