@@ -48,19 +48,30 @@ export function mapDomain(node: Node): [number, number] {
   return [a << 8, (b << 8) | 0xff];
 }
 
-function fromSegment(s: Segment, mask: number): Piece {
+/** How a side names a target, so that two sides compare (a node path by default). */
+export type TargetName = (target: Node) => string;
+
+function fromSegment(s: Segment, mask: number, name: TargetName): Piece {
   const base = { first: s.first, last: s.last, errno: s.errno };
   if (s.status === 'translated') {
     const e = s.entry!;
     const id = e.out.length ? { mask, offset: (e.out[0]! - e.ridBase) >>> 0 } : null;
-    return { ...base, status: 'translated', target: s.target?.path ?? null, id };
+    return { ...base, status: 'translated', target: s.target ? name(s.target) : null, id };
   }
   if (s.status === 'bypass') return { ...base, status: 'bypass', target: null, id: IDENTITY };
   return { ...base, status: 'error', target: null, id: null };
 }
 
 /** One side's pieces over [lo, hi] (the union domain): outside its own domain, `outside`. */
-function pieces(tree: Tree, node: Node, kind: MapKind, reader: Reader, lo: number, hi: number): Piece[] {
+export function mapPieces(
+  tree: Tree,
+  node: Node,
+  kind: MapKind,
+  reader: Reader,
+  lo: number,
+  hi: number,
+  name: TargetName = (n) => n.path,
+): Piece[] {
   const [dlo, dhi] = mapDomain(node);
   const out: Piece[] = [];
   const outside = (first: number, last: number): Piece => ({
@@ -74,7 +85,7 @@ function pieces(tree: Tree, node: Node, kind: MapKind, reader: Reader, lo: numbe
   if (lo < dlo) out.push(outside(lo, dlo - 1));
   const m = reader.parse(tree, node, kind)?.map;
   if (!m) out.push({ first: dlo, last: dhi, status: 'no-map', target: null, errno: null, id: IDENTITY });
-  else for (const s of coverage(m.table, dlo, dhi).segments) out.push(fromSegment(s, m.mask));
+  else for (const s of coverage(m.table, dlo, dhi).segments) out.push(fromSegment(s, m.mask, name));
   if (dhi < hi) out.push(outside(dhi + 1, hi));
   return out;
 }
@@ -105,7 +116,7 @@ export function diffTrees(
     const hi = Math.max(da[1], db[1]);
     const changes: RangeChange[] = [];
     for (const map of MAP_KINDS) {
-      const raw = diffPieces(pieces(oldTree, a, map, reader, lo, hi), pieces(newTree, b, map, reader, lo, hi));
+      const raw = diffPieces(mapPieces(oldTree, a, map, reader, lo, hi), mapPieces(newTree, b, map, reader, lo, hi));
       for (const c of raw)
         changes.push({
           map,
