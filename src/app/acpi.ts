@@ -22,7 +22,7 @@ function isAcpiDir(dir: string): boolean {
  */
 export function loadAcpi(file: string): AcpiMachine | undefined {
   if (file === '-') return undefined;
-  let dir = false;
+  let dir: boolean;
   try {
     dir = statSync(file).isDirectory();
   } catch {
