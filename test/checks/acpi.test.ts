@@ -59,7 +59,7 @@ describe('ACPI rules', () => {
     ]);
     const d = checkAcpi(buildAcpiMachine('t', t, undefined));
     expect(d[1]!.message).toBe(
-      'Every RID (00:00.0-ff:1f.7) reaches no ITS group: Linux finds no MSI domain for them (iort_get_device_domain()), so their MSIs fail. The first ID mapping of the root complex has a NULL output reference, so Linux maps nothing through it.',
+      "Every RID (00:00.0-ff:1f.7) reaches no ITS group: Linux finds no MSI domain for them in the IORT (iort_get_device_domain()): a function there takes its bus's domain, with its RID as DeviceID, when a bridge above it has one (pci_set_msi_domain()); on the root bus its MSIs fail. The first ID mapping of the root complex has a NULL output reference, so Linux maps nothing through it.",
     );
   });
 

@@ -10,7 +10,8 @@ export const iortSingle: AcpiRule = {
   description: 'a SINGLE mapping on a node type whose walk Linux skips it on',
   check(m, r) {
     for (const node of m.iort?.nodes ?? []) {
-      if (singleApplies(node)) continue;
+      // RMR nodes' mappings name the StreamIDs a reserved region is for: no walk reads them
+      if (singleApplies(node) || node.type === 6) continue;
       const own = mappingIndex(node).index;
       for (const map of node.mappings)
         if (map.single && map.index !== own)

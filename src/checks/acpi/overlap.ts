@@ -23,7 +23,7 @@ export const iortOverlap: AcpiRule = {
           const lo = Math.max(a, c);
           const hi = Math.min(b, d);
           if (lo > hi) continue;
-          const rids: Array<[number, number]> = rc ? [[lo, Math.min(hi, 0xffff)]] : [];
+          const rids: Array<[number, number]> = rc && lo <= 0xffff ? [[lo, Math.min(hi, 0xffff)]] : [];
           const place = { table: 'IORT' as const, node, mapping: row.index };
           if (earlier.single)
             r.at(place, {

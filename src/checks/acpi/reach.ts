@@ -66,7 +66,7 @@ export const iortNoIts: AcpiRule = {
       'msi',
       r,
       'ITS group',
-      'Linux finds no MSI domain for them (iort_get_device_domain()), so their MSIs fail',
+      "Linux finds no MSI domain for them in the IORT (iort_get_device_domain()): a function there takes its bus's domain, with its RID as DeviceID, when a bridge above it has one (pci_set_msi_domain()); on the root bus its MSIs fail",
     );
   },
 };
