@@ -219,7 +219,7 @@ export function compareAcpi(kernel, predict, { viotRead }) {
       anyPrediction = true;
       const iommuTarget = p.iommu?.status === 'translated' ? String(p.iommu.target ?? '') : '';
       const viaViot = /virtio-iommu/.test(iommuTarget);
-      let wantGroup = bound && iommuTarget !== '' && /smmu|virtio-iommu/.test(iommuTarget);
+      let wantGroup = bound && iommuTarget !== '' && /^(smmu|virtio-iommu)/.test(iommuTarget);
       let note = '';
       if (wantGroup && viaViot && !viotRead) {
         wantGroup = false;
@@ -230,7 +230,7 @@ export function compareAcpi(kernel, predict, { viotRead }) {
         note = 'the virtio-iommu itself';
       }
       const msiTarget = p.msi?.status === 'translated' ? String(p.msi.target ?? '') : '';
-      const reachesIts = /its/.test(msiTarget);
+      const reachesIts = /^its/.test(msiTarget);
       const wantMsi = reachesIts && usesIrqs && caps.some((c) => c === 0x05 || c === 0x11);
       row.iommu = p.iommu ? cell(p.iommu) : '-';
       row.msi = p.msi ? cell(p.msi) : '-';

@@ -10,7 +10,9 @@
 // Exit 0 when all agree (or when the packages cannot be had: "skipped: ..."), 1 on any
 // disagreement.
 //
-// Options: --jobs N (boots at once, default 2), --timeout S (per boot, default 180),
+// Options: --jobs N (boots at once, default 2), --timeout S (per boot, default 180), --budget M
+// (minutes after which no further boot starts, default 45: with setup's 10 and one last round of
+// boots the whole run stays under an hour whatever hangs),
 // --only NAME[,NAME] (variants), --kernels 6.1[,6.12] (default both), --cache DIR (default
 // .cache/kernel-test), --save-fixtures (write the ACPI tables to fixtures/acpi/qemu/).
 
@@ -33,6 +35,7 @@ const opt = (name, fallback) => {
 };
 const jobs = Number(opt('jobs', '2'));
 const bootTimeout = Number(opt('timeout', '180')) * 1000;
+const budget = Number(opt('budget', '45')) * 60_000;
 const only = opt('only', '');
 const cache = resolve(repo, opt('cache', '.cache/kernel-test'));
 const kernelNames = opt('kernels', '').split(',').filter(Boolean);
@@ -245,8 +248,11 @@ async function main() {
     ...planned.flatMap((p) => kernels.map((k) => ({ type: 'dt', ...p, kernel: k }))),
   ];
 
+  const bootsStart = Date.now();
   const results = await pool(jobs_, jobs, async (job) => {
     const tag = `${job.variant.name} on ${job.kernel.name}`;
+    if (Date.now() - bootsStart > budget)
+      return { ...job, seconds: 0, error: `not booted: the ${budget / 60_000} min budget for boots ran out`, rows: [] };
     if (job.type === 'dt') {
       const consoleFile = join(job.dir, `console-${job.kernel.name}.log`);
       const r = await boot(
