@@ -180,6 +180,35 @@ export function viotIommuBdf(viot) {
   return null;
 }
 
+/**
+ * dtmap's predictions for an ACPI boot: `dtmap query <dir> <seg:bus:dev.fn>... --format json`
+ * (`dtmap(argv)` runs the CLI, returns its stdout) on `dir`, the folder of the dumped tables (the
+ * IORT, and the VIOT where there is one), which dtmap reads as the kernel reads
+ * /sys/firmware/acpi/tables. Returns bdf -> {iommu, msi}, or null for every function when the
+ * query cannot answer (its error in `.error`).
+ */
+export function acpiPredictions(dtmap, dir, kernel) {
+  const bdfs = [...kernel.devices.keys()];
+  const ridOf = (b) => {
+    const [bus, dev, fn] = b.split(/[:.]/).map((x) => parseInt(x, 16));
+    return (bus << 8) | (dev << 3) | fn;
+  };
+  let answers = null;
+  let error = null;
+  try {
+    const out = JSON.parse(dtmap(['query', dir, ...bdfs.map((b) => `0000:${b}`), '--format', 'json']));
+    answers = new Map(bdfs.map((b) => [b, out.find((r) => (r.segment ?? 0) === 0 && r.rid === ridOf(b)) ?? null]));
+  } catch (err) {
+    error = err.message.split('\n')[0];
+  }
+  const predict = (bdf) => {
+    const a = answers?.get(bdf);
+    return a ? { iommu: a.iommu, msi: a.msi } : null;
+  };
+  predict.error = error;
+  return predict;
+}
+
 const logLines = (r) =>
   r?.log === undefined || r?.log === null
     ? []

@@ -24,7 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { availableModules, buildInitramfs, setup, SkipError } from './setup.mjs';
 import { DEVICES, MODULES, VARIANTS } from './variants.mjs';
 import { compare, filteredMsiLookup, parseConsole } from './compare.mjs';
-import { ACPI_MODULES, ACPI_VARIANTS, compareAcpi, firmwareLines, parseAcpiConsole } from './acpi.mjs';
+import { ACPI_MODULES, ACPI_VARIANTS, acpiPredictions, compareAcpi, firmwareLines, parseAcpiConsole } from './acpi.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const lib = await import(pathToFileURL(join(repo, 'dist', 'index.js')).href);
@@ -291,8 +291,10 @@ async function main() {
     if (!kernel.complete)
       return { ...job, seconds: r.seconds, error: 'the console has no device list (init did not finish)', rows: [] };
     if (!kernel.tables.IORT) return { ...job, seconds: r.seconds, error: 'the guest has no IORT', rows: [] };
-    for (const [name, bytes] of Object.entries(kernel.tables)) writeFileSync(join(dir, name), bytes);
-    const predict = acpiPredictions(dir, kernel);
+    // laid out as /sys/firmware/acpi/tables: dtmap reads the folder as the kernel reads its tables
+    mkdirSync(join(dir, 'tables'), { recursive: true });
+    for (const [name, bytes] of Object.entries(kernel.tables)) writeFileSync(join(dir, 'tables', name), bytes);
+    const predict = acpiPredictions(dtmap, join(dir, 'tables'), kernel);
     const { rows, fwBug } = compareAcpi(kernel, predict, { viotRead: job.kernel.viotRead });
     writeFileSync(join(dir, 'firmware-lines.txt'), firmwareLines(kernel.dmesg).join('\n') + '\n');
     return { ...job, seconds: r.seconds, rows, fwBug, tables: kernel.tables, queryError: predict.error };
@@ -300,9 +302,9 @@ async function main() {
 
   const dtResults = results.filter((r) => r.type === 'dt');
   const acpiResults = results.filter((r) => r.type === 'acpi');
-  printTable(dtResults);
+  if (dtResults.length) printTable(dtResults);
   if (acpiResults.length) {
-    console.log('');
+    if (dtResults.length) console.log('');
     printAcpiTable(acpiResults);
   }
   // one verdict per (variant, kernel, RID, map): iommu-map covers its log lines and the iommu
@@ -358,42 +360,6 @@ async function main() {
   console.log(`test:kernel: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   if (saveFixtures) writeFixtures(acpiResults);
   return failed ? 1 : 0;
-}
-
-/**
- * dtmap's predictions for an ACPI boot: `dtmap query <table> <seg:bus:dev.fn>... --format json`
- * on the dumped IORT (msi, and iommu when there is no VIOT) and VIOT (iommu). Returns
- * bdf -> {iommu, msi} or null when the query cannot answer (its error in `.error`).
- */
-function acpiPredictions(dir, kernel) {
-  const bdfs = [...kernel.devices.keys()];
-  const ids = bdfs.map((b) => `0000:${b}`);
-  const ridOf = (b) => {
-    const [bus, dev, fn] = b.split(/[:.]/).map((x) => parseInt(x, 16));
-    return (bus << 8) | (dev << 3) | fn;
-  };
-  const ask = (table) => {
-    const out = JSON.parse(dtmap(['query', join(dir, table), ...ids, '--format', 'json']));
-    const list = Array.isArray(out) ? out : (out.results ?? []);
-    return new Map(bdfs.map((b, i) => [b, list.find((r) => r.rid === ridOf(b)) ?? list[i] ?? null]));
-  };
-  let iort = null;
-  let viot = null;
-  let error = null;
-  try {
-    iort = ask('IORT');
-    if (kernel.tables.VIOT) viot = ask('VIOT');
-  } catch (err) {
-    error = err.message.split('\n')[0];
-  }
-  const predict = (bdf) => {
-    if (!iort) return null;
-    const fromIort = iort.get(bdf);
-    if (!fromIort) return null;
-    return { iommu: viot ? (viot.get(bdf)?.iommu ?? null) : fromIort.iommu, msi: fromIort.msi };
-  };
-  predict.error = error;
-  return predict;
 }
 
 /** The same table from both kernels, and the same as the committed fixture (else a note). */
