@@ -123,8 +123,9 @@ export class FieldList {
     this.fields.push({ name, offset, size: 8, value });
     return value;
   }
+  /** A fixed-width text field, up to its first NUL (as iasl prints it: "HONOR" of "HONOR\0"). */
   text(name: string, offset: number, size: number): string {
-    const value = this.t.text(offset, size);
+    const value = this.t.text(offset, size).split('\0')[0]!;
     this.fields.push({ name, offset, size, value });
     return value;
   }

@@ -13,9 +13,11 @@ import {
   type ViotRow,
   type ViotTable,
 } from './tables.js';
-import type { CoverageOf, LookupOf } from '../core/index.js';
+import type { CoverageOf, LookupOf, SegmentOf } from '../core/index.js';
+import { IDENTITY, type Piece } from '../core/compare.js';
 
 export type AcpiTarget = IortNode | ViotNode;
+type AcpiSegmentOf = SegmentOf<IortNode, IortRow> | SegmentOf<ViotNode, ViotRow>;
 export type AcpiLookup = LookupOf<IortNode, IortRow> | LookupOf<ViotNode, ViotRow>;
 /** A segment's table of one kind, from the IORT or the VIOT, and its coverage of the RIDs. */
 export type AcpiTableOf =
@@ -91,4 +93,34 @@ export function buildAcpiMachine(file: string, iort: Iort | undefined, viot: Vio
 export function acpiLookup(m: AcpiMachine, segment: number, rid: number, kind: AcpiKind): AcpiLookup {
   const t = m.segments.find((s) => s.segment === segment)?.tables[kind];
   return t?.source === 'VIOT' ? lookup(t.table, rid) : lookup(t?.table, rid);
+}
+
+/**
+ * A segment's outcomes over [lo, hi] as pieces to compare with another reading (core/compare.ts):
+ * the output ID is linear in the RID, or one ID for every RID where a SINGLE mapping is on the way.
+ */
+export function acpiPieces(
+  m: AcpiMachine,
+  segment: number,
+  kind: AcpiKind,
+  lo: number,
+  hi: number,
+  name: (target: AcpiTarget) => string,
+): Piece[] {
+  const t = m.segments.find((s) => s.segment === segment)?.tables[kind];
+  if (!t) return [{ first: lo, last: hi, status: 'no-map', target: null, errno: null, id: IDENTITY }];
+  const segs: ReadonlyArray<AcpiSegmentOf> = t.coverage.segments;
+  return segs
+    .filter((s) => s.last >= lo && s.first <= hi)
+    .map((s): Piece => {
+      const first = Math.max(s.first, lo);
+      const last = Math.min(s.last, hi);
+      if (s.status === 'bypass') return { first, last, status: 'bypass', target: null, errno: null, id: IDENTITY };
+      if (s.status !== 'translated') return { first, last, status: 'error', target: null, errno: s.errno, id: null };
+      const constant = !!s.entry.single || s.via.some((h) => h.entry.single);
+      const id = constant
+        ? { mask: 0, offset: s.idFirst! }
+        : { mask: 0xffffffff, offset: (s.idFirst! - s.first) >>> 0 };
+      return { first, last, status: 'translated', target: name(s.target), errno: null, id };
+    });
 }

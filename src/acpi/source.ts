@@ -32,6 +32,16 @@ function startsWithSignature(bytes: Uint8Array): 'IORT' | 'VIOT' | undefined {
   return sig === 'IORT' || sig === 'VIOT' ? sig : undefined;
 }
 
+/** acpidump text, whose first block may well be `IORT @ 0x...`: the same four bytes as a raw IORT. */
+function isDumpText(bytes: Uint8Array): boolean {
+  return DUMP_HEADING.test(firstLine(head(bytes, 4096)));
+}
+
+/** A raw IORT or VIOT: its signature first, and not the heading of an acpidump block. */
+function isRawTable(bytes: Uint8Array): boolean {
+  return startsWithSignature(bytes) !== undefined && !isDumpText(bytes);
+}
+
 /** Reads one raw table by its signature (IORT or VIOT). */
 export function readAcpiTable(file: string, bytes: Uint8Array): AcpiTable {
   const sig = startsWithSignature(bytes);
@@ -65,9 +75,8 @@ function looksLikeIasl(text: string): boolean {
  * content; readAcpiInput() says what is wrong with an ACPI input that holds no IORT or VIOT.
  */
 export function isAcpiInput(bytes: Uint8Array): boolean {
-  if (startsWithSignature(bytes)) return true;
-  const text = head(bytes);
-  return DUMP_HEADING.test(firstLine(text)) || looksLikeIasl(text);
+  if (startsWithSignature(bytes) || isDumpText(bytes)) return true;
+  return looksLikeIasl(head(bytes));
 }
 
 /** A block of hex lines: its heading, where it starts, and the bytes so far. */
@@ -79,6 +88,8 @@ interface Block {
   declared?: number;
   bytes: Uint8Array;
   count: number;
+  /** A broken hex line (a gap or a repeat), thrown only if the block is read. */
+  broken?: AcpiError;
 }
 
 function append(block: Block, values: number[]): void {
@@ -90,7 +101,10 @@ function append(block: Block, values: number[]): void {
   for (const v of values) block.bytes[block.count++] = v;
 }
 
-/** Every block of hex lines in acpidump or iasl text, in order. */
+/**
+ * Every block of hex lines in acpidump or iasl text, in order. A block's lines must run on without
+ * a gap; a broken block is an error only when it is read (a bad DSDT block does not stop the IORT).
+ */
 function hexBlocks(file: string, text: string): Block[] {
   const blocks: Block[] = [];
   let current: Block | undefined;
@@ -115,13 +129,16 @@ function hexBlocks(file: string, text: string): Block[] {
       current = undefined;
       continue;
     }
+    if (current.broken) continue;
     const offset = parseInt(hexLine[1]!, 16);
-    if (offset !== current.count)
-      throw new AcpiError(
+    if (offset !== current.count) {
+      current.broken = new AcpiError(
         file,
         { table: current.sig, line: i + 1 },
         `hex line at offset 0x${offset.toString(16)} where 0x${current.count.toString(16)} was expected (a line missing or repeated)`,
       );
+      continue;
+    }
     append(
       current,
       hexLine[2]!
@@ -140,7 +157,7 @@ function hexBlocks(file: string, text: string): Block[] {
  * or VIOT, is an AcpiError of one line.
  */
 export function readAcpiInput(file: string, bytes: Uint8Array): AcpiTable[] {
-  if (startsWithSignature(bytes)) return [readAcpiTable(file, bytes)];
+  if (isRawTable(bytes)) return [readAcpiTable(file, bytes)];
   const start = head(bytes, 4096);
   // Another ACPI table as binary: a signature of four name characters and a plausible length.
   if (/^[A-Z0-9_]{4}/.test(start) && bytes.length >= 8 && start.slice(0, 64).includes('\0')) {
@@ -162,6 +179,7 @@ export function readAcpiInput(file: string, bytes: Uint8Array): AcpiTable[] {
   for (const block of blocks) {
     const data = block.bytes.subarray(0, block.count);
     if (block.kind === 'iasl') {
+      if (block.broken) throw block.broken;
       if (block.declared !== undefined && block.declared !== block.count)
         throw new AcpiError(
           file,
@@ -179,6 +197,7 @@ export function readAcpiInput(file: string, bytes: Uint8Array): AcpiTable[] {
       continue;
     }
     if (!block.sig || !ACPI_SIGNATURES.has(block.sig)) continue;
+    if (block.broken) throw block.broken;
     const n = (named.get(block.sig) ?? 0) + 1;
     named.set(block.sig, n);
     tables.push(readAcpiTable(`${file}:${block.sig}${n > 1 ? `#${n}` : ''}`, data));

@@ -2,19 +2,16 @@
 // at no SMMU, or at no ITS group, grouped by why.
 import { mergeRanges } from '../../core/ranges.js';
 import type { AcpiMachine } from '../../acpi/machine.js';
+import type { IortNode } from '../../acpi/model.js';
 import { nodeName, type AcpiKind } from '../../acpi/tables.js';
 import { count, idRange, ridList } from '../../words.js';
 import type { AcpiReport, AcpiRule } from './types.js';
 
 /** Why a RID's walk reached nothing: the node it ended at, from the hops and the kernel's lines. */
-function why(
-  start: { mappings: Array<{ inputBase: number; idCount: number }> },
-  via: ReadonlyArray<{ target: { typeName: string; offset: number } }>,
-  log: string | null,
-  goal: string,
-): string {
-  if (log?.includes('NULL parent reference'))
-    return `the first ID mapping of ${via.length ? nodeName(via[via.length - 1]!.target) : 'the root complex'} has a NULL output reference, so Linux maps nothing through it`;
+function why(start: IortNode, via: ReadonlyArray<{ target: IortNode }>, goal: string): string {
+  const end = via.length ? via[via.length - 1]!.target : start;
+  if (end.mappings[0]?.outputReference === 0)
+    return `the first ID mapping of ${via.length ? nodeName(end) : 'the root complex'} has a NULL output reference, so Linux maps nothing through it`;
   if (via.length) {
     return `their walk goes ${via.map((h) => nodeName(h.target)).join(' -> ')} and ends there, with no ${goal} on the way`;
   }
@@ -32,7 +29,7 @@ function report(m: AcpiMachine, kind: AcpiKind, r: AcpiReport, goal: string, eff
     const groups = new Map<string, Array<[number, number]>>();
     for (const g of t.coverage.segments)
       if (g.status === 'bypass') {
-        const reason = why(rc, g.via, g.log, goal);
+        const reason = why(rc, g.via, goal);
         groups.set(reason, [...(groups.get(reason) ?? []), [g.first, g.last]]);
       }
     for (const [reason, list] of groups) {
