@@ -37,9 +37,12 @@ export function runAcpiQuery(m: AcpiMachine, ids: IdSpec[], map: 'iommu' | 'msi'
   return rows;
 }
 
-/** Exit 1 when a lookup is an error or a RID reaches no ITS. */
+/** Exit 1 when a lookup is an error or a RID reaches no ITS (where the IORT gives DeviceIDs). */
 export const acpiQueryFails = (rows: AcpiQueryRow[]): boolean =>
-  rows.some((r) => r.results.iommu?.status === 'error' || (r.results.msi && r.results.msi.status !== 'translated'));
+  rows.some(
+    (r) =>
+      r.results.iommu?.status === 'error' || r.results.msi?.status === 'error' || r.results.msi?.status === 'bypass',
+  );
 
 export function acpiQueryJson(rows: AcpiQueryRow[]): string {
   const json = rows.map((r) => {
@@ -110,6 +113,45 @@ export function acpiQueryPretty(rows: AcpiQueryRow[]): string {
     for (const k of Object.keys(a.results) as AcpiKind[])
       out.push(`  ${ID_NAME[k].padEnd(8)}  ${describe(k, a.results[k]!, b.results[k]!)}`);
     i = j + 1;
+  }
+  return out.join('\n') + '\n';
+}
+
+/** `query --all` on ACPI input: every segment's coverage as compact ranges, per kind. */
+export function acpiTable(m: AcpiMachine, map: 'iommu' | 'msi' | 'both', format: 'pretty' | 'json'): string {
+  const kinds: AcpiKind[] = map === 'both' ? ['iommu', 'msi'] : [map];
+  const rows = m.segments.flatMap((s) =>
+    kinds.flatMap((kind) =>
+      (s.tables[kind]?.coverage.segments ?? []).map((g) => ({
+        segment: s.segment,
+        node: s.rootComplex ? nodeName(s.rootComplex) : 'VIOT',
+        map: kind,
+        first: g.first,
+        last: g.last,
+        status: g.status,
+        target: g.target ? nodeName(g.target) : null,
+        idFirst: g.idFirst ?? null,
+        idLast: g.idLast ?? null,
+        entry: g.entry?.index ?? null,
+        errno: g.errno,
+        via: g.via.map((h) => nodeName(h.target)),
+      })),
+    ),
+  );
+  if (format === 'json') return JSON.stringify(rows, null, 2) + '\n';
+  const out: string[] = [];
+  let head = '';
+  for (const r of rows) {
+    const h = `segment ${r.segment} (${r.node})`;
+    if (h !== head) out.push(chalk.bold((head = h)));
+    const rids = r.first === r.last ? bdf(r.first) : `${bdf(r.first)}-${bdf(r.last)}`;
+    const what =
+      r.status === 'translated'
+        ? `${chalk.green('->')} ${[...r.via, r.target].join(' -> ')} ${ID_NAME[r.map]} ${chalk.bold(r.idFirst === r.idLast ? hex(r.idFirst!) : `${hex(r.idFirst!)}-${hex(r.idLast!)}`)} ${chalk.dim(`[mapping ${r.entry}]`)}`
+        : r.status === 'bypass'
+          ? `${chalk.yellow('none')} (${NONE[r.map]})`
+          : `${chalk.red('error -' + r.errno)}`;
+    out.push(`  ${ID_NAME[r.map].padEnd(8)}  ${rids.padEnd(15)}  ${what}`);
   }
   return out.join('\n') + '\n';
 }

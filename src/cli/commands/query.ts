@@ -237,6 +237,13 @@ export function register(program: Command, setCode: SetCode): void {
       if (opts.all && rids.length) throw new InputError('query: give RIDs or --all, not both');
       if (!opts.all && !rids.length) throw new InputError('query: give one or more RIDs, or --all');
       const settings = resolveSettings(opts);
+      const acpi = loadAcpi(file);
+      if (acpi && opts.all) {
+        const { acpiTable } = await import('./query-acpi.js');
+        process.stdout.write(acpiTable(acpi, opts.map, opts.format));
+        setCode(0);
+        return;
+      }
       if (opts.all) {
         const { runTable } = await import('./table.js');
         const tree = await loadTree(file, settings);
@@ -252,7 +259,6 @@ export function register(program: Command, setCode: SetCode): void {
         return;
       }
       const specs = rids.map(parseIdSpec);
-      const acpi = loadAcpi(file);
       if (acpi) {
         const { runAcpiQuery, acpiQueryJson, acpiQueryPretty, acpiQueryFails } = await import('./query-acpi.js');
         const rows = runAcpiQuery(acpi, specs, opts.map);
