@@ -29,7 +29,7 @@ export function formatPretty(files: FileReport[], opts: FormatOptions = {}): str
     const nodes = new Map<string, Diagnostic[]>();
     for (const d of shown) nodes.set(d.node, [...(nodes.get(d.node) ?? []), d]);
     const maps = new Set(f.maps.map((m) => m.node));
-    if (!maps.size) lines.push(chalk.dim('  no iommu-map or msi-map in this tree'));
+    if (!maps.size && !shown.length) lines.push(chalk.dim('  no iommu-map or msi-map in this tree'));
     else if (opts.verbose || !shown.length)
       lines.push(
         chalk.dim(
