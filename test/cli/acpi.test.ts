@@ -8,6 +8,9 @@ import { register as registerMap } from '../../src/cli/commands/map.js';
 import { register as registerDiff } from '../../src/cli/commands/diff.js';
 import { checkFile } from '../../src/app/check-file.js';
 import { InputError } from '../../src/app/input.js';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers.js';
 
 const QEMU = 'fixtures/acpi/qemu';
 const T14S = 'fixtures/acpi/laptops/lenovo-thinkpad-t14s.dat';
@@ -75,6 +78,16 @@ describe('query on ACPI input', () => {
     const [r] = JSON.parse(out);
     expect(r.iommu).toMatchObject({ status: 'translated', target: 'virtio-iommu-pci@0x30', id: 0x10 });
     expect(r.msi.status).toBe('no-map');
+  });
+
+  it("a tables directory: the IORT's DeviceIDs, the VIOT's StreamIDs, the virtio-iommu itself untranslated", async () => {
+    const dir = tempDir('acpi-tables');
+    copyFileSync(`${QEMU}/virtio-iommu.IORT`, join(dir, 'IORT'));
+    copyFileSync(`${QEMU}/virtio-iommu.VIOT`, join(dir, 'VIOT'));
+    expect(await run('query', dir, '00:01.0', '00:02.0', '--format', 'json')).toBe(0);
+    const [self, net] = JSON.parse(out);
+    expect([self.iommu.status, self.iommu.errno, self.msi.target]).toEqual(['error', 'EINVAL', 'its-group@0x30']);
+    expect([net.iommu.target, net.iommu.id, net.msi.id]).toEqual(['virtio-iommu-pci@0x30', 0x10, 0x10]);
   });
 
   it('a RID that reaches no ITS exits 1', async () => {
