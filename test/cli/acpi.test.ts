@@ -159,6 +159,34 @@ describe('map and diff on ACPI input', () => {
     ]);
   });
 
+  it("diff: the X13s's Linux 6.12 devicetree and its IORT agree on DeviceIDs; only the IORT has the SMMUv3", async () => {
+    const dtb = 'fixtures/acpi/diff/sc8280xp-lenovo-thinkpad-x13s.dtb';
+    expect(await run('diff', dtb, 'fixtures/acpi/laptops/lenovo-thinkpad-x13s.dat', '--format', 'json')).toBe(0);
+    const d = JSON.parse(out);
+    // host bridges pair with segments by linux,pci-domain; segments 0 and 1 have no DT bridge
+    expect(d.onlyNew).toEqual(['segment 0 (IORT/root-complex@0x5b8)', 'segment 1 (IORT/root-complex@0x5f0)']);
+    expect(d.nodes).toHaveLength(5);
+    for (const n of d.nodes) {
+      const segment = Number(/segment (\d)/.exec(n.node)![1]);
+      expect(n.changes).toEqual([
+        {
+          map: 'iommu-map',
+          first: 0,
+          last: 0xffff,
+          change: 'status',
+          old: { status: 'no-map', target: null, idFirst: 0, idLast: 0xffff, errno: null },
+          new: {
+            status: 'translated',
+            target: 'IOMMU @0x14f80000',
+            idFirst: segment << 16,
+            idLast: (segment << 16) | 0xffff,
+            errno: null,
+          },
+        },
+      ]);
+    }
+  });
+
   it('diff: two ACPI tables of one machine, segment by segment', async () => {
     expect(await run('diff', `${QEMU}/off-by-one-its.IORT`, `${QEMU}/off-by-one-smmu.IORT`, '--format', 'json')).toBe(
       0,
