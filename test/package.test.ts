@@ -34,6 +34,8 @@ let tmp: string;
 let tarball: string;
 let contents: string[];
 let app: string;
+let unbuilt: SpawnSyncReturns<string>;
+let installWarnings: string;
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'dtmap-package-'));
@@ -42,6 +44,9 @@ beforeAll(() => {
   cpSync(repo, copy, { recursive: true, filter: (src) => !skip.has(src) });
   symlinkSync(join(repo, 'node_modules'), join(copy, 'node_modules'), 'dir');
   writeFileSync(join(copy, 'package.json'), JSON.stringify({ ...manifest, version }, null, 2));
+
+  // a clone before its build: one line, no stack trace
+  unbuilt = sh(process.execPath, [join(copy, 'bin', 'dtmap.cjs'), '--version'], copy);
 
   const pack = sh(npm, ['pack', '--pack-destination', tmp], copy);
   expect(pack.status, pack.stderr).toBe(0);
@@ -61,6 +66,7 @@ beforeAll(() => {
   if (install.status !== 0 && /ENOTCACHED/.test(install.stderr))
     install = sh(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app);
   expect(install.status, install.stderr).toBe(0);
+  installWarnings = install.stderr;
 }, 300_000);
 
 afterAll(() => {
@@ -90,7 +96,25 @@ describe('npm pack', () => {
   });
 });
 
+describe('a clone', () => {
+  it('run before its build says so in one line, exit 2', () => {
+    expect(unbuilt.stdout).toBe('');
+    expect(unbuilt.stderr).toMatch(
+      /^dtmap: error: \S+cli\.cjs is missing: build the CLI first \(`npm run build` in \S+\)\n$/,
+    );
+    expect(unbuilt.status).toBe(2);
+  });
+});
+
 describe('npm install of the tarball', () => {
+  it('has no install-time script to warn about (the build script is not in the tarball)', () => {
+    const packed = JSON.parse(sh('tar', ['-xzOf', tarball, 'package/package.json'], tmp).stdout) as {
+      scripts: Record<string, string>;
+    };
+    for (const s of ['preinstall', 'install', 'postinstall', 'prepare']) expect(packed.scripts[s], s).toBeUndefined();
+    expect(installWarnings).not.toMatch(/prepare|install-scripts|scripts\/build/);
+  });
+
   it('installs the runtime dependencies only, with no build step', () => {
     const mods = join(app, 'node_modules');
     expect(existsSync(join(mods, 'dtmap', 'dist', 'cli.cjs'))).toBe(true);
