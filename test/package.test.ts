@@ -36,6 +36,7 @@ let contents: string[];
 let app: string;
 let unbuilt: SpawnSyncReturns<string>;
 let installWarnings: string;
+let packStdout: string;
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'dtmap-package-'));
@@ -50,6 +51,7 @@ beforeAll(() => {
 
   const pack = sh(npm, ['pack', '--pack-destination', tmp], copy);
   expect(pack.status, pack.stderr).toBe(0);
+  packStdout = pack.stdout;
   const tgz = readdirSync(tmp).filter((f) => f.endsWith('.tgz'));
   expect(tgz).toEqual([`dtmap-${version}.tgz`]);
   tarball = join(tmp, tgz[0]!);
@@ -85,6 +87,10 @@ describe('npm pack', () => {
       'package/docs/semantics.md',
     ])
       expect(contents).toContain(f);
+  });
+
+  it("prints only the tarball's name on stdout, as pre-commit reads it (.npmrc)", () => {
+    expect(packStdout).toBe(`dtmap-${version}.tgz\n`);
   });
 
   it('ships no tests, fixtures, sources, scripts or source maps', () => {
