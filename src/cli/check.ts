@@ -5,7 +5,7 @@ import type { FileReport } from '../report/model.js';
 import { FORMATS, type FormatName } from '../report/index.js';
 import { applyBaseline, makeBaseline } from '../report/baseline.js';
 import { ridList } from '../words.js';
-import { expandInputs } from '../app/files.js';
+import { expandInputs, throughBoards } from '../app/files.js';
 import { isLiveTree } from '../live/read.js';
 import { errorLine } from '../app/input.js';
 import { resolveSettings, type SettingOptions } from '../app/settings.js';
@@ -44,7 +44,17 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   const { config, baseline } = settings;
   let jobs = opts.jobs ?? availableParallelism();
   const maxWarnings = opts.maxWarnings;
-  const files = expandInputs(args, { isLiveTree: settings.live ? () => true : isLiveTree });
+  const note = (m: string) => process.stderr.write(`dtmap: note: ${m}\n`);
+  const files = throughBoards(
+    expandInputs(args, {
+      isLiveTree: settings.live ? () => true : isLiveTree,
+      // an in-tree kernel build leaves board.dtb beside board.dts: one check of the source
+      skipped: opts.verbose
+        ? (dtb, dts) => note(`${dtb} left out: ${dts} beside it is its source, checked once`)
+        : undefined,
+    }),
+    note,
+  );
   // A DTB takes about a millisecond to check: worker threads (start-up, a second JIT warm-up)
   // cost more than they save, so DTB-only runs stay on one thread unless --jobs says otherwise.
   if (opts.jobs === undefined && files.every((f) => /\.dtbo?$/.test(f))) jobs = 1;
@@ -75,7 +85,6 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
     verbose: opts.verbose,
   };
   const notes: string[] = [];
-  const note = (m: string) => process.stderr.write(`dtmap: note: ${m}\n`);
   let cache: import('./cache.js').ResultCache | undefined;
   if (opts.cache) {
     // loaded on demand: node:crypto costs start-up time that runs without --cache would pay for nothing
