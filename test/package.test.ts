@@ -85,6 +85,9 @@ describe('npm pack', () => {
       'package/dist/index.js',
       'package/dist/types/index.d.ts',
       'package/docs/semantics.md',
+      'package/docs/rules/map-wrap.md',
+      'package/schema/dtmaprc.schema.json',
+      'package/CHANGELOG.md',
     ])
       expect(contents).toContain(f);
   });
@@ -142,6 +145,13 @@ describe('npm install of the tarball', () => {
     expect(r.stdout).toContain('iommu-map-gap');
     const json = sh(npx, ['dtmap', 'check', '--format', 'json', VIRTIO], app);
     expect(JSON.parse(json.stdout).summary).toEqual({ errors: 0, warnings: 0, infos: 1 });
+  });
+
+  it('npx dtmap rules RULE prints the page the package ships', () => {
+    const r = sh(npx, ['dtmap', 'rules', 'map-wrap'], app);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(readFileSync(join(app, 'node_modules', 'dtmap', 'docs', 'rules', 'map-wrap.md'), 'utf8'));
+    expect(r.stdout).toMatch(/^# map-wrap\n/);
   });
 
   it('the library imports from the installed package', () => {
