@@ -53,3 +53,37 @@ export function oneLine(message: string): string {
   );
   return s.length > 500 ? `${s.slice(0, 500)}...` : s;
 }
+
+/** Where in an ACPI input an error is: the table (`IORT`, `VIOT`), a byte offset in it, or a text line. */
+export interface AcpiPlace {
+  table?: string;
+  offset?: number;
+  line?: number;
+}
+
+/**
+ * A malformed ACPI input, as one line: `board-iort.dat: IORT: offset 0x5c: node of type 2 claims
+ * 0x48 bytes past the table's end (length 0x80)`. The offset is absolute in the table; a line (of
+ * acpidump or iasl text) is 1-based.
+ */
+export class AcpiError extends SourceError {
+  override name = 'AcpiError';
+  readonly table?: string;
+  readonly offset?: number;
+  readonly textLine?: number;
+  constructor(
+    file: string,
+    at: AcpiPlace,
+    readonly reason: string,
+  ) {
+    const where = [
+      at.table,
+      at.line === undefined ? undefined : `line ${at.line}`,
+      at.offset === undefined ? undefined : `offset 0x${at.offset.toString(16)}`,
+    ].filter((s) => s !== undefined);
+    super({ file }, [file, ...where, reason].join(': '));
+    this.table = at.table;
+    this.offset = at.offset;
+    this.textLine = at.line;
+  }
+}

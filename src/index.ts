@@ -43,6 +43,7 @@ export {
   type CompiledDts,
 } from './dts/index.js';
 export { writeDtb, type WriteDtbOptions } from './dtb/write.js';
+export * from './acpi/index.js';
 export {
   LimitError,
   MAX_FILE_BYTES,

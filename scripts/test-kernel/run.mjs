@@ -1,21 +1,30 @@
 #!/usr/bin/env node
-// `npm run test:kernel`: boots Debian's arm64 Linux in QEMU (virt, GICv3 + ITS, SMMUv3, TCG)
-// once per map variant, with QEMU's own DTB whose host-bridge maps alone are replaced, and
-// compares what the kernel did for every PCI function (its of_map_id() log lines, iommu group,
-// MSI count) with what `dtmap query` predicts. Exit 0 when all agree (or when the packages
-// cannot be had: "skipped: ..."), 1 on any disagreement.
+// `npm run test:kernel`: boots Debian 12's arm64 Linux (6.1 and 6.12) in QEMU (virt, GICv3 +
+// ITS, SMMUv3, TCG), every variant on every kernel:
+// - DT variants: QEMU's own DTB whose host-bridge maps alone are replaced; compares what the
+//   kernel did for every PCI function (its of_map_id() log lines, iommu group, MSI count) with
+//   what `dtmap query` predicts from the DTB;
+// - ACPI variants (acpi.mjs): machine configurations booted through UEFI, whose IORT/VIOT the
+//   guest dumps; compares the iommu group, MSIs and [Firmware Bug] lines of every PCI function
+//   with what `dtmap query` predicts from the dumped table.
+// Exit 0 when all agree (or when the packages cannot be had: "skipped: ..."), 1 on any
+// disagreement.
 //
-// Options: --jobs N (boots at once, default 2), --timeout S (per boot, default 180),
-// --only NAME[,NAME] (variants), --cache DIR (default .cache/kernel-test).
+// Options: --jobs N (boots at once, default 2), --timeout S (per boot, default 180), --budget M
+// (minutes after which no further boot starts, default 45: with setup's 10 and one last round of
+// boots the whole run stays under an hour whatever hangs),
+// --only NAME[,NAME] (variants), --kernels 6.1[,6.12] (default both), --cache DIR (default
+// .cache/kernel-test), --save-fixtures (write the ACPI tables to fixtures/acpi/qemu/).
 
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { buildInitramfs, setup, SkipError } from './setup.mjs';
+import { availableModules, buildInitramfs, setup, SkipError } from './setup.mjs';
 import { DEVICES, MODULES, VARIANTS } from './variants.mjs';
 import { compare, filteredMsiLookup, parseConsole } from './compare.mjs';
+import { ACPI_MODULES, ACPI_VARIANTS, acpiPredictions, compareAcpi, firmwareLines, parseAcpiConsole } from './acpi.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const lib = await import(pathToFileURL(join(repo, 'dist', 'index.js')).href);
@@ -26,31 +35,28 @@ const opt = (name, fallback) => {
 };
 const jobs = Number(opt('jobs', '2'));
 const bootTimeout = Number(opt('timeout', '180')) * 1000;
+const budget = Number(opt('budget', '45')) * 60_000;
 const only = opt('only', '');
 const cache = resolve(repo, opt('cache', '.cache/kernel-test'));
+const kernelNames = opt('kernels', '').split(',').filter(Boolean);
+const saveFixtures = args.includes('--save-fixtures');
+const fixtures = join(repo, 'fixtures', 'acpi', 'qemu');
 const variants = only ? VARIANTS.filter((v) => only.split(',').includes(v.name)) : VARIANTS;
+const acpiVariants = only ? ACPI_VARIANTS.filter((v) => only.split(',').includes(v.name)) : ACPI_VARIANTS;
 const log = (s) => process.stderr.write(`test:kernel: ${s}\n`);
 
 // -cpu max with QEMU's own pointer-authentication algorithm is many times slower under TCG;
 // pauth-impdef keeps the feature (the kernel uses it) with a cheap algorithm.
-const MACHINE = [
-  '-M',
-  'virt,gic-version=3,its=on,iommu=smmuv3',
-  '-cpu',
-  'max,pauth-impdef=on',
-  '-m',
-  '512M',
-  '-nographic',
-  '-nic',
-  'none',
-  '-no-reboot',
-];
+const COMMON = ['-cpu', 'max,pauth-impdef=on', '-m', '512M', '-nographic', '-nic', 'none', '-no-reboot'];
+const MACHINE = ['-M', 'virt,gic-version=3,its=on,iommu=smmuv3', ...COMMON];
 const DEVICE_ARGS = DEVICES.filter((d) => d.qemu).flatMap((d) => ['-device', d.qemu]);
 // The kernel decides; QEMU's SMMU and ITS use the real RID. Identity IOMMU domains and bypass
 // for unused StreamIDs keep DMA working whatever StreamID the map gives, so a device's probe
 // never stalls on DMA: what is measured is the kernel's reading of the maps alone.
 const CMDLINE =
   'console=ttyAMA0 panic=-1 quiet dyndbg="file drivers/of/base.c +p" iommu.passthrough=1 arm_smmu_v3.disable_bypass=0';
+// UEFI hands the kernel no DTB but an empty one; acpi=force makes the choice explicit
+const ACPI_CMDLINE = 'console=ttyAMA0 acpi=force panic=-1 quiet iommu.passthrough=1 arm_smmu_v3.disable_bypass=0';
 
 const INIT = `#!/bin/sh
 /bin/busybox --install -s
@@ -67,9 +73,14 @@ while [ $i -lt 40 ]; do
 done
 echo @@dmesg
 dmesg
+for t in IORT VIOT; do
+  [ -e /sys/firmware/acpi/tables/$t ] && { echo "@@table $t"; od -An -tx1 -v /sys/firmware/acpi/tables/$t; }
+done
 for d in /sys/bus/pci/devices/*; do
   g=$(readlink $d/iommu_group); n=$(ls $d/msi_irqs 2>/dev/null | wc -l); drv=$(readlink $d/driver)
-  echo "@@dev \${d##*/} group=\${g##*/} msi=$n driver=\${drv##*/}"
+  v=$(readlink $d/virtio*/driver)
+  echo "@@dev \${d##*/} group=\${g##*/} msi=$n driver=\${drv##*/} vdriver=\${v##*/}"
+  echo "@@config \${d##*/}"; od -An -tx1 -v -N 256 $d/config
 done
 echo @@end
 poweroff -f
@@ -134,12 +145,12 @@ function variantDts(base, { props, dropMsiCells }) {
   return base.slice(0, start) + body + props.map((p) => `\n\t\t${p}`).join('') + base.slice(end);
 }
 
-function boot(prepared, initrd, dtb, consoleFile) {
+function boot(qemuArgs, consoleFile) {
   return new Promise((resolveBoot) => {
     const started = Date.now();
     const child = execFile(
       'qemu-system-aarch64',
-      [...MACHINE, ...DEVICE_ARGS, '-kernel', prepared.kernel, '-initrd', initrd, '-dtb', dtb, '-append', CMDLINE],
+      qemuArgs,
       { timeout: bootTimeout, killSignal: 'SIGKILL', maxBuffer: 64 << 20 },
       (err, stdout, stderr) => {
         writeFileSync(consoleFile, stdout + stderr);
@@ -179,26 +190,40 @@ async function main() {
     );
     return 0;
   }
-  for (const option of [
-    'CONFIG_DYNAMIC_DEBUG',
-    'CONFIG_ARM_SMMU_V3',
-    'CONFIG_ARM_GIC_V3_ITS',
-    'CONFIG_PCI_HOST_GENERIC',
-    'CONFIG_PCIEPORTBUS',
-  ]) {
-    if (!new RegExp(`^${option}=y$`, 'm').test(prepared.config)) {
-      console.log(`skipped: ${prepared.imageDeb} is not built with ${option}=y`);
-      return 0;
+  const notes = [...prepared.notes];
+  const kernels = [];
+  for (const k of prepared.kernels) {
+    if (kernelNames.length && !kernelNames.includes(k.name)) continue;
+    const lacking = [
+      'CONFIG_DYNAMIC_DEBUG',
+      'CONFIG_ARM_SMMU_V3',
+      'CONFIG_ARM_GIC_V3_ITS',
+      'CONFIG_PCI_HOST_GENERIC',
+      'CONFIG_PCIEPORTBUS',
+    ].filter((option) => !new RegExp(`^${option}=y$`, 'm').test(k.config));
+    if (lacking.length) {
+      if (k.name === '6.1') {
+        console.log(`skipped: ${k.imageDeb} is not built with ${lacking.join(', ')}=y`);
+        return 0;
+      }
+      notes.push(`kernel ${k.release} dropped: not built with ${lacking.join(', ')}=y`);
+      continue;
     }
+    kernels.push(k);
   }
   const runs = join(cache, 'runs');
   mkdirSync(runs, { recursive: true });
-  const initrd = join(cache, 'initramfs.cpio');
-  const loaded = buildInitramfs(prepared, MODULES, INIT, initrd);
-  log(
-    `kernel ${prepared.release} (${prepared.imageDeb}); initramfs loads ${loaded.map((m) => m.split('/').pop()).join(' ')}`,
-  );
-  const base = baseDts(prepared, runs);
+  for (const k of kernels) {
+    k.initrd = join(cache, `initramfs-${k.release}.cpio`);
+    const loaded = buildInitramfs(k, availableModules(k.modules, [...MODULES, ...ACPI_MODULES]), INIT, k.initrd);
+    // without CONFIG_ACPI_VIOT (and a virtio-iommu driver) the kernel never reads the VIOT
+    k.viotRead =
+      /^CONFIG_ACPI_VIOT=y$/m.test(k.config) &&
+      /^CONFIG_VIRTIO_IOMMU=[ym]$/m.test(k.config) &&
+      availableModules(k.modules, ['virtio_iommu']).length === 1;
+    log(`kernel ${k.release} (${k.imageDeb}); initramfs loads ${loaded.map((m) => m.split('/').pop()).join(' ')}`);
+  }
+  const base = baseDts(kernels[0], runs);
   const targets = { iommu: labelPath(base, 'smmu'), msi: labelPath(base, 'its') };
   const bridge = '/' + /\bpcie@[0-9a-f]+(?= \{)/.exec(base)[0];
   const rids = DEVICES.map((d) => `0x${d.rid.toString(16)}`);
@@ -215,24 +240,79 @@ async function main() {
     return { dir, dtb, checked, query, msiLookup: filteredMsiLookup(lib, readFileSync(dtb), dtb, bridge, targets.msi) };
   };
   const planned = variants.map((v) => ({ variant: v, ...prepare(v) }));
+  if (acpiVariants.length && !prepared.firmware) notes.push('ACPI variants not booted: no UEFI firmware');
+  const acpi = prepared.firmware ? acpiVariants : [];
+  // one job per (variant, kernel), the ACPI ones first: they are fewer and each shows more
+  const jobs_ = [
+    ...acpi.flatMap((v) => kernels.map((k) => ({ type: 'acpi', variant: v, kernel: k }))),
+    ...planned.flatMap((p) => kernels.map((k) => ({ type: 'dt', ...p, kernel: k }))),
+  ];
 
-  const results = await pool(planned, jobs, async (p) => {
-    const r = await boot(prepared, initrd, p.dtb, join(p.dir, 'console.log'));
-    log(`${p.variant.name}: ${r.error ?? 'booted'} in ${r.seconds.toFixed(1)} s`);
-    if (r.error) return { ...p, seconds: r.seconds, error: r.error, rows: [] };
-    const kernel = parseConsole(r.console);
+  const bootsStart = Date.now();
+  const results = await pool(jobs_, jobs, async (job) => {
+    const tag = `${job.variant.name} on ${job.kernel.name}`;
+    if (Date.now() - bootsStart > budget)
+      return { ...job, seconds: 0, error: `not booted: the ${budget / 60_000} min budget for boots ran out`, rows: [] };
+    if (job.type === 'dt') {
+      const consoleFile = join(job.dir, `console-${job.kernel.name}.log`);
+      const r = await boot(
+        [
+          ...MACHINE,
+          ...DEVICE_ARGS,
+          '-kernel',
+          job.kernel.kernel,
+          '-initrd',
+          job.kernel.initrd,
+          '-dtb',
+          job.dtb,
+        ].concat(['-append', CMDLINE]),
+        consoleFile,
+      );
+      log(`${tag}: ${r.error ?? 'booted'} in ${r.seconds.toFixed(1)} s`);
+      if (r.error) return { ...job, seconds: r.seconds, error: r.error, rows: [] };
+      const kernel = parseConsole(r.console);
+      if (!kernel.complete)
+        return { ...job, seconds: r.seconds, error: 'the console has no device list (init did not finish)', rows: [] };
+      const maps = job.checked.files[0].maps;
+      return { ...job, seconds: r.seconds, rows: compare(DEVICES, job.query, maps, kernel, targets, job.msiLookup) };
+    }
+    const v = job.variant;
+    const dir = join(runs, `acpi-${v.name}`, job.kernel.name);
+    mkdirSync(dir, { recursive: true });
+    const r = await boot(
+      ['-M', v.machine, ...COMMON, '-bios', prepared.firmware, ...(v.extra ?? [])]
+        .concat(v.devices.flatMap((d) => ['-device', d]))
+        .concat(['-kernel', job.kernel.kernel, '-initrd', job.kernel.initrd, '-append', ACPI_CMDLINE]),
+      join(dir, 'console.log'),
+    );
+    log(`${tag}: ${r.error ?? 'booted'} in ${r.seconds.toFixed(1)} s`);
+    if (r.error) return { ...job, seconds: r.seconds, error: r.error, rows: [] };
+    const kernel = parseAcpiConsole(r.console);
     if (!kernel.complete)
-      return { ...p, seconds: r.seconds, error: 'the console has no device list (init did not finish)', rows: [] };
-    const maps = p.checked.files[0].maps;
-    return { ...p, seconds: r.seconds, rows: compare(DEVICES, p.query, maps, kernel, targets, p.msiLookup) };
+      return { ...job, seconds: r.seconds, error: 'the console has no device list (init did not finish)', rows: [] };
+    if (!kernel.tables.IORT) return { ...job, seconds: r.seconds, error: 'the guest has no IORT', rows: [] };
+    // laid out as /sys/firmware/acpi/tables: dtmap reads the folder as the kernel reads its tables
+    mkdirSync(join(dir, 'tables'), { recursive: true });
+    for (const [name, bytes] of Object.entries(kernel.tables)) writeFileSync(join(dir, 'tables', name), bytes);
+    const predict = acpiPredictions(dtmap, join(dir, 'tables'), kernel);
+    const { rows, fwBug } = compareAcpi(kernel, predict, { viotRead: job.kernel.viotRead });
+    writeFileSync(join(dir, 'firmware-lines.txt'), firmwareLines(kernel.dmesg).join('\n') + '\n');
+    return { ...job, seconds: r.seconds, rows, fwBug, tables: kernel.tables, queryError: predict.error };
   });
 
-  printTable(results);
-  // one verdict per (variant, RID, map): iommu-map covers its log lines and the iommu group,
-  // msi-map its log lines and the MSI count; a failed boot or an unexplained line fails its maps
+  const dtResults = results.filter((r) => r.type === 'dt');
+  const acpiResults = results.filter((r) => r.type === 'acpi');
+  if (dtResults.length) printTable(dtResults);
+  if (acpiResults.length) {
+    if (dtResults.length) console.log('');
+    printAcpiTable(acpiResults);
+  }
+  // one verdict per (variant, kernel, RID, map): iommu-map covers its log lines and the iommu
+  // group, msi-map its log lines and the MSI count; a failed boot or an unexplained line fails its maps
   let passed = 0;
   let failed = 0;
-  for (const r of results) {
+  let skipped = 0;
+  for (const r of dtResults) {
     if (r.error) failed += DEVICES.length * 2;
     for (const row of r.rows) {
       for (const which of ['iommu', 'msi']) {
@@ -246,23 +326,129 @@ async function main() {
       }
     }
   }
-  const disagreements = failed;
-  const times = results.map((r) => `${r.variant.name} ${r.seconds.toFixed(1)} s`).join(', ');
-  console.log(
-    `\nkernel: Linux ${prepared.release} (${prepared.imageDeb}); QEMU: ${execFileSync('qemu-system-aarch64', ['--version']).toString().split('\n')[0]}`,
-  );
-  console.log(`boots: ${times}`);
+  const dtFailed = failed;
+  // one verdict per (ACPI variant, kernel, PCI function): group, MSIs and [Firmware Bug] lines
+  for (const r of acpiResults) {
+    if (r.error) failed++;
+    for (const row of r.rows) {
+      if (!row.predicted) skipped++;
+      else if (row.agree) passed++;
+      else failed++;
+    }
+  }
+  notes.push(...fixtureNotes(acpiResults));
+  const qemu = execFileSync('qemu-system-aarch64', ['--version']).toString().split('\n')[0];
+  console.log('');
+  for (const k of kernels) console.log(`kernel ${k.name}: Linux ${k.release} (${k.imageDeb})`);
+  console.log(`QEMU: ${qemu}${prepared.firmware ? `; UEFI: ${prepared.firmware} (qemu-efi-aarch64)` : ''}`);
+  for (const k of kernels) {
+    const times = results
+      .filter((r) => r.kernel === k)
+      .map((r) => `${r.type === 'acpi' ? 'acpi:' : ''}${r.variant.name} ${r.seconds.toFixed(1)} s`);
+    console.log(`boots on ${k.name}: ${times.join(', ')}`);
+  }
   console.log(`total: ${((Date.now() - t0) / 1000).toFixed(1)} s for ${results.length} boots, ${jobs} at a time`);
   console.log(
-    `${results.length} variants x ${DEVICES.length} RIDs x 2 maps (iommu-map: log lines + iommu group; msi-map: log lines + MSI count): ${disagreements} disagreements`,
+    `DT: ${variants.length} variants x ${kernels.length} kernels x ${DEVICES.length} RIDs x 2 maps (iommu-map: log lines + iommu group; msi-map: log lines + MSI count): ${dtFailed} disagreements`,
   );
-  console.log(`test:kernel: ${passed} passed, ${failed} failed`);
-  return disagreements ? 1 : 0;
+  const acpiRows = acpiResults.reduce((n, r) => n + r.rows.filter((row) => row.bdf !== '-').length, 0);
+  const acpiFailed = failed - dtFailed;
+  console.log(
+    `ACPI: ${acpi.length} variants x ${kernels.length} kernels, ${acpiRows} PCI functions (iommu group, MSIs, [Firmware Bug] lines): ${acpiFailed} disagreements${skipped ? `, ${skipped} without a dtmap prediction yet` : ''}`,
+  );
+  for (const n of notes) console.log(`note: ${n}`);
+  console.log(`test:kernel: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  if (saveFixtures) writeFixtures(acpiResults);
+  return failed ? 1 : 0;
+}
+
+/** The same table from both kernels, and the same as the committed fixture (else a note). */
+function fixtureNotes(acpiResults) {
+  const notes = [];
+  for (const v of ACPI_VARIANTS) {
+    const boots = acpiResults.filter((r) => r.variant === v && r.tables);
+    for (const name of ['IORT', 'VIOT']) {
+      const dumps = boots.filter((r) => r.tables[name]).map((r) => r.tables[name]);
+      if (dumps.some((b) => !b.equals(dumps[0])))
+        notes.push(`${v.name}: the kernels were given different ${name} bytes`);
+      const file = join(fixtures, `${v.name}.${name}`);
+      if (dumps.length && existsSync(file) && !readFileSync(file).equals(dumps[0]))
+        notes.push(
+          `${v.name}: the ${name} differs from fixtures/acpi/qemu/${v.name}.${name} (--save-fixtures rewrites it)`,
+        );
+    }
+    const errors = [...new Set(boots.map((r) => r.queryError).filter(Boolean))];
+    for (const e of errors) notes.push(`${v.name}: no dtmap prediction: ${e}`);
+  }
+  return notes;
+}
+
+function writeFixtures(acpiResults) {
+  mkdirSync(fixtures, { recursive: true });
+  for (const r of acpiResults) {
+    if (!r.tables) continue;
+    for (const [name, bytes] of Object.entries(r.tables))
+      writeFileSync(join(fixtures, `${r.variant.name}.${name}`), bytes);
+  }
+  log(`wrote the ACPI tables to ${fixtures}`);
+}
+
+function printAcpiTable(results) {
+  const head = [
+    'acpi variant',
+    'kernel',
+    'BDF',
+    'driver',
+    'iommu: dtmap',
+    'group: dtmap/kernel',
+    'msi: dtmap',
+    'MSIs: dtmap/kernel',
+    'firmware bug (dtmap)',
+    '',
+  ];
+  const rows = [];
+  for (const r of results) {
+    if (r.error) {
+      rows.push([r.variant.name, r.kernel.name, '-', '-', r.error, '', '', '', '', 'DISAGREE']);
+      continue;
+    }
+    for (const row of r.rows) {
+      rows.push([
+        r.variant.name,
+        r.kernel.name,
+        row.bdf,
+        row.kind,
+        row.iommu,
+        row.group,
+        row.msi,
+        row.msis,
+        row.fw,
+        !row.predicted ? '' : row.agree ? `ok${row.note ? ` (${row.note})` : ''}` : `DISAGREE: ${row.why.join('; ')}`,
+      ]);
+    }
+  }
+  printRows(head, rows);
+  for (const r of results) {
+    if (r.fwBug?.length)
+      console.log(`${r.variant.name} on ${r.kernel.name}: kernel printed ${r.fwBug.map((l) => `"${l}"`).join(', ')}`);
+  }
+}
+
+function printRows(head, rows) {
+  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) =>
+    cells
+      .map((c, i) => c.padEnd(width[i]))
+      .join('  ')
+      .trimEnd();
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
 }
 
 function printTable(results) {
   const head = [
     'variant',
+    'kernel',
     'BDF',
     'RID',
     'iommu-map: dtmap',
@@ -276,12 +462,13 @@ function printTable(results) {
   const rows = [];
   for (const r of results) {
     if (r.error) {
-      rows.push([r.variant.name, '-', '-', r.error, '', '', '', '', '', 'DISAGREE']);
+      rows.push([r.variant.name, r.kernel.name, '-', '-', r.error, '', '', '', '', '', 'DISAGREE']);
       continue;
     }
     for (const row of r.rows) {
       rows.push([
         r.variant.name,
+        r.kernel.name,
         row.bdf,
         row.rid < 0 ? '-' : `0x${row.rid.toString(16)}`,
         row.iommu.dtmap,
@@ -294,14 +481,7 @@ function printTable(results) {
       ]);
     }
   }
-  const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) =>
-    cells
-      .map((c, i) => c.padEnd(width[i]))
-      .join('  ')
-      .trimEnd();
-  console.log(line(head));
-  for (const r of rows) console.log(line(r));
+  printRows(head, rows);
 }
 
 main().then(

@@ -9,6 +9,11 @@ export interface Field {
   offset: number;
   size: number;
   value: number | bigint | string;
+  /**
+   * A field `iasl -d` prints no line for: ACPICA reads it as part of a reserved tail (the root
+   * complex flags of IORT E.d). Flag decodes iasl prints without an offset are not fields.
+   */
+  notInIasl?: boolean;
 }
 
 /** The standard ACPI table header (36 bytes). */
@@ -63,7 +68,7 @@ export interface IortNode {
   typeName: IortTypeName;
   length: number;
   revision: number;
-  /** The node identifier (IORT E+), the reserved word before. */
+  /** The node identifier (IORT E.b+), the reserved word before (iasl's label follows the table revision). */
   identifier: number;
   mappingCount: number;
   mappingOffset: number;
@@ -72,13 +77,33 @@ export interface IortNode {
   fields: Field[];
   /** Type 0: the GIC ITS identifiers. */
   its?: { identifiers: number[] };
-  /** Type 1. */
-  namedComponent?: { flags: number; name: string };
-  /** Type 2; `memoryAddressLimit` from node revision 1, `flags` from revision 3 (undefined before). */
-  rootComplex?: { segment: number; ats: number; memoryAddressLimit?: number; flags?: number };
-  /** Type 3. */
-  smmu?: { base: bigint; span: bigint; model: number; flags: number };
-  /** Type 4; `pxm` and `idMappingIndex` from node revision 1 (undefined before). */
+  /** Type 1; `memoryAddressLimit` is the "Memory Size Limit" byte (every revision has it). */
+  namedComponent?: { flags: number; name: string; memoryAddressLimit?: number };
+  /**
+   * Type 2; `memoryAddressLimit` from node revision 1 (rc_dma_get_range() ignores it before),
+   * `pasidCapabilities` and `flags` from node revision 4 (E.d), each only when the node has room
+   * for it before its mappings (undefined otherwise).
+   */
+  rootComplex?: {
+    segment: number;
+    ats: number;
+    memoryAddressLimit?: number;
+    pasidCapabilities?: number;
+    flags?: number;
+  };
+  /** Type 3, with its context and PMU interrupts (GSIV and flags, as one 64-bit word each). */
+  smmu?: {
+    base: bigint;
+    span: bigint;
+    model: number;
+    flags: number;
+    contextInterrupts?: bigint[];
+    pmuInterrupts?: bigint[];
+  };
+  /**
+   * Type 4; `pxm` when the node has room for it (the kernel reads it by its flag, whatever the
+   * revision), `idMappingIndex` from node revision 1 (iort_get_id_mapping_index()); undefined else.
+   */
   smmuV3?: {
     base: bigint;
     flags: number;
@@ -90,11 +115,11 @@ export interface IortNode {
     pxm?: number;
     idMappingIndex?: number;
   };
-  /** Type 5; `page1Base` from node revision 1. */
+  /** Type 5; `page1Base` from node revision 1, when the node has room for it. */
   pmcg?: { page0Base: bigint; overflowGsiv: number; nodeReference: number; page1Base?: bigint };
   /** Type 6. */
   rmr?: { flags: number; ranges: Array<{ base: bigint; length: bigint }> };
-  /** Type 7 (E.g): the interrupt wire bridge. */
+  /** Type 7 (E.g): the interrupt wire bridge; `frameId` is iasl's "IWB Index". */
   iwb?: { base: bigint; frameId: number; name: string };
 }
 

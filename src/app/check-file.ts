@@ -3,12 +3,14 @@ import { buildContext, checkContext, type Context, type Diagnostic } from '../ch
 import type { Tree } from '../tree/model.js';
 import type { KernelForm } from '../map/map.js';
 import { readerNamed, type ReaderName } from '../map/readers/index.js';
-import { summarizeMaps, type FileReport } from '../report/model.js';
+import { summarizeAcpi, summarizeMaps, type FileReport } from '../report/model.js';
 import { relPath } from '../report/paths.js';
 import type { RuleSetting } from './config.js';
 import { InputError, loadTree, type InputSettings, type PreprocessResult } from './input.js';
 import { LimitError, exhaustedMessage } from '../limits.js';
 import { oneLine } from '../errors.js';
+import { checkAcpi } from '../checks/acpi/index.js';
+import { loadAcpi } from './acpi.js';
 
 /** The settings one file is checked with (src/app/settings.ts), as plain data: they cross to worker threads. */
 export interface FileCheckOptions extends Partial<InputSettings> {
@@ -35,6 +37,15 @@ export async function checkFile(
   preprocessed?: PreprocessResult,
 ): Promise<FileReport> {
   try {
+    const acpi = loadAcpi(file);
+    if (acpi)
+      return {
+        file,
+        error: null,
+        maps: summarizeAcpi(acpi),
+        diagnostics: checkAcpi(acpi, { rules: opts.rules }),
+        files: [file],
+      };
     const tree = await loadTree(file, {
       include: opts.include,
       define: opts.define,

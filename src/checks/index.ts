@@ -21,9 +21,11 @@ import { msiMapGap } from './rules/msi-map-gap.js';
 import { mapAlias } from './rules/map-alias.js';
 import { mapPortability } from './rules/map-portability.js';
 import { mapConsistency } from './rules/map-consistency.js';
+import { ACPI_RULES } from './acpi/index.js';
 
 export * from './types.js';
 export { buildContext, type Context } from './context.js';
+export { ACPI_RULES, checkAcpi, type AcpiRule } from './acpi/index.js';
 
 /** The rules that visit the machine, in the order their findings sort. */
 const CHECKS: readonly Rule[] = [
@@ -43,8 +45,9 @@ const CHECKS: readonly Rule[] = [
   mapConsistency,
 ];
 
-/** Every rule, as the tables list them: the checks, then unused-disable (the suppression pass). */
-export const RULES: readonly RuleMeta[] = [...CHECKS, unusedDisable];
+/** Every rule, as the tables list them: the checks, unused-disable (the suppression pass), then the
+ *  rules on ACPI input (src/checks/acpi). */
+export const RULES: readonly RuleMeta[] = [...CHECKS, unusedDisable, ...ACPI_RULES];
 
 export interface CheckOptions {
   kernel?: KernelForm;

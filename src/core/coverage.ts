@@ -14,7 +14,7 @@ interface Pending<R> {
   lines: string[] | undefined;
 }
 
-const pending = <R>(a: number, b: number): Pending<R> => ({ a, b, provisional: undefined, lines: undefined });
+const pending = <R>(a: number, b: number, lines?: string[]): Pending<R> => ({ a, b, provisional: undefined, lines });
 
 /** Walks the rows for the masked interval [lo, hi], reporting each sub-interval's step. */
 function walk<T, R extends Row<T>>(
@@ -31,6 +31,8 @@ function walk<T, R extends Row<T>>(
       for (const p of left) emit(p.a, p.b, { row, error: row.stop, log: joinLog(p.lines, row.stop.log) });
       return;
     }
+    // a row's note is logged by every ID that reaches it (iort_id_map()'s skipped SINGLE mapping)
+    if (row.note) left = left.map((p) => ({ ...p, lines: [...(p.lines ?? []), row.note!] }));
     const r = row.range;
     if (!r) continue;
     const next: Array<Pending<R>> = [];
@@ -41,7 +43,7 @@ function walk<T, R extends Row<T>>(
         next.push(p);
         continue;
       }
-      if (p.provisional) {
+      if (p.provisional && !row.single) {
         // one ID an earlier row's last ID took provisionally: iort_id_map() with check_overlap
         const lines = [...(p.lines ?? []), t.provisional!.conflict(row, s)];
         if (s !== r[0]) next.push({ ...p, lines });
@@ -56,19 +58,26 @@ function walk<T, R extends Row<T>>(
         }
         continue;
       }
-      if (p.a < s) next.push(pending(p.a, s - 1));
-      if (row.error) emit(s, e, { row, error: row.error, log: row.error.log });
-      else if (t.provisional && e === r[1] && r[0] < r[1]) {
+      if (p.a < s) next.push({ ...p, b: s - 1 });
+      const log = joinLog(p.lines, null);
+      if (row.error) emit(s, e, { row, error: row.error, log: joinLog(p.lines, row.error.log) });
+      else if (t.provisional && !row.single && e === r[1] && r[0] < r[1]) {
         // iort_id_map(): the row's last ID is -EAGAIN, the walk goes on with it alone
-        if (s < e) emit(s, e - 1, { row, error: undefined, log: null });
-        next.push({ a: e, b: e, provisional: row, lines: undefined });
-      } else emit(s, e, { row, error: undefined, log: null });
-      if (e < p.b) next.push(pending(e + 1, p.b));
+        if (s < e) emit(s, e - 1, { row, error: undefined, log });
+        next.push({ a: e, b: e, provisional: row, lines: p.lines });
+      } else emit(s, e, { row, error: undefined, log });
+      if (e < p.b) next.push({ ...p, a: e + 1 });
     }
     left = next;
   }
   for (const p of left)
-    emit(p.a, p.b, p.provisional ? { row: p.provisional, error: undefined, log: joinLog(p.lines, null) } : MISS);
+    emit(
+      p.a,
+      p.b,
+      p.provisional
+        ? { row: p.provisional, error: undefined, log: joinLog(p.lines, null) }
+        : { ...MISS, log: joinLog(p.lines, null) },
+    );
 }
 
 /**
@@ -96,7 +105,16 @@ function cover<T, R extends Row<T>>(
       else if (step.row) {
         take?.(step.row.index, a, b);
         translate(t, step.row, a, b, first, last, folded ? undefined : raw - mLo, step.log, emit);
-      } else if ('error' in t.miss) emit(failed<T, R>(first, last, undefined, t.miss.error, t.miss.error.log));
+      } else if ('error' in t.miss)
+        emit(
+          failed<T, R>(
+            first,
+            last,
+            undefined,
+            t.miss.error,
+            joinLog(step.log === null ? undefined : [step.log], t.miss.error.log),
+          ),
+        );
       else
         emit({
           first,
@@ -107,7 +125,7 @@ function cover<T, R extends Row<T>>(
           idFirst: first,
           idLast: last,
           errno: null,
-          log: null,
+          log: step.log,
           via: NO_HOPS,
         });
     }
@@ -153,7 +171,7 @@ function translate<T, R extends Row<T>>(
 ): void {
   const out = row.out[0];
   const target = row.target as T;
-  const at = (x: number) => (out === undefined ? undefined : (out + (x - row.base)) >>> 0);
+  const at = (x: number) => (out === undefined ? undefined : row.single ? out : (out + (x - row.base)) >>> 0);
   const next = out !== undefined && target !== undefined ? t.next?.(target) : undefined;
   if (!next) {
     emit({
@@ -174,7 +192,7 @@ function translate<T, R extends Row<T>>(
   // pass 2^32 and wrap to 0; each run is covered there and mapped back onto the input IDs.
   const wrap = row.base + (2 ** 32 - out!); // first masked ID whose output wraps
   const runs: Array<[number, number]> =
-    wrap > a && wrap <= b
+    !row.single && wrap > a && wrap <= b
       ? [
           [a, wrap - 1],
           [wrap, b],
@@ -183,8 +201,9 @@ function translate<T, R extends Row<T>>(
   for (const [x, y] of runs) {
     const o = at(x)!;
     cover(next, o, at(y)!, (s) => {
-      const from = offset === undefined ? first : x + (s.first - o) + offset;
-      const to = offset === undefined ? last : x + (s.last - o) + offset;
+      // one output ID for all of [a, b] (a folding mask, a SINGLE row): the segment is all of them
+      const from = offset === undefined || row.single ? first : x + (s.first - o) + offset;
+      const to = offset === undefined || row.single ? last : x + (s.last - o) + offset;
       const hop: Hop<T, R> = { entry: row, target, idFirst: s.first, idLast: s.last };
       const via = [hop, ...s.via];
       const joined = joinLog(log === null ? undefined : [log], s.log);
@@ -249,6 +268,6 @@ export function sweep<T, R extends Row<T>>(
     const e = segment.entry;
     if (segment.status === 'bypass') return { segment, out: id };
     if (segment.status !== 'translated' || !e || !e.out.length) return { segment, out: undefined };
-    return { segment, out: (e.out[0]! + (((id & mask) >>> 0) - e.base)) >>> 0 };
+    return { segment, out: e.single ? e.out[0] : (e.out[0]! + (((id & mask) >>> 0) - e.base)) >>> 0 };
   };
 }

@@ -29,9 +29,10 @@ function walk<T, R extends Row<T>>(t: Table<T, R>, masked: number, filter: T | u
   let lines: string[] | undefined;
   for (const row of t.rows) {
     if (row.stop) return { row, error: row.stop, log: joinLog(lines, row.stop.log) };
+    if (row.note) (lines ??= []).push(row.note);
     const r = row.range;
     if (!r || masked < r[0] || masked > r[1]) continue;
-    if (provisional) {
+    if (provisional && !row.single) {
       // iort_id_map() with check_overlap: a later match supersedes only at its own first ID
       (lines ??= []).push(t.provisional!.conflict(row, masked));
       if (masked !== r[0]) continue;
@@ -39,7 +40,7 @@ function walk<T, R extends Row<T>>(t: Table<T, R>, masked: number, filter: T | u
     }
     if (row.error) return { row, error: row.error, log: joinLog(lines, row.error.log) };
     if (filter !== undefined && row.target !== filter) continue;
-    if (!provisional && t.provisional && masked === r[1] && r[0] < r[1]) {
+    if (!provisional && t.provisional && !row.single && masked === r[1] && r[0] < r[1]) {
       // iort_id_map(): a match at the row's last ID is -EAGAIN; iort_node_map_id() walks on
       provisional = row;
       continue;
@@ -47,7 +48,7 @@ function walk<T, R extends Row<T>>(t: Table<T, R>, masked: number, filter: T | u
     return { row, error: undefined, log: joinLog(lines, null) };
   }
   if (provisional) return { row: provisional, error: undefined, log: joinLog(lines, null) };
-  return MISS;
+  return lines ? { ...MISS, log: joinLog(lines, null) } : MISS;
 }
 
 /**
@@ -89,8 +90,9 @@ export function lookup<T, R extends Row<T>>(table: Table<T, R> | undefined, id: 
   if (step.error) return failed(step.row, step.error, step.log);
   const row = step.row;
   if (!row) {
-    if ('error' in table.miss) return failed(undefined, table.miss.error, table.miss.error.log);
-    const log = table.miss.bypass(id, filter);
+    const before = step.log === null ? undefined : [step.log];
+    if ('error' in table.miss) return failed(undefined, table.miss.error, joinLog(before, table.miss.error.log));
+    const log = joinLog(before, table.miss.bypass(id, filter));
     return {
       mask,
       masked,
@@ -104,7 +106,7 @@ export function lookup<T, R extends Row<T>>(table: Table<T, R> | undefined, id: 
       via: NO_HOPS,
     };
   }
-  const ids = row.out.map((o) => (o + (masked - row.base)) >>> 0); // u32, wraps silently
+  const ids = row.out.map((o) => (row.single ? o : (o + (masked - row.base)) >>> 0)); // u32, wraps silently
   const target = row.target as T;
   const next = ids.length && target !== undefined ? table.next?.(target) : undefined;
   if (!next)

@@ -56,8 +56,11 @@ export interface CoverageOf<T, R extends Row<T> = Row<T>> {
   takes: Map<number, Array<[number, number]>>;
 }
 
+/** What sameOutcome() compares. */
+type Compared = Pick<Outcome<unknown>, 'status' | 'target' | 'errno'> & { entry: { index: number } | undefined };
+
 /** Same status, entry, target and errno: consecutive IDs with this can print as one range. */
-export function sameOutcome<T, R extends Row<T>>(a: Outcome<T, R>, b: Outcome<T, R>): boolean {
+export function sameOutcome(a: Compared, b: Compared): boolean {
   return a.status === b.status && a.entry?.index === b.entry?.index && a.target === b.target && a.errno === b.errno;
 }
 

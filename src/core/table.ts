@@ -3,8 +3,9 @@
 // chaining). A front (src/map for devicetree maps) turns what a table is written in into these;
 // the core knows nothing of how it was written (docs/engine.md: the translation core).
 
-/** Linux's errnos, plus FreeBSD's ENOENT (a gap) and ENOSPC (the i.MX95 LUT is full). */
-export type Errno = 'EINVAL' | 'EFAULT' | 'ENODEV' | 'ENOENT' | 'ENOSPC';
+/** Linux's errnos, plus FreeBSD's ENOENT (a gap), ENOSPC (the i.MX95 LUT is full) and ELOOP (a
+ *  chained walk that comes back on itself: the program never returns). */
+export type Errno = 'EINVAL' | 'EFAULT' | 'ENODEV' | 'ENOENT' | 'ENOSPC' | 'ELOOP';
 
 /** An error the walk hits; `log` is the line the program prints (its prefix included), or null. */
 export interface WalkError {
@@ -29,6 +30,12 @@ export interface Row<T> {
   /** What every ID that reaches the row gets, before its range test (of_map_id()'s -EFAULT check
    *  of the base against the mask). */
   stop?: WalkError;
+  /** A line every ID that reaches the row logs, matched or not (iort_id_map()'s warning for a
+   *  SINGLE mapping on a node type it skips). */
+  note?: string;
+  /** The row gives `out` itself to every ID in its range, whatever the ID (IORT's SINGLE mapping,
+   *  iort_id_map()): no offset, and no provisional last ID. */
+  single?: boolean;
 }
 
 /**

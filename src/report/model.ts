@@ -2,6 +2,8 @@
 import type { Diagnostic } from '../checks/types.js';
 import type { Machine } from '../machine/machine.js';
 import { MAP_KINDS, NAMES } from '../map/map.js';
+import type { AcpiMachine } from '../acpi/machine.js';
+import { nodeName } from '../acpi/tables.js';
 
 export interface MapSummary {
   node: string;
@@ -53,6 +55,36 @@ export interface Summary {
   errors: number;
   warnings: number;
   infos: number;
+}
+
+/** An ACPI machine's root complexes, each as one map of its ID mappings: `ridBase` the input base,
+ *  `phandle` the output reference, `length` the ID count plus one. */
+export function summarizeAcpi(m: AcpiMachine): MapSummary[] {
+  const byOffset = new Map(m.iort?.nodes.map((n) => [n.offset, n] as const));
+  return m.segments.flatMap((s) =>
+    s.rootComplex
+      ? [
+          {
+            node: `IORT/${nodeName(s.rootComplex)}`,
+            property: 'ID mappings',
+            status: 'okay',
+            mask: 0xffffffff,
+            busRange: [0, 0xff] as [number, number],
+            entries: s.rootComplex.mappings.map((x) => {
+              const target = byOffset.get(x.outputReference);
+              return {
+                ridBase: x.inputBase,
+                phandle: x.outputReference,
+                target: target ? `IORT/${nodeName(target)}` : null,
+                outBase: x.outputBase,
+                out: [x.outputBase],
+                length: x.idCount + 1,
+              };
+            }),
+          },
+        ]
+      : [],
+  );
 }
 
 /** The maps of a checked tree, as the JSON report lists them (parsed once, in the machine the

@@ -13,7 +13,7 @@ export function formatHtml(p: Picture, tree: Tree): string {
   const rows = translationTable(
     tree,
     p.form,
-    p.bridges.map((b) => b.node),
+    p.bridges.flatMap((b) => (b.node ? [b.node] : [])),
     undefined,
     readerNamed(p.reader),
   );

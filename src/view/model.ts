@@ -3,8 +3,9 @@
 // error), the described PCI devices, and the targets with stable letters. The text, SVG and HTML
 // writers draw this; none of them looks at the tree again.
 import type { Node, Tree } from '../tree/model.js';
-import { MAP_KINDS, NAMES, type KernelForm, type MapKind, type Segment } from '../map/map.js';
-import type { Errno } from '../core/table.js';
+import { MAP_KINDS, NAMES, type KernelForm, type MapKind } from '../map/map.js';
+import type { Errno, Row } from '../core/table.js';
+import type { SegmentOf } from '../core/outcome.js';
 import type { Reader, ReaderName } from '../map/readers/index.js';
 import { buildMachine, type Bridge } from '../machine/machine.js';
 
@@ -13,7 +14,8 @@ import { buildMachine, type Bridge } from '../machine/machine.js';
 export type RunKind = 'translated' | 'gap' | 'disabled' | 'error';
 
 export interface Target {
-  node: Node;
+  /** The devicetree node (none for an ACPI table's node). */
+  node?: Node;
   path: string;
   label: string | undefined;
   /** A (then B, C ...): the same target has the same letter in every bridge of the file. */
@@ -55,7 +57,8 @@ export interface Device {
 }
 
 export interface BridgeView {
-  node: Node;
+  /** The devicetree node (none for an ACPI root complex). */
+  node?: Node;
   path: string;
   pci: boolean;
   enabled: boolean;
@@ -75,13 +78,15 @@ export interface Picture {
   form: KernelForm;
   /** The reader whose reading the picture shows. */
   reader: ReaderName;
+  /** Who reads the tables, for the heading, when it is not a devicetree reader (ACPI input). */
+  readBy?: string;
   bridges: BridgeView[];
   targets: Target[];
 }
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWYZ0123456789'; // no X: x marks untranslated RIDs
 
-function letterFor(i: number): string {
+export function letterFor(i: number): string {
   return i < LETTERS.length ? LETTERS[i]! : `${LETTERS[i % LETTERS.length]}${Math.floor(i / LETTERS.length)}`;
 }
 
@@ -126,7 +131,7 @@ function bridgeView(b: Bridge, targetOf: (n: Node) => Target): BridgeView {
     }
     const notProvider = new Set<Target>();
     const runs = m.coverage.segments.map((s) => toRun(s, targetOf));
-    for (const r of runs) if (r.target && !isProvider(r.target.node, kind)) notProvider.add(r.target);
+    for (const r of runs) if (r.target?.node && !isProvider(r.target.node, kind)) notProvider.add(r.target);
     rows.push({ kind, property: NAMES[kind].map, mask: m.parsed.mask, runs, notProvider: [...notProvider] });
   }
   const [lo, hi] = b.domain;
@@ -144,7 +149,8 @@ function bridgeView(b: Bridge, targetOf: (n: Node) => Target): BridgeView {
   };
 }
 
-function toRun(s: Segment, targetOf: (n: Node) => Target): Run {
+/** A coverage segment as a run: `targetOf` names its target (a node of either front). */
+export function toRun<T>(s: SegmentOf<T, Row<T>>, targetOf: (n: T) => Target): Run {
   const base = { first: s.first, last: s.last, entry: s.entry?.index, errno: s.errno };
   if (s.status === 'translated' && s.target) {
     const target = targetOf(s.target);

@@ -361,7 +361,7 @@ export function formatSvg(p: Picture): string {
   c.text(
     LAYOUT.pad,
     c.y + 14,
-    `${p.source}  RID space (${readerTitle(p.reader)})`,
+    `${p.source}  RID space (${p.readBy ?? readerTitle(p.reader)})`,
     `font-size="15" font-weight="bold" fill="${COLOURS.text}"`,
   );
   c.y += 26;

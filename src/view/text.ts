@@ -159,7 +159,7 @@ function heading(name: string, rest: string, width: number, style: (s: string) =
 
 export function formatText(p: Picture, opts: TextOptions = {}): string {
   const width = Math.max(opts.width ?? 80, MIN_WIDTH);
-  const lines: string[] = heading(p.source, `RID space (${readerTitle(p.reader)})`, width, (s) =>
+  const lines: string[] = heading(p.source, `RID space (${p.readBy ?? readerTitle(p.reader)})`, width, (s) =>
     chalk.bold.underline(s),
   );
   if (!p.bridges.length) lines.push(chalk.dim('  no iommu-map or msi-map in this tree'));

@@ -12,6 +12,8 @@ interface IortNode {
   mappings?: Mapping[];
   /** Raw IDs are ANDed with this before the node's mappings (IORT has none: a generic table may). */
   mask?: number;
+  /** A root complex or named component: SINGLE mappings apply (on other types they are skipped). */
+  singleOk?: boolean;
 }
 
 /** struct acpi_iort_id_mapping: IDs input_base..input_base + id_count go to output_base.. on `ref`. */
@@ -20,6 +22,8 @@ interface Mapping {
   count: number;
   outputBase: number;
   ref: IortNode;
+  /** ACPI_IORT_ID_SINGLE_MAPPING. */
+  single?: boolean;
 }
 
 type IortRow = Row<IortNode> & { name: string };
@@ -39,10 +43,23 @@ interface Walked {
 }
 
 const ENXIO = -6;
+const skipped = (name: string) => `${FW_BUG}[map ${name}] SINGLE MAPPING flag not allowed, skipping ID map`;
 const EAGAIN = -11;
 
 /** iort_id_map(): 0 and the output, -ENXIO, or -EAGAIN with the output (the range's last ID). */
-function idMap(map: Mapping, name: string, ridIn: number, checkOverlap: boolean, log: string[]): [number, number] {
+function idMap(
+  map: Mapping,
+  name: string,
+  singleOk: boolean,
+  ridIn: number,
+  checkOverlap: boolean,
+  log: string[],
+): [number, number] {
+  if (map.single) {
+    if (singleOk) return [0, map.outputBase];
+    log.push(skipped(name));
+    return [ENXIO, 0];
+  }
   const end = (map.inputBase + map.count) >>> 0;
   if (ridIn < map.inputBase || ridIn > end) return [ENXIO, 0];
   if (checkOverlap) {
@@ -74,7 +91,7 @@ function bruteWalk(start: IortNode, idIn: number): Walked {
     let rc = 0;
     let i = 0;
     for (; i < maps.length; i++) {
-      const [r, out] = idMap(maps[i]!, `${node.name}#${i}`, mapId, outRef !== undefined, log);
+      const [r, out] = idMap(maps[i]!, `${node.name}#${i}`, !!node.singleOk, mapId, outRef !== undefined, log);
       rc = r;
       if (r === 0 || r === EAGAIN) id = out;
       if (r === 0) break;
@@ -108,10 +125,11 @@ function tables(): (n: IortNode) => Table<IortNode, IortRow> | undefined {
         rows: n.mappings.map((m, index) => ({
           index,
           name: `${n.name}#${index}`,
-          range: rowRange(m.inputBase, m.count, 'inclusive'),
+          range: !m.single ? rowRange(m.inputBase, m.count, 'inclusive') : n.singleOk ? [0, 0xffffffff] : null,
           base: m.inputBase,
           target: m.ref,
           out: [m.outputBase],
+          ...(m.single && (n.singleOk ? { single: true } : { note: skipped(`${n.name}#${index}`) })),
         })),
         mask: n.mask ?? 0xffffffff,
         miss: { bypass: () => null }, // fail_map logs nothing
@@ -288,11 +306,12 @@ const id = fc.oneof(
   fc.nat({ max: 0xffffffff }),
 );
 const mask = fc.constantFrom(undefined, undefined, 0xffffffff, 0xfff8, 0x3f, 0xff0f);
+const single = fc.oneof({ arbitrary: fc.constant(false), weight: 8 }, fc.constant(true));
 
 const random = fc
   .record({
-    rc: fc.array(fc.tuple(value, count, value, fc.nat({ max: 3 })), { maxLength: 6 }),
-    smmu: fc.array(fc.array(fc.tuple(value, count, value, fc.nat({ max: 1 })), { maxLength: 5 }), {
+    rc: fc.array(fc.tuple(value, count, value, fc.nat({ max: 3 }), single), { maxLength: 6 }),
+    smmu: fc.array(fc.array(fc.tuple(value, count, value, fc.nat({ max: 1 }), single), { maxLength: 5 }), {
       minLength: 2,
       maxLength: 2,
     }),
@@ -303,13 +322,26 @@ const random = fc
     const smmus: IortNode[] = smmu.map((rs, k) => ({
       name: `smmu${k}`,
       mask: masks[k + 1],
-      mappings: rs.map(([inputBase, count, outputBase, ref]) => ({ inputBase, count, outputBase, ref: its[ref]! })),
+      mappings: rs.map(([inputBase, count, outputBase, ref, single]) => ({
+        inputBase,
+        count,
+        outputBase,
+        ref: its[ref]!,
+        single,
+      })),
     }));
     const refs = [...smmus, its[0]!, { name: 'empty', mappings: [] }]; // an SMMU with no mappings: fail_map
     const root: IortNode = {
       name: 'rc',
       mask: masks[0],
-      mappings: rows.map(([inputBase, count, outputBase, ref]) => ({ inputBase, count, outputBase, ref: refs[ref]! })),
+      singleOk: true,
+      mappings: rows.map(([inputBase, count, outputBase, ref, single]) => ({
+        inputBase,
+        count,
+        outputBase,
+        ref: refs[ref]!,
+        single,
+      })),
     };
     return root;
   });

@@ -7,6 +7,7 @@ import type { Outcome, RangeChange, TreeDiff } from '../../map/diff.js';
 import { GAP, ID_NAME, idRange } from '../../words.js';
 import { inputRange } from '../../view/legend.js';
 import { loadTree } from '../../app/input.js';
+import { loadAcpi } from '../../app/acpi.js';
 import { linuxForm } from '../../app/readers.js';
 import { resolveSettings, type SettingOptions, type Settings } from '../../app/settings.js';
 import { inputOptions, kernelOption, readerOption, type SetCode } from '../options.js';
@@ -115,11 +116,25 @@ export async function runDiff(
   opts: DiffOptions,
   settings: Settings,
 ): Promise<number> {
-  const [a, b] = [await loadTree(oldFile, settings), await loadTree(newFile, settings)];
-  const { diffTrees } = await import('../../map/diff.js');
   const { readers } = settings;
   // linuxForm() without the configuration's kernel (not settings.kernel), as map does
-  const diffs = readers.map((r) => diffTrees(a, b, linuxForm(readers), r));
+  const form = linuxForm(readers);
+  const [acpiOld, acpiNew] = [loadAcpi(oldFile), loadAcpi(newFile)];
+  let diffs: TreeDiff[];
+  if (acpiOld || acpiNew) {
+    const { diffAcpi, diffFirmware } = await import('../../machine/firmware-diff.js');
+    // a devicetree against ACPI tables: the devicetree is always the old side
+    if (acpiOld && acpiNew) diffs = [diffAcpi(acpiOld, acpiNew)];
+    else {
+      const tree = await loadTree(acpiOld ? newFile : oldFile, settings);
+      diffs = readers.map((r) => diffFirmware(tree, (acpiOld ?? acpiNew)!, form, r));
+      if (acpiOld) [oldFile, newFile] = [newFile, oldFile];
+    }
+  } else {
+    const [a, b] = [await loadTree(oldFile, settings), await loadTree(newFile, settings)];
+    const { diffTrees } = await import('../../map/diff.js');
+    diffs = readers.map((r) => diffTrees(a, b, form, r));
+  }
   // one reader: one diff (the JSON object); several: one each (a JSON array)
   const json = diffs.map((d) => diffJson(d, oldFile, newFile));
   process.stdout.write(
@@ -136,8 +151,8 @@ export function register(program: Command, setCode: SetCode): void {
   const command = program
     .command('diff')
     .description('which RIDs translate differently between two trees (target, output ID or outcome)')
-    .argument('<old>', 'DTB or DTS file: before')
-    .argument('<new>', 'DTB or DTS file: after')
+    .argument('<old>', 'DTB or DTS file (or ACPI IORT/VIOT): before')
+    .argument('<new>', "DTB or DTS file, or the same machine's ACPI IORT/VIOT: after")
     .addOption(kernelOption())
     .addOption(readerOption())
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))

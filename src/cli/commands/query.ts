@@ -12,6 +12,7 @@ import type { LookupResult } from '../../map/map.js';
 import { bdf, deviceAt, deviceLine, GAP, hex, ID_NAME } from '../../words.js';
 import { InputError, loadTree } from '../../app/input.js';
 import { resolveSettings, type SettingOptions } from '../../app/settings.js';
+import { loadAcpi } from '../../app/acpi.js';
 import { parseIdSpec, type IdSpec } from '../rid.js';
 import { selectNodes } from '../nodes.js';
 import { collect, kernelOption, readerOption, type SetCode } from '../options.js';
@@ -219,8 +220,8 @@ export function register(program: Command, setCode: SetCode): void {
   program
     .command('query')
     .description('what the kernel makes of one RID (or a range) on a host bridge')
-    .argument('<file>', 'DTB or DTS file')
-    .argument('[rid...]', 'RID: 0x100, 256, bb:dd.f, dddd:bb:dd.f, or a range A-B')
+    .argument('<file>', 'DTB or DTS file, or an ACPI IORT/VIOT (raw, acpidump text, iasl .dsl, a tables directory)')
+    .argument('[rid...]', 'RID: 0x100, 256, bb:dd.f, dddd:bb:dd.f (dddd: PCI domain or ACPI segment), or a range A-B')
     .option('--all', 'the whole translation table as compact ranges')
     .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .addOption(kernelOption())
@@ -236,6 +237,13 @@ export function register(program: Command, setCode: SetCode): void {
       if (opts.all && rids.length) throw new InputError('query: give RIDs or --all, not both');
       if (!opts.all && !rids.length) throw new InputError('query: give one or more RIDs, or --all');
       const settings = resolveSettings(opts);
+      const acpi = loadAcpi(file);
+      if (acpi && opts.all) {
+        const { acpiTable } = await import('./query-acpi.js');
+        process.stdout.write(acpiTable(acpi, opts.map, opts.format));
+        setCode(0);
+        return;
+      }
       if (opts.all) {
         const { runTable } = await import('./table.js');
         const tree = await loadTree(file, settings);
@@ -251,6 +259,13 @@ export function register(program: Command, setCode: SetCode): void {
         return;
       }
       const specs = rids.map(parseIdSpec);
+      if (acpi) {
+        const { runAcpiQuery, acpiQueryJson, acpiQueryPretty, acpiQueryFails } = await import('./query-acpi.js');
+        const rows = runAcpiQuery(acpi, specs, opts.map);
+        process.stdout.write(opts.format === 'json' ? acpiQueryJson(rows) : acpiQueryPretty(rows));
+        setCode(acpiQueryFails(rows) ? 1 : 0);
+        return;
+      }
       const tree = await loadTree(file, settings);
       const rows = runQuery(tree, specs, {
         node: opts.node,

@@ -1,0 +1,160 @@
+// The commands on ACPI input, in process: query (one RID, --all, JSON), check, map and diff on the
+// tables QEMU 7.2 wrote (fixtures/acpi/qemu) and a laptop's IORT (fixtures/acpi/laptops).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import chalk, { type ColorSupportLevel } from 'chalk';
+import { Command } from 'commander';
+import { register as registerQuery } from '../../src/cli/commands/query.js';
+import { register as registerMap } from '../../src/cli/commands/map.js';
+import { register as registerDiff } from '../../src/cli/commands/diff.js';
+import { checkFile } from '../../src/app/check-file.js';
+import { InputError } from '../../src/app/input.js';
+
+const QEMU = 'fixtures/acpi/qemu';
+const T14S = 'fixtures/acpi/laptops/lenovo-thinkpad-t14s.dat';
+
+let level: ColorSupportLevel;
+let out: string;
+beforeEach(() => {
+  level = chalk.level;
+  chalk.level = 0;
+  out = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  });
+});
+afterEach(() => {
+  chalk.level = level;
+  vi.restoreAllMocks();
+});
+
+async function run(...argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('dtmap').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  for (const r of [registerQuery, registerMap, registerDiff]) r(program, (c) => (code = c));
+  await program.parseAsync(argv, { from: 'user' });
+  return code;
+}
+
+describe('query on ACPI input', () => {
+  it("RID 0x100 of QEMU's off-by-one table: the kernel's two lines, the second mapping", async () => {
+    expect(await run('query', `${QEMU}/off-by-one-its.IORT`, '01:00.0', '--format', 'json')).toBe(0);
+    const [r] = JSON.parse(out);
+    expect(r).toMatchObject({ node: 'root-complex@0xa0', segment: 0, rid: 0x100 });
+    expect(r.iommu).toMatchObject({ status: 'bypass', id: 0x100, via: [{ node: 'its-group@0x30', entry: 1 }] });
+    expect(r.msi).toMatchObject({ status: 'translated', target: 'its-group@0x30', id: 0x100, entry: 1 });
+    expect(r.msi.log).toBe(
+      'ACPI: IORT: [Firmware Bug]: [map IORT+0xd8] conflicting mapping for input ID 0x100\nACPI: IORT: [Firmware Bug]: applying workaround.',
+    );
+  });
+
+  it('segment:bus:dev.fn picks the root complex of the segment (X Elite: SID = segment << 16 | RID)', async () => {
+    expect(await run('query', T14S, '0004:01:00.0')).toBe(0);
+    expect(out).toBe(
+      [
+        'root-complex@0x570  RID 0004:01:00.0 (0x100)',
+        '  StreamID  -> smmu-v3@0x1435 StreamID 0x40100 [mapping 0]',
+        '  DeviceID  -> smmu-v3@0x1435 0x40100 -> its-group@0x148d DeviceID 0xc0100 [mapping 0]',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--all: every segment as compact ranges', async () => {
+    expect(await run('query', `${QEMU}/off-by-one-smmu.IORT`, '--all', '--map', 'iommu')).toBe(0);
+    expect(out.split('\n').slice(0, 4)).toEqual([
+      'segment 0 (root-complex@0xa0)',
+      '  StreamID  00:00.0-00:1f.7  -> smmu-v3@0x48 StreamID 0x0-0xff [mapping 0]',
+      '  StreamID  01:00.0          -> smmu-v3@0x48 StreamID 0x100 [mapping 1]',
+      '  StreamID  01:00.1-02:1f.7  -> smmu-v3@0x48 StreamID 0x101-0x2ff [mapping 1]',
+    ]);
+  });
+
+  it('a VIOT alone: StreamIDs from its ranges, no DeviceIDs (not a failure)', async () => {
+    expect(await run('query', `${QEMU}/virtio-iommu.VIOT`, '00:02.0', '--format', 'json')).toBe(0);
+    const [r] = JSON.parse(out);
+    expect(r.iommu).toMatchObject({ status: 'translated', target: 'virtio-iommu-pci@0x30', id: 0x10 });
+    expect(r.msi.status).toBe('no-map');
+  });
+
+  it('a RID that reaches no ITS exits 1', async () => {
+    const t = 'fixtures/acpi/laptops/lenovo-yoga-c630.bin'; // no mapping takes a 16-bit RID
+    expect(await run('query', t, '01:00.0', '--format', 'json')).toBe(1);
+    expect(JSON.parse(out)[0].msi.status).toBe('bypass');
+  });
+});
+
+describe('check on ACPI input', () => {
+  it("QEMU's tables: the touching rows and the buses no SMMU translates", async () => {
+    const r = await checkFile(`${QEMU}/smmuv3.IORT`, { kernel: 'classic', rules: {} });
+    expect(r.error).toBeNull();
+    expect(r.diagnostics.map((d) => [d.rule, d.severity, d.property, d.rids])).toEqual([
+      ['iort-overlap', 'warning', 'mappings[2]', [[0x200, 0x200]]],
+      ['iort-overlap', 'warning', 'mappings[3]', [[0x8200, 0x8200]]],
+      [
+        'iort-no-iommu',
+        'info',
+        null,
+        [
+          [0x200, 0x7fff],
+          [0x8200, 0xffff],
+        ],
+      ],
+    ]);
+    expect(r.maps.map((m) => [m.node, m.entries.length])).toEqual([['IORT/root-complex@0xa0', 4]]);
+  });
+
+  it('the mangled laptop table is one line naming the file and the offset', async () => {
+    const r = await checkFile('fixtures/acpi/laptops/microsoft-surface-pro-12-in.dat', {
+      kernel: 'classic',
+      rules: {},
+    });
+    expect(r.error).toMatch(
+      /^fixtures\/acpi\/laptops\/microsoft-surface-pro-12-in\.dat: IORT: offset 0x4: .*UTF-8-mangled/,
+    );
+  });
+});
+
+describe('map and diff on ACPI input', () => {
+  it('map draws each segment with its StreamID and DeviceID rows', async () => {
+    expect(await run('map', `${QEMU}/pxb-bypass.IORT`, '--width', '80')).toBe(0);
+    expect(out).toContain("RID space (Linux's IORT walk, iort_node_map_id())");
+    expect(out).toContain('       IORT StreamIDs  c0:00.0-c1:1f.7 -> StreamID 0xc000-0xc1ff');
+    await expect(run('map', `${QEMU}/pxb-bypass.IORT`, '--format', 'html')).rejects.toThrow(InputError);
+  });
+
+  it("diff: QEMU's devicetree maps every RID to the SMMU, its IORT only the buses in use", async () => {
+    // fixtures/acpi/diff/qemu-smmuv3.dtb: dumpdtb of the machine whose IORT is smmuv3.IORT
+    expect(await run('diff', 'fixtures/acpi/diff/qemu-smmuv3.dtb', `${QEMU}/smmuv3.IORT`, '--format', 'json')).toBe(0);
+    const d = JSON.parse(out);
+    expect(d.nodes.map((n: { node: string }) => n.node)).toEqual([
+      '/pcie@10000000 = segment 0 (IORT/root-complex@0xa0)',
+    ]);
+    expect(
+      d.nodes[0].changes.map(
+        (c: { map: string; first: number; last: number; old: { target: string }; new: { status: string } }) => [
+          c.map,
+          c.first,
+          c.last,
+          c.old.target,
+          c.new.status,
+        ],
+      ),
+    ).toEqual([
+      ['iommu-map', 0x200, 0x7fff, 'IOMMU @0x9050000', 'bypass'],
+      ['iommu-map', 0x8200, 0xffff, 'IOMMU @0x9050000', 'bypass'],
+    ]);
+  });
+
+  it('diff: two ACPI tables of one machine, segment by segment', async () => {
+    expect(await run('diff', `${QEMU}/off-by-one-its.IORT`, `${QEMU}/off-by-one-smmu.IORT`, '--format', 'json')).toBe(
+      0,
+    );
+    const d = JSON.parse(out);
+    expect(d.changed).toBe(true);
+    // RIDs 0x100-0x2ff now reach the SMMU; their DeviceIDs stay (the SMMU's row passes them on)
+    expect(
+      d.nodes[0].changes.map((c: { map: string; first: number; last: number }) => [c.map, c.first, c.last]),
+    ).toEqual([['iommu-map', 0x100, 0x2ff]]);
+  });
+});
