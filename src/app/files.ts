@@ -54,8 +54,9 @@ function walk(dir: string, out: string[], depth = 0): void {
 }
 
 export interface ExpandOptions {
-  /** A directory is a live tree (/proc/device-tree form), not a folder of inputs. */
-  isLiveTree?: (dir: string) => boolean;
+  /** A directory is one input (a live tree in /proc/device-tree form, a directory of ACPI tables),
+   *  not a folder of inputs. */
+  isOneInput?: (dir: string) => boolean;
   /**
    * A folder (or glob) held both `board.dts` and `board.dtb` (an in-tree kernel build): the blob
    * was left out, the source is checked once.
@@ -89,7 +90,7 @@ export function expandInputs(args: string[], opts: ExpandOptions = {}): string[]
       st = undefined;
     }
     if (st?.isDirectory()) {
-      if (opts.isLiveTree?.(arg)) out.push(arg);
+      if (opts.isOneInput?.(arg)) out.push(arg);
       else {
         const found: string[] = [];
         walk(arg, found);

@@ -10,6 +10,7 @@ import { applyBaseline, makeBaseline } from '../report/baseline.js';
 import { ridList } from '../words.js';
 import { expandInputs, throughBoards } from '../app/files.js';
 import { isLiveTree } from '../live/read.js';
+import { isAcpiDir } from '../app/acpi.js';
 import { errorLine, InputError } from '../app/input.js';
 import { resolveSettings, type SettingOptions } from '../app/settings.js';
 import { checkOutputs, writeAtomic, type Output } from './output.js';
@@ -55,7 +56,7 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   const note = (m: string) => process.stderr.write(`dtmap: note: ${m}\n`);
   const files = throughBoards(
     expandInputs(args, {
-      isLiveTree: settings.live ? () => true : isLiveTree,
+      isOneInput: settings.live ? () => true : (d) => isLiveTree(d) || isAcpiDir(d),
       // an in-tree kernel build leaves board.dtb beside board.dts: one check of the source
       skipped: opts.verbose
         ? (dtb, dts) => note(`${dtb} left out: ${dts} beside it is its source, checked once`)

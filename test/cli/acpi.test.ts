@@ -11,6 +11,8 @@ import { InputError } from '../../src/app/input.js';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers.js';
+import { expandInputs } from '../../src/app/files.js';
+import { isAcpiDir } from '../../src/app/acpi.js';
 
 const QEMU = 'fixtures/acpi/qemu';
 const T14S = 'fixtures/acpi/laptops/lenovo-thinkpad-t14s.dat';
@@ -115,6 +117,15 @@ describe('check on ACPI input', () => {
       ],
     ]);
     expect(r.maps.map((m) => [m.node, m.entries.length])).toEqual([['IORT/root-complex@0xa0', 4]]);
+  });
+
+  it('a directory of tables (/sys/firmware/acpi/tables) is one input', async () => {
+    const dir = tempDir('acpi-tables');
+    copyFileSync(`${QEMU}/virtio-iommu.IORT`, join(dir, 'IORT'));
+    copyFileSync(`${QEMU}/virtio-iommu.VIOT`, join(dir, 'VIOT'));
+    expect(expandInputs([dir], { isOneInput: isAcpiDir })).toEqual([dir]);
+    const r = await checkFile(dir, { kernel: 'classic', rules: {} });
+    expect([r.error, r.diagnostics, r.maps.map((m) => m.node)]).toEqual([null, [], ['IORT/root-complex@0x48']]);
   });
 
   it('the mangled laptop table is one line naming the file and the offset', async () => {
