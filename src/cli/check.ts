@@ -91,6 +91,7 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
     overlays: settings.overlays,
     live: settings.live,
     reportUnusedDisable: opts.reportUnusedDisable,
+    ignore: settings.config.ignore,
     verbose: opts.verbose,
   };
   const notes: string[] = [];
