@@ -5,6 +5,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 import { loadBaseline } from '../app/baseline.js';
 import { warnOnStderr } from '../app/schema.js';
 import type { FileReport } from '../report/model.js';
+import type { Severity } from '../checks/types.js';
 import { FORMATS, type FormatName } from '../report/index.js';
 import { applyBaseline, makeBaseline } from '../report/baseline.js';
 import { ridList } from '../words.js';
@@ -21,7 +22,11 @@ export interface CheckCommandOptions extends SettingOptions {
   strict?: boolean;
   maxWarnings?: number;
   quiet?: boolean;
+  /** `--level`: the least severity reported (`-q` is `error`). */
+  level?: Severity;
   verbose?: boolean;
+  /** `--width`: wrap pretty output to this many columns, whatever stdout is. */
+  width?: number;
   output?: string;
   /** `--sarif FILE`: also write the SARIF report there (code scanning beside annotations). */
   sarif?: string;
@@ -181,13 +186,21 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   else if (!errors && !opts.writeBaseline && opts.strict && warnings)
     failed = `failed: ${plural(warnings)}, and --strict fails the run on any warning`;
 
-  const shown: FileReport[] = opts.quiet
-    ? reports.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => d.severity === 'error') }))
-    : reports;
+  // -q is --level error; the default shows everything, infos included
+  const level: Severity = opts.quiet ? 'error' : (opts.level ?? 'info');
+  const rank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+  const shown: FileReport[] =
+    level === 'info'
+      ? reports
+      : reports.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => rank[d.severity] <= rank[level]) }));
+  const toFile = !!opts.output && opts.output !== '-';
+  // a terminal's width wraps the messages; piped output (CI logs, files) keeps one line each
+  const width = opts.width ?? (!toFile && process.stdout.isTTY ? process.stdout.columns : undefined);
   const text = FORMATS[opts.format](shown, {
     version,
-    quiet: opts.quiet,
+    quiet: level === 'error',
     verbose: opts.verbose,
+    width,
     elapsedMs: Date.now() - started,
     notes,
     baseline: baselineInfo,
@@ -197,7 +210,7 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   if (opts.format !== 'pretty')
     for (const n of [...notes, ...(failed ? [failed] : [])]) process.stderr.write(`dtmap: ${n}\n`);
   // `-o -` is stdout, as for `compile`
-  if (opts.output && opts.output !== '-') writeAtomic(opts.output, text);
+  if (toFile) writeAtomic(opts.output!, text);
   else process.stdout.write(text);
   if (opts.sarif) writeAtomic(opts.sarif, FORMATS.sarif(shown, { version }));
 

@@ -39,8 +39,11 @@ export interface FormatOptions {
   version?: string;
   /** Only errors are shown (the CLI has filtered the reports already). */
   quiet?: boolean;
-  /** Also list every map entry. */
+  /** Also list every map entry, and print each finding's whole message (pretty output prints its
+   *  first sentence: which RIDs, and what happens to them). */
   verbose?: boolean;
+  /** Wrap messages to this many columns (a terminal's width); unset: one line each (piped output). */
+  width?: number;
   /** Wall time of the run, for the summary line. */
   elapsedMs?: number;
   /** Extra lines for the end (baseline notes). */

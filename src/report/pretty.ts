@@ -12,6 +12,42 @@ const COLOUR: Record<Severity, (s: string) => string> = {
   info: (s) => chalk.cyan(s),
 };
 
+/** The indent of a finding's message under its header line; its continuation lines hang there too. */
+const INDENT = '        ';
+
+/**
+ * A message's first sentence: which RIDs (or IDs) and what happens to them. The kernel's
+ * reasoning follows in later sentences, which pretty output prints with `-v` only. A sentence
+ * ends at a full stop followed by a space, except in "e.g." and "i.e."; the runner's
+ * " (node disabled)" at the end of a message stays with the first sentence.
+ */
+export function firstSentence(message: string): string {
+  const end = /(?<!\b(?:e\.g|i\.e))\.\s/.exec(message);
+  if (!end) return message;
+  const first = message.slice(0, end.index);
+  const disabled = ' (node disabled)';
+  return message.endsWith(disabled) ? first + disabled : first;
+}
+
+/**
+ * `text` broken at spaces into lines of at most `width` columns, each after `indent` (the first
+ * line's indent, so continuation lines hang under its first character). A word longer than the
+ * room left (a long node path) gets a line of its own.
+ */
+export function wrap(text: string, width: number, indent = INDENT): string[] {
+  const room = Math.max(1, width - indent.length);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > room) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(indent + line);
+  return lines;
+}
+
 export function formatPretty(files: FileReport[], opts: FormatOptions = {}): string {
   const lines: string[] = [];
   for (const f of files) {
@@ -50,7 +86,8 @@ export function formatPretty(files: FileReport[], opts: FormatOptions = {}): str
         lines.push(
           `    ${COLOUR[d.severity](d.severity.padEnd(7))} ${chalk.dim(d.rule.padEnd(21))} ${d.property ?? ''}${entry}${where}`,
         );
-        lines.push(`        ${d.message}`);
+        const message = opts.verbose ? d.message : firstSentence(d.message);
+        lines.push(...(opts.width ? wrap(message, opts.width) : [INDENT + message]));
         const frame = d.span && codeFrame(d.span);
         if (frame) lines.push(`      ${frame[0]}`, `      ${chalk.red(frame[1])}`);
       }

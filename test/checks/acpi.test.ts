@@ -47,7 +47,7 @@ describe('ACPI rules', () => {
     ]);
     const [overlap] = checkAcpi(buildAcpiMachine('t', t, undefined));
     expect(overlap!.message).toMatch(
-      /^input ID 0x100 is both the last of mapping 0 \(0x0-0x100\) and the first of mapping 1/,
+      /^input ID 0x100, both the last of mapping 0 \(0x0-0x100\) and the first of mapping 1, goes through mapping 1:/,
     );
   });
 
@@ -59,7 +59,7 @@ describe('ACPI rules', () => {
     ]);
     const d = checkAcpi(buildAcpiMachine('t', t, undefined));
     expect(d[1]!.message).toBe(
-      "Every RID (00:00.0-ff:1f.7) reaches no ITS group: Linux finds no MSI domain for them in the IORT (iort_get_device_domain()): a function there takes its bus's domain, with its RID as DeviceID, when a bridge above it has one (pci_set_msi_domain()); on the root bus its MSIs fail. The first ID mapping of the root complex has a NULL output reference, so Linux maps nothing through it.",
+      "Every RID (00:00.0-ff:1f.7) reaches no ITS group: on the root bus their MSIs fail; behind a bridge with an MSI domain they take it, with DeviceID = RID. Linux finds no MSI domain for them in the IORT (iort_get_device_domain()), and a function there takes its bus's domain, with its RID as DeviceID, when a bridge above it has one (pci_set_msi_domain()); the first ID mapping of the root complex has a NULL output reference, so Linux maps nothing through it.",
     );
   });
 

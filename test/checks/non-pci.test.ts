@@ -24,7 +24,7 @@ describe('nodes that are not PCI host bridges', () => {
   it('messages name IDs in hex', () => {
     expect(found.map((d) => d.message)).toEqual([
       'entry 1 (masked IDs 0x100-0x101) is partly shadowed (1 of 2 masked IDs): 0x100 go to entry 0',
-      'entries 1 and 2 both give /soc/iommu@5000000 ID 0x1948: different input IDs share one StreamID',
+      'entries 1 and 2 (0x101, 0x200) both give /soc/iommu@5000000 ID 0x1948: different input IDs share one StreamID',
       'entry 1: msi-map-mask 0xff ignores rid-base 0x100: no input ID reaches it, but any ID that does fails with -EFAULT',
     ]);
   });

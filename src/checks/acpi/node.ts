@@ -18,7 +18,7 @@ export const iortSingle: AcpiRule = {
           r.at(
             { table: 'IORT', node, mapping: map.index },
             {
-              message: `mapping ${map.index} of ${nodeName(node)} has the SINGLE flag, which Linux honours only on a named component or a root complex and on an SMMUv3's or PMCG's own DeviceID mapping: every ID walking through the node skips it, and Linux logs "SINGLE MAPPING flag not allowed for node type ${node.type}, skipping ID map"`,
+              message: `every ID walking through ${nodeName(node)} skips its mapping ${map.index}, a SINGLE mapping. Linux honours the SINGLE flag only on a named component or a root complex and on an SMMUv3's or PMCG's own DeviceID mapping, and logs "SINGLE MAPPING flag not allowed for node type ${node.type}, skipping ID map"`,
             },
           );
     }
@@ -36,7 +36,7 @@ export const iortMappingIndex: AcpiRule = {
         r.at(
           { table: 'IORT', node },
           {
-            message: `its DeviceID mapping index ${node.smmuV3.idMappingIndex} is past its ${node.mappingCount} mappings: Linux logs "ID mapping index overflows valid mappings", finds no MSI domain for the SMMU itself and walks every mapping`,
+            message: `the SMMU itself gets no MSI domain, and walks through it read every mapping: its DeviceID mapping index ${node.smmuV3.idMappingIndex} is past its ${node.mappingCount} mappings. Linux logs "ID mapping index overflows valid mappings"`,
           },
         );
       const map = index >= 0 ? node.mappings[index] : undefined;
@@ -45,7 +45,7 @@ export const iortMappingIndex: AcpiRule = {
           { table: 'IORT', node, mapping: index },
           {
             severity: 'warning',
-            message: `mapping ${index} is ${nodeName(node)}'s own DeviceID mapping but ${map.outputReference ? 'lacks the SINGLE flag' : 'has a NULL output reference'}: Linux logs "Invalid MSI mapping" and gives the ${node.typeName} no MSI domain (iort_set_device_domain())`,
+            message: `the ${node.typeName} ${nodeName(node)} gets no MSI domain: its own DeviceID mapping ${index} ${map.outputReference ? 'lacks the SINGLE flag' : 'has a NULL output reference'}. Linux logs "Invalid MSI mapping" (iort_set_device_domain())`,
           },
         );
       // IORT E.e (node revision 5) moved the rule to a flag: kernels before 6.2 read GSIVs instead
@@ -58,7 +58,7 @@ export const iortMappingIndex: AcpiRule = {
             { table: 'IORT', node },
             {
               severity: 'info',
-              message: `Linux 6.2 and later ${takesNew ? 'take' : 'ignore'} its DeviceID mapping index (the DeviceID-valid flag of node revision 5), Linux 6.1 and older ${takesOld ? 'take' : 'ignore'} it (not all four GSIVs set): the SMMU's own MSIs, and the mappings a walk through it reads, differ between them`,
+              message: `the SMMU's own MSIs, and the mappings a walk through it reads, differ between Linux 6.1 and 6.2: Linux 6.2 and later ${takesNew ? 'take' : 'ignore'} its DeviceID mapping index, Linux 6.1 and older ${takesOld ? 'take' : 'ignore'} it. Linux 6.2 reads the DeviceID-valid flag of node revision 5; Linux 6.1 takes the index when not all four GSIVs are set`,
             },
           );
       }
@@ -78,7 +78,7 @@ export const iortRmrRevision: AcpiRule = {
         r.at(
           { table: 'IORT', node },
           {
-            message: `an RMR node in a revision ${iort.header.revision} table: Linux reads RMR nodes only from revision 5 (IORT E.d) on, so the memory it reserves is not kept mapped for its devices`,
+            message: `the memory this RMR node reserves is not kept mapped for its devices: the table is revision ${iort.header.revision}. Linux reads RMR nodes only from revision 5 (IORT E.d) on`,
           },
         );
   },

@@ -33,7 +33,7 @@ export const iortOverlap: AcpiRule = {
           else if (lo === hi && lo === d && lo === a && earlier.idCount > 0)
             r.at(place, {
               rids,
-              message: `input ID ${hex(lo)} is both the last of mapping ${earlier.index} (${idRange(c, d)}) and the first of mapping ${row.index}: Linux logs "conflicting mapping for input ID ${hex(lo)}" and "applying workaround." and uses mapping ${row.index}; ID Count is the number of IDs minus one, so mapping ${earlier.index} likely holds one ID too many`,
+              message: `input ID ${hex(lo)}, both the last of mapping ${earlier.index} (${idRange(c, d)}) and the first of mapping ${row.index}, goes through mapping ${row.index}: mapping ${earlier.index} likely holds one ID too many. Linux logs "conflicting mapping for input ID ${hex(lo)}" and "applying workaround."; ID Count is the number of IDs minus one`,
             });
           else
             r.at(place, {

@@ -21,7 +21,9 @@ function why(start: IortNode, via: ReadonlyArray<{ target: IortNode }>, goal: st
     : 'the root complex has no ID mappings';
 }
 
-function report(m: AcpiMachine, kind: AcpiKind, r: AcpiReport, goal: string, effect: string): void {
+/** `effect`: what happens to the RIDs (the first sentence); `because`: the kernel's part, which
+ *  leads the second sentence, before why the walk reached nothing. */
+function report(m: AcpiMachine, kind: AcpiKind, r: AcpiReport, goal: string, effect: string, because = ''): void {
   for (const s of m.segments) {
     const t = s.tables[kind];
     const rc = s.rootComplex;
@@ -39,7 +41,10 @@ function report(m: AcpiMachine, kind: AcpiKind, r: AcpiReport, goal: string, eff
         n === 0x10000 ? `Every RID (${ridList(rids)}) reaches` : `${count(n, 'RID')} (${ridList(rids)}) reach`;
       r.at(
         { table: 'IORT', node: rc },
-        { rids, message: `${which} no ${goal}: ${effect}. ${reason[0]!.toUpperCase()}${reason.slice(1)}.` },
+        {
+          rids,
+          message: `${which} no ${goal}: ${effect}. ${because}${because ? '; ' + reason : reason[0]!.toUpperCase() + reason.slice(1)}.`,
+        },
       );
     }
   }
@@ -66,7 +71,8 @@ export const iortNoIts: AcpiRule = {
       'msi',
       r,
       'ITS group',
-      "Linux finds no MSI domain for them in the IORT (iort_get_device_domain()): a function there takes its bus's domain, with its RID as DeviceID, when a bridge above it has one (pci_set_msi_domain()); on the root bus its MSIs fail",
+      'on the root bus their MSIs fail; behind a bridge with an MSI domain they take it, with DeviceID = RID',
+      "Linux finds no MSI domain for them in the IORT (iort_get_device_domain()), and a function there takes its bus's domain, with its RID as DeviceID, when a bridge above it has one (pci_set_msi_domain())",
     );
   },
 };

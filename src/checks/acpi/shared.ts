@@ -48,7 +48,7 @@ export const iortSharedId: AcpiRule = {
             { table: 'IORT', node: later.rootComplex! },
             {
               severity: kind === 'iommu' ? 'warning' : 'info',
-              message: `${ID_NAME[kind]}s ${idRange(Math.max(a.lo, b.lo), Math.min(a.hi, b.hi))} on ${a.name} are given to RIDs of segment ${a.segment} and of segment ${b.segment}: ${kind === 'iommu' ? 'the SMMU driver takes a StreamID once (arm_smmu_insert_master()), so the second device to probe gets no IOMMU' : 'the two functions share one ITS device table'}`,
+              message: `${ID_NAME[kind]}s ${idRange(Math.max(a.lo, b.lo), Math.min(a.hi, b.hi))} on ${a.name} are given to RIDs of segment ${a.segment} and of segment ${b.segment}: ${kind === 'iommu' ? 'the second device to probe gets no IOMMU. The SMMU driver takes a StreamID once (arm_smmu_insert_master())' : 'the two functions share one ITS device table'}`,
             },
           );
         }

@@ -15,7 +15,7 @@ export const acpiTable: AcpiRule = {
         r.at(
           { table: t.signature },
           {
-            message: `the ${t.signature} checksum ${hex(t.header.checksum)} does not make the table's bytes sum to 0: ACPICA logs "Incorrect checksum in table [${t.signature}]" at boot; Linux still uses the table, but a tool or firmware that checks will not`,
+            message: `the ${t.signature} checksum ${hex(t.header.checksum)} does not make the table's bytes sum to 0: Linux still uses the table, but a tool or firmware that checks will not. ACPICA logs "Incorrect checksum in table [${t.signature}]" at boot`,
           },
         );
   },
@@ -31,7 +31,7 @@ export const iortSegment: AcpiRule = {
         r.at(
           { table: 'IORT', node: n },
           {
-            message: `${nodeName(n)} has PCI segment ${s.segment}, as ${nodeName(s.rootComplex!)} before it: Linux takes the first root complex of a segment, so this one's mappings are never read`,
+            message: `the mappings of ${nodeName(n)} are never read: it has PCI segment ${s.segment}, as ${nodeName(s.rootComplex!)} before it. Linux takes the first root complex of a segment`,
           },
         );
   },

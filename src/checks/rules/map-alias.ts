@@ -6,6 +6,7 @@ import { MAP_KINDS, NAMES, type MapEntry, type MapKind } from '../../map/map.js'
 import type { Node } from '../../tree/model.js';
 import { deviceList, hex, ID_NAME, idRange } from '../../words.js';
 import { mergeRanges } from '../../core/ranges.js';
+import { inputIds } from '../../input-ids.js';
 
 interface Output {
   bridge: Bridge;
@@ -75,8 +76,8 @@ function folds(b: Bridge, kind: MapKind, report: Report): void {
     const list = deviceList(g.devs, b);
     const message =
       kind === 'iommu'
-        ? `${mask} folds ${g.devs.length} described functions onto StreamID ${hex(g.id)} of the SMMUv3 ${g.target.path}: ${list}. SMMUv3 refuses a StreamID another master holds (arm_smmu_insert_master(): "stream ${g.id} already in tree", -EINVAL), so every function but the first to probe gets no IOMMU`
-        : `${mask} folds ${g.devs.length} described functions onto DeviceID ${hex(g.id)} of the ITS ${g.target.path}: ${list}. They share one ITT, sized by the first to allocate (its_pci_msi_prepare(), its_msi_prepare(): "Reusing ITT"); the others get vectors only while its events last, else fewer vectors or INTx`;
+        ? `${mask} folds ${g.devs.length} described functions onto StreamID ${hex(g.id)} of the SMMUv3 ${g.target.path} (${list}): every function but the first to probe gets no IOMMU. SMMUv3 refuses a StreamID another master holds (arm_smmu_insert_master(): "stream ${g.id} already in tree", -EINVAL)`
+        : `${mask} folds ${g.devs.length} described functions onto DeviceID ${hex(g.id)} of the ITS ${g.target.path} (${list}): every function but the first to allocate gets vectors only while the ITT's events last, else fewer vectors or INTx. They share one ITT, sized by the first to allocate (its_pci_msi_prepare(), its_msi_prepare(): "Reusing ITT")`;
     report.at(b, a.parsed, {
       message,
       severity: kind === 'iommu' ? 'warning' : 'info',
@@ -104,12 +105,14 @@ export const mapAlias: Rule = {
             const p = mine[i]!;
             const q = mine[j]!;
             const ids = p.entry !== q.entry ? overlap(p, q) : null;
-            if (ids)
-              report.at(b, b.maps[kind]!.parsed, {
-                message: `entries ${p.entry.index} and ${q.entry.index} both give ${q.target.path} ID ${idRange(ids[0], ids[1])}: different ${b.pci ? 'RIDs' : 'input IDs'} share one ${ID_NAME[kind]}`,
-                rids: mergeRanges([...p.rids, ...q.rids]),
-                entry: q.entry,
-              });
+            if (!ids) continue;
+            const rids = mergeRanges([...p.rids, ...q.rids]);
+            const which = rids.length ? ` (${inputIds(b.pci).list(rids)})` : '';
+            report.at(b, b.maps[kind]!.parsed, {
+              message: `entries ${p.entry.index} and ${q.entry.index}${which} both give ${q.target.path} ID ${idRange(ids[0], ids[1])}: different ${b.pci ? 'RIDs' : 'input IDs'} share one ${ID_NAME[kind]}`,
+              rids,
+              entry: q.entry,
+            });
           }
         if (!b.enabled) continue; // disabled bridges take no part in cross-bridge checks
         const reported = new Set<Node>();

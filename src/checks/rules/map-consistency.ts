@@ -123,7 +123,7 @@ function maskFinding(b: Bridge, im: ParsedMap, mm: ParsedMap, iommu: Segment[], 
     // about msi-map-mask when there is one, else iommu-map-mask
     map: mm.maskProperty ? mm : im,
     rids,
-    message: `${shown(im)} and ${shown(mm)} differ in bits ${hex(differ & within)}: one map folds ${ids.count(total)} onto IDs it translates while the other reads them whole and has no entry for them, so they get ${gets} (${ids.list(rids)}); e.g. ${example}`,
+    message: `${ids.count(total)} (${ids.list(rids)}) get ${gets}: ${shown(im)} and ${shown(mm)} differ in bits ${hex(differ & within)}. One map folds them onto IDs it translates while the other reads them whole and has no entry for them; e.g. ${example}`,
   };
 }
 
@@ -167,10 +167,10 @@ export const mapConsistency: Rule = {
     const known = [...relation.values()].filter((v): v is number => v !== undefined);
     const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
     const head = known.length
-      ? `${ids.count(total)} ${total === 1 ? 'breaks' : 'break'} the ${b.pci ? 'bridge' : 'node'}'s relation DeviceID = StreamID ${known.map(signed).join(' / ')} that most of its ${ids.noun}s follow`
-      : `msi-map DeviceIDs and iommu-map StreamIDs follow no single relation (neither equal nor a constant offset apart)`;
+      ? `${ids.count(total)} (${ids.list(rids)}) ${total === 1 ? 'breaks' : 'break'} the ${b.pci ? 'bridge' : 'node'}'s relation DeviceID = StreamID ${known.map(signed).join(' / ')} that most of its ${ids.noun}s follow`
+      : `the msi-map DeviceIDs and iommu-map StreamIDs of ${ids.count(total)} (${ids.list(rids)}) follow no single relation (neither equal nor a constant offset apart)`;
     report.at(b, mm, {
-      message: `${head}: ${examples.join(', ')}${broken.length > 3 ? ` and ${broken.length - 3} more` : ''}; one of the two maps is likely wrong (${ids.list(rids)})`,
+      message: `${head}: one of the two maps is likely wrong. Their IDs: ${examples.join(', ')}${broken.length > 3 ? ` and ${broken.length - 3} more` : ''}`,
       rids,
     });
   },

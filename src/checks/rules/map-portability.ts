@@ -149,7 +149,7 @@ export const mapPortability: Rule = {
         }
         report.at(b, b.maps[kind]?.parsed ?? readings[0]!.parsed, {
           severity,
-          message: `${count(total, ids.noun)} ${total === 1 ? 'translates' : 'translate'} differently ${who} (${ids.list(rids, 3)}); e.g. ${f.example}${where}`,
+          message: `${count(total, ids.noun)} (${ids.list(rids, 3)}) ${total === 1 ? 'translates' : 'translate'} differently ${who}${where}. For example, ${f.example}`,
           rids,
         });
       }

@@ -3,6 +3,7 @@ import { NAMES, type MapEntry } from '../../map/map.js';
 import { segmentRids } from '../context.js';
 import { deviceList } from '../../words.js';
 import type { Node } from '../../tree/model.js';
+import { inputIds } from '../../input-ids.js';
 
 /** A target that is no provider of the map's kind gets nothing from the kernel; a disabled one
  *  is refused too (of_iommu_xlate(): not available, -ENODEV), so the device has no IOMMU.
@@ -20,14 +21,21 @@ export const mapTarget: Rule = {
     const firstEntry = new Map<Node, MapEntry>();
     for (const e of m.entries) if (e.target && !firstEntry.has(e.target)) firstEntry.set(e.target, e);
     const targets = [...firstEntry.keys()];
+    const ids = inputIds(b.pci);
+    /** "RIDs 02:00.0-02:1f.7": what reaches a target, else its entry's. */
+    const whose = (e: MapEntry, rids: Array<[number, number]>) =>
+      rids.length ? `${ids.noun}s ${ids.list(rids, 2)}` : `the ${ids.noun}s of entry ${e.index}`;
+    // of_iommu_xlate() refuses an unavailable target (-ENODEV); a node no driver registers for has no domain
+    const effect = m.kind === 'iommu' ? 'no IOMMU' : 'no MSI domain, so MSI/MSI-X allocation fails';
     for (const [t, e] of firstEntry) {
       const provider =
         m.kind === 'iommu' ? t.prop('#iommu-cells') !== undefined : t.prop('msi-controller') !== undefined;
       if (!provider) {
         const lacks = m.kind === 'iommu' ? 'has no #iommu-cells' : 'has no msi-controller property';
+        const rids = reaching(t);
         report.at(b, m, {
-          message: `entry ${e.index}: target ${t.path} ${lacks}: it is not ${m.kind === 'iommu' ? 'an IOMMU' : 'an MSI controller'}`,
-          rids: reaching(t),
+          message: `${whose(e, rids)} get ${effect}: their target ${t.path} (entry ${e.index}) ${lacks}, so it is not ${m.kind === 'iommu' ? 'an IOMMU' : 'an MSI controller'}`,
+          rids,
           entry: e,
           cell: e.cell + 1, // its phandle
         });
@@ -39,13 +47,11 @@ export const mapTarget: Rule = {
     const endpoints = b.pci ? b.devices.filter((d) => d.endpoint && d.enabled) : [];
     for (const t of disabled) {
       const e = firstEntry.get(t)!;
-      const effect =
-        m.kind === 'iommu' ? 'devices mapped to it get no IOMMU' : 'devices mapped to it get no MSI domain';
       const rids = reaching(t);
       const hit = endpoints.filter((d) => rids.some(([x, y]) => d.rid >= x && d.rid <= y));
-      const there = hit.length ? `; described devices reaching it: ${deviceList(hit, b)}` : '';
+      const there = hit.length ? `. Described devices reaching it: ${deviceList(hit, b)}` : '';
       report.at(b, m, {
-        message: `entry ${e.index}: target ${t.path} is disabled (status "${t.status}"): ${effect}${all ? `; every target of this ${name} is disabled, so the whole map is inert` : ''}${there}`,
+        message: `${whose(e, rids)} get ${effect}: their target ${t.path} (entry ${e.index}) is disabled (status "${t.status}")${all ? `; every target of this ${name} is disabled, so the whole map is inert` : ''}${there}`,
         severity: (all || hit.length) && b.enabled ? 'warning' : 'info',
         rids,
         entry: e,

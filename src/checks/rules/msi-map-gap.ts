@@ -19,7 +19,7 @@ export const msiMapGap: Rule = {
     if (!gap) return;
     const fb = msiFallback(ctx.tree, b, gap.rids, ctx.form === 'mainline');
     report.at(b, gap.map, {
-      message: `${count(gap.total, 'RID')} of bus-range not in msi-map: ${ridList(gap.rids)}: ${fb.text}`,
+      message: `${count(gap.total, 'RID')} of bus-range not in msi-map (${ridList(gap.rids)}): ${fb.outcome}. ${fb.why}`,
       severity: fb.safe ? 'warning' : undefined,
       rids: gap.rids,
     });

@@ -84,7 +84,7 @@ function check(ctx: Context, report: Report): void {
       }
       at(
         b,
-        `${PROPERTY} = <${hex(d)}> is also on ${list(others)}: Linux gives a static domain to one host bridge only, so whichever of them registers second fails (pci_register_host_bridge(): -ENOSPC from of_pci_bus_find_domain_nr()) and no device behind it is found`,
+        `${PROPERTY} = <${hex(d)}> is also on ${list(others)}: whichever of them registers second fails, and no device behind it is found. Linux gives a static domain to one host bridge only (pci_register_host_bridge(): -ENOSPC from of_pci_bus_find_domain_nr())`,
       );
     }
   }
@@ -96,7 +96,7 @@ function check(ctx: Context, report: Report): void {
     for (const b of bridges.filter((x) => domainOf(x) === undefined))
       at(
         b,
-        `no ${PROPERTY}, while ${example.node.path} has <${hex(domainOf(example)!)}> (${set.length} of ${bridges.length} host bridges set one; dt-schema: on all host bridges or on none): Linux gives this bridge the lowest domain no devicetree "pci" node claims, in probe order, so its number can change from boot to boot; kernels before c14f7ccc9f5d (2022) refuse the mix ("Inconsistent \\"linux,pci-domain\\" property in DT") and leave the bridges that differ from the first one probed without a valid domain`,
+        `no ${PROPERTY}, while ${example.node.path} has <${hex(domainOf(example)!)}>: this bridge's domain number can change from boot to boot, and kernels before 2022 leave some of the bridges without a valid domain. ${set.length} of ${bridges.length} host bridges set one (dt-schema: on all host bridges or on none); Linux gives this bridge the lowest domain no devicetree "pci" node claims, in probe order; kernels before c14f7ccc9f5d (2022) refuse the mix ("Inconsistent \\"linux,pci-domain\\" property in DT") and leave the bridges that differ from the first one probed without a valid domain`,
         'warning',
       );
   }
@@ -111,7 +111,7 @@ function check(ctx: Context, report: Report): void {
     const has = d === undefined ? `no ${PROPERTY}` : `${PROPERTY} = <${hex(d)}>`;
     at(
       b,
-      `${has}: ${need.driver} takes the controller's index from it and accepts only ${need.domains.join(' or ')}: the probe fails ("failed to get valid pcie domain", -ENODEV) and the controller has no PCIe`,
+      `${has}: the probe fails and the controller has no PCIe. ${need.driver} takes the controller's index from ${PROPERTY} and accepts only ${need.domains.join(' or ')} ("failed to get valid pcie domain", -ENODEV)`,
     );
   }
 }

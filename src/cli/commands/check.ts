@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 import type { CheckCommandOptions } from '../check.js';
 import { collect, integerArg, kernelOption, readerOption, type SetCode } from '../options.js';
 import { FORMATS } from '../../report/index.js';
+import { SEVERITIES } from '../../checks/types.js';
 
 export function register(program: Command, setCode: SetCode, version: string): void {
   program
@@ -21,8 +22,18 @@ export function register(program: Command, setCode: SetCode, version: string): v
     .option('--config <file>', 'configuration file (default: .dtmaprc.json or package.json "dtmap", found upwards)')
     .option('--strict', 'warnings fail the run too')
     .option('--max-warnings <n>', 'fail when there are more than N warnings', integerArg(0))
-    .option('-q, --quiet', 'report errors only')
-    .option('-v, --verbose', 'also list every map entry')
+    .option('-q, --quiet', 'report errors only (--level error)')
+    .addOption(
+      new Option('--level <severity>', 'report findings of this severity and up')
+        .choices([...SEVERITIES])
+        .default('info'),
+    )
+    .option('-v, --verbose', "print findings' whole messages (the kernel's reasoning), and list every map entry")
+    .option(
+      '--width <columns>',
+      "wrap pretty output's messages to N columns, 31 to 1000 (default: the terminal's width; piped output is not wrapped)",
+      integerArg(31, 1000),
+    )
     .option('--baseline <file>', 'report only findings not recorded in this baseline')
     .option(
       '--write-baseline <file>',
