@@ -77,7 +77,7 @@ export function msiFallback(tree: Tree, b: Bridge, raw: Array<[number, number]>,
         ? `Linux numbers ${on} behind ${label} (the tree describes no bridge for them), and ${inherit} (pci_set_msi_domain() -> pci_set_bus_msi_domain())`
         : `${on} ${first === last ? 'is' : 'are'} behind ${label}, and ${inherit} (pci_set_msi_domain() -> pci_set_bus_msi_domain())`;
     } else {
-      what = 'inherit the MSI domain of the bridge they sit behind, if it has one, with DeviceID = RID';
+      what = 'get no MSI domain unless the bridge they sit behind has one, which they then inherit with DeviceID = RID';
       why = `the tree describes no bridge for ${on}: a device there inherits the MSI domain of the bridge it sits behind (pci_set_bus_msi_domain()), which is no MSI at all unless that bridge has one (from its own RID, or inherited in turn)`;
     }
     if (!mainline && f.domain.current !== f.domain.older) {

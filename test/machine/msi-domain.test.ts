@@ -31,7 +31,7 @@ describe('msi-map-gap: the domain of the bus (pci_set_msi_domain() -> pci_set_bu
 
   it('rk3399 without a described root port stays an error; the message says what a port would change', () => {
     expect(findings('msi-gap-error', 'msi-map-gap')).toEqual([
-      'error: 4096 RIDs of bus-range not in msi-map (10:00.0-1f:1f.7): they inherit the MSI domain of the bridge they sit behind, if it has one, with DeviceID = RID. The tree describes no bridge for buses 10-1f: a device there inherits the MSI domain of the bridge it sits behind (pci_set_bus_msi_domain()), which is no MSI at all unless that bridge has one (from its own RID, or inherited in turn)',
+      'error: 4096 RIDs of bus-range not in msi-map (10:00.0-1f:1f.7): they get no MSI domain unless the bridge they sit behind has one, which they then inherit with DeviceID = RID. The tree describes no bridge for buses 10-1f: a device there inherits the MSI domain of the bridge it sits behind (pci_set_bus_msi_domain()), which is no MSI at all unless that bridge has one (from its own RID, or inherited in turn)',
     ]);
   });
 
