@@ -105,6 +105,9 @@ describe('ACPI rules', () => {
     const base = [its(0x30), rc(0xa0, 0, [[0, 0xffff, 0, 0x48]])];
     const over = iortOf([...base, smmuV3(0x48, [[0x0, 0xffff, 0x0, 0x30]], { priGsiv: 0, idMappingIndex: 1 })]);
     expect(rules(over)).toEqual(['iort-mapping-index:error@IORT/smmu-v3@0x48']);
+    expect(checkAcpi(buildAcpiMachine('t', over, undefined))[0]!.message).toMatch(
+      /^the SMMU itself gets no MSI domain, and walks through it read every mapping: its DeviceID mapping index 1 is past its 1 mappings\. Linux logs /,
+    );
     const plain = iortOf([
       ...base,
       smmuV3(
@@ -149,6 +152,11 @@ describe('ACPI rules', () => {
     const t = iortOf([node(0x30, 6, [], { rmr: { flags: 0, ranges: [] } })]);
     t.header = { ...header, revision: 3, checksumOk: false };
     expect(rules(t)).toEqual(['acpi-table:warning@IORT', 'iort-rmr-revision:warning@IORT/rmr@0x30']);
+    // the first sentence says what happens, the kernel's reason follows
+    expect(checkAcpi(buildAcpiMachine('t', t, undefined)).map((d) => d.message)).toEqual([
+      'the IORT checksum 0x0 does not make the table\'s bytes sum to 0: Linux still uses the table, but a tool or firmware that checks will not. ACPICA logs "Incorrect checksum in table [IORT]" at boot',
+      'the memory this RMR node reserves is not kept mapped for its devices: the table is revision 3. Linux reads RMR nodes only from revision 5 (IORT E.d) on',
+    ]);
     t.header = { ...header, revision: 5 };
     expect(rules(t)).toEqual([]);
   });
