@@ -21,6 +21,8 @@ import { msiMapGap } from './rules/msi-map-gap.js';
 import { mapAlias } from './rules/map-alias.js';
 import { mapPortability } from './rules/map-portability.js';
 import { mapConsistency } from './rules/map-consistency.js';
+import { iommusMapClash } from './rules/iommus-map-clash.js';
+import { msiParentMapClash } from './rules/msi-parent-map-clash.js';
 import { ACPI_RULES } from './acpi/index.js';
 
 export * from './types.js';
@@ -43,6 +45,8 @@ const CHECKS: readonly Rule[] = [
   mapAlias,
   mapPortability,
   mapConsistency,
+  iommusMapClash,
+  msiParentMapClash,
 ];
 
 /** Every rule, as the tables list them: the checks, unused-disable (the suppression pass), then the
