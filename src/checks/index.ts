@@ -23,6 +23,7 @@ import { mapPortability } from './rules/map-portability.js';
 import { mapConsistency } from './rules/map-consistency.js';
 import { iommusMapClash } from './rules/iommus-map-clash.js';
 import { msiParentMapClash } from './rules/msi-parent-map-clash.js';
+import { dmaAlias } from './rules/dma-alias.js';
 import { ACPI_RULES } from './acpi/index.js';
 
 export * from './types.js';
@@ -47,6 +48,7 @@ const CHECKS: readonly Rule[] = [
   mapConsistency,
   iommusMapClash,
   msiParentMapClash,
+  dmaAlias,
 ];
 
 /** Every rule, as the tables list them: the checks, unused-disable (the suppression pass), then the
