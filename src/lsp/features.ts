@@ -13,7 +13,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToFileURL } from 'node:url';
 import { basename } from 'node:path';
 import type { Bridge } from '../machine/machine.js';
-import { deviceHeading, GAP, hex, ID_NAME, idRange, ridRange } from '../words.js';
+import { deviceHeading, GAP, gapDma, hex, ID_NAME, idRange, mapIommus, ridRange } from '../words.js';
 import { coverage } from '../core/coverage.js';
 import { lookup } from '../core/lookup.js';
 import { mergeRanges } from '../core/ranges.js';
@@ -77,7 +77,8 @@ const rids = (a: number, b: number) => `${ridRange([a, b])} (${idRange(a, b)})`;
 
 function gapLines(m: ParsedMap, cover: Coverage, kind: MapKind): string[] {
   const gaps = cover.segments.filter((s) => s.status === 'bypass');
-  const effect = kind === 'iommu' ? `${GAP.iommu.gets} (${GAP.iommu.dma})` : GAP.msi.gets;
+  // the DMA of a gap RID, as the map's IOMMU treats it (words.ts gapDma())
+  const effect = kind === 'iommu' ? `${GAP.iommu.gets} (${gapDma(mapIommus(m.entries)).dma})` : GAP.msi.gets;
   const lines = gaps
     .slice(0, MAX_LINES)
     .map((s) => `- ${rids(s.first, s.last)}: ${effect}; kernel: \`${lookup(m.table, s.first).log}\``);
