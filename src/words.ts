@@ -56,8 +56,8 @@ export function gapDmaOf(iommu: Node): GapDma {
     return {
       verdict: 'depends',
       dma: "DMA untranslated or faulted, as the virtio-iommu device's bypass setting says",
-      // viommu_probe() negotiates VIRTIO_IOMMU_F_BYPASS_CONFIG but never sets `bypass`
-      why: "virtio-iommu: the endpoint is attached to no domain; the device lets it through when bypass is on (VIRTIO_IOMMU_F_BYPASS_CONFIG's bypass field, which Linux leaves as the device set it: QEMU's boot-bypass, on by default; or VIRTIO_IOMMU_F_BYPASS), else it reports a fault",
+      // virtio_iommu_config.bypass (VIRTIO_IOMMU_F_BYPASS_CONFIG): the device's setting at reset
+      why: "virtio-iommu: the endpoint is attached to no domain; the device lets it through when bypass is on (VIRTIO_IOMMU_F_BYPASS_CONFIG's bypass field as the device sets it at reset: QEMU's boot-bypass, on by default; or VIRTIO_IOMMU_F_BYPASS), else it reports a fault",
     };
   if (has(iommu, /^apple,[\w-]*dart$/))
     return {
