@@ -25,6 +25,16 @@ import {
 
 export type RuleSetting = Severity | 'off';
 
+/** A finding left out by node, for inputs that carry no comments (ACPI tables, DTBs): every
+ *  finding of `rule` at `node` (as the finding names it), in every file or those whose path ends
+ *  with `file`. */
+export interface Ignore {
+  rule: string;
+  node: string;
+  file?: string;
+  reason?: string;
+}
+
 export interface Config {
   rules: Record<string, RuleSetting>;
   include: string[];
@@ -32,11 +42,15 @@ export interface Config {
   kernel?: KernelForm;
   /** Boards (files, folders or globs, absolute) the language server checks a `.dtsi` through. */
   boards?: string[];
+  /** Findings left out by rule and node (`ignore`). */
+  ignore?: Ignore[];
   /** Where the config came from, for messages. */
   source?: string;
 }
 
 const SETTINGS = ['off', 'info', 'warning', 'error'] as const;
+/** `warn` is `warning`, as eslint spells it. */
+const severity = (v: unknown): unknown => (v === 'warn' ? 'warning' : v);
 
 /** `-D NAME[=VALUE]` options as a map (a bare NAME is "1", as cpp defines it). */
 export function parseDefines(list: string[]): Record<string, string> {
@@ -45,8 +59,9 @@ export function parseDefines(list: string[]): Record<string, string> {
   );
 }
 
-function checkRuleSetting(rule: string, value: unknown, where: string): RuleSetting {
+function checkRuleSetting(rule: string, given: unknown, where: string): RuleSetting {
   const ids = RULES.map((r) => r.id);
+  const value = severity(given);
   if (!ids.includes(rule)) throw new InputError(`${where}: unknown rule ${show(rule)}${didYouMean(rule, ids)}`);
   if (typeof value !== 'string' || !(SETTINGS as readonly string[]).includes(value))
     throw new InputError(
@@ -71,10 +86,14 @@ const macroName = (name: string, at: string, expected: string): void => {
 const configSchema = object(
   {
     $schema: string,
-    rules: recordOf(oneOf(SETTINGS), 'expected an object of RULE: off|info|warning|error', {
-      names: RULES.map((r) => r.id),
-      noun: 'rule',
-    }),
+    rules: recordOf(
+      (v, at, warn) => oneOf(SETTINGS)(severity(v), at, warn),
+      'expected an object of RULE: off|info|warning|error',
+      {
+        names: RULES.map((r) => r.id),
+        noun: 'rule',
+      },
+    ),
     include: arrayOf(string, 'expected a list of folders'),
     // {"NAME": "VALUE"} or ["NAME=VALUE", "NAME"], as -D takes them
     define: (v: unknown, at: string, warn: Warn): Record<string, string> => {
@@ -93,8 +112,18 @@ const configSchema = object(
     },
     kernel: oneOf(['classic', 'mainline'] as const),
     boards: arrayOf(string, 'expected a list of board files, folders or globs'), // the language server's boards for a .dtsi
+    ignore: arrayOf((v, at, warn) => {
+      const o = object(
+        { rule: string, node: string, file: string, reason: string },
+        'expected {"rule": RULE, "node": NODE, "file"?: FILE, "reason"?: TEXT}',
+        ['rule', 'node'],
+      )(v, at, warn);
+      const ids = RULES.map((r) => r.id);
+      if (!ids.includes(o.rule)) fail(member(at, 'rule'), `unknown rule ${show(o.rule)}${didYouMean(o.rule, ids)}`);
+      return o;
+    }, 'expected a list of {"rule": RULE, "node": NODE}'),
   },
-  'expected a JSON object with rules, include, define, kernel, boards',
+  'expected a JSON object with rules, include, define, kernel, boards, ignore',
 );
 
 /** Checks the whole configuration first, then builds it: a bad file applies nothing. */
@@ -113,6 +142,7 @@ function parseConfig(raw: unknown, source: string, at = '', warn: (line: string)
     define: o.define ?? {},
     kernel: o.kernel,
     boards: o.boards?.map((b) => resolve(base, b)),
+    ignore: o.ignore,
     source,
   };
 }
