@@ -93,6 +93,19 @@ export function gapDma(iommus: readonly Node[]): GapDma {
   };
 }
 
+/** gapDma() for one RID, when the tree describes the function there: the IOMMU's own function
+ *  (QEMU's virtio-iommu, left out of its own map on purpose) is no master of itself, and its DMA
+ *  goes out untranslated. */
+export function gapDmaAt(iommus: readonly Node[], device: Node | undefined): GapDma {
+  if (device && iommus.includes(device))
+    return {
+      verdict: 'untranslated',
+      dma: "untranslated DMA: it is the IOMMU's own function",
+      why: 'an IOMMU does not translate its own DMA',
+    };
+  return gapDma(iommus);
+}
+
 /** The distinct IOMMUs a map's entries name, in entry order. */
 export function mapIommus(entries: ReadonlyArray<{ target?: Node }>): Node[] {
   return [...new Set(entries.map((e) => e.target).filter((t): t is Node => !!t))];

@@ -1,6 +1,6 @@
 // What a gap's DMA meets, per IOMMU (src/words.ts gapDma()): the driver's choice, by compatible.
 import { describe, expect, it } from 'vitest';
-import { gapDma, gapDmaOf } from '../src/words.js';
+import { gapDma, gapDmaAt, gapDmaOf } from '../src/words.js';
 import { node, tree } from './helpers.js';
 
 const iommu = (compatible: string, name = 'iommu@0') => node(name, { compatible, '#iommu-cells': [1] });
@@ -31,5 +31,15 @@ describe('gapDma', () => {
       'DMA aborted on /iommu@1, DMA aborted unless arm-smmu.disable_bypass=0 on /iommu@3',
     );
     expect(gapDma([]).verdict).toBe('depends');
+  });
+});
+
+describe('gapDmaAt', () => {
+  it("the IOMMU's own function: untranslated; any other function: the IOMMU's verdict", () => {
+    const v = node('virtio_iommu@2,0', { compatible: 'virtio,pci-iommu', '#iommu-cells': [1] });
+    const nic = node('ethernet@3,0', {});
+    expect(gapDmaAt([v], v).verdict).toBe('untranslated');
+    expect(gapDmaAt([v], nic).verdict).toBe('depends');
+    expect(gapDmaAt([v], undefined).verdict).toBe('depends');
   });
 });

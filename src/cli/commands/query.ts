@@ -9,7 +9,7 @@ import { translator } from '../../map/translate.js';
 import { sameOutcome } from '../../core/outcome.js';
 import { kernelReader, type Reader } from '../../map/readers/index.js';
 import type { LookupResult } from '../../map/map.js';
-import { bdf, deviceAt, deviceLine, GAP, gapDma, hex, ID_NAME, mapIommus, type GapDma } from '../../words.js';
+import { bdf, deviceAt, deviceLine, GAP, gapDmaAt, hex, ID_NAME, mapIommus, type GapDma } from '../../words.js';
 import { InputError, loadTree } from '../../app/input.js';
 import { resolveSettings, type SettingOptions } from '../../app/settings.js';
 import { loadAcpi } from '../../app/acpi.js';
@@ -68,7 +68,7 @@ export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRo
             results,
             device: devices.get(rid),
             ...(fallback && (msi === 'bypass' || msi === 'error') ? { msiDomain: inherit(fallback(rid >>> 8)) } : {}),
-            ...(results.iommu?.status === 'bypass' ? { gapDma: gapDma(iommus) } : {}),
+            ...(results.iommu?.status === 'bypass' ? { gapDma: gapDmaAt(iommus, devices.get(rid)?.node) } : {}),
           });
         }
       }
