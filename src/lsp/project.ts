@@ -5,12 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import {
-  DiagnosticSeverity,
-  type Diagnostic as LspDiagnostic,
-  type Position,
-  type Range,
-} from 'vscode-languageserver';
+import { DiagnosticSeverity, type Diagnostic as LspDiagnostic, type Position, type Range } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Context, Diagnostic } from '../checks/index.js';
 import { checkTree } from '../app/check-file.js';

@@ -105,6 +105,22 @@ export interface LabelToken {
 
 const LABEL_CHAR = /\w/;
 
+/** The end of a comment or string starting at `i` (a string ends at its line's end at the latest). */
+function skipped(text: string, i: number): number | undefined {
+  if (text[i] === '/' && text[i + 1] === '/') {
+    const nl = text.indexOf('\n', i);
+    return nl < 0 ? text.length : nl;
+  }
+  if (text[i] === '/' && text[i + 1] === '*') {
+    const close = text.indexOf('*/', i + 2);
+    return close < 0 ? text.length : close + 2;
+  }
+  if (text[i] !== '"') return undefined;
+  let end = i + 1;
+  while (end < text.length && text[end] !== '"' && text[end] !== '\n') end += text[end] === '\\' ? 2 : 1;
+  return end + 1;
+}
+
 /**
  * The label reference or definition at offset `at`, outside comments and strings: `&its`,
  * `&{/soc/pcie@f8000000}`, or `its:` before a node or property (dtc's label syntax,
@@ -113,14 +129,8 @@ const LABEL_CHAR = /\w/;
 export function labelAt(text: string, at: number): LabelToken | undefined {
   // comments and strings before `at`: a position inside one is no label
   for (let i = 0; i < at; i++) {
-    const c = text[i];
-    let end = i;
-    if (c === '/' && text[i + 1] === '/') end = text.indexOf('\n', i) < 0 ? text.length : text.indexOf('\n', i);
-    else if (c === '/' && text[i + 1] === '*') end = text.indexOf('*/', i + 2) < 0 ? text.length : text.indexOf('*/', i + 2) + 2;
-    else if (c === '"') {
-      for (end = i + 1; end < text.length && text[end] !== '"' && text[end] !== '\n'; end++) if (text[end] === '\\') end++;
-      end++;
-    } else continue;
+    const end = skipped(text, i);
+    if (end === undefined) continue;
     if (end > at) return undefined;
     i = end - 1;
   }
