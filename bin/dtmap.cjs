@@ -30,6 +30,12 @@ if (process.platform === 'linux' && !process.env.DTMAP_ADDRESS_LIMITED) {
 }
 
 const file = path.join(__dirname, '..', 'dist', 'cli.cjs');
+if (!fs.existsSync(file)) {
+  // a clone that was never built (the tarball always holds dist/): one line, not a stack trace
+  const root = path.dirname(__dirname);
+  process.stderr.write(`dtmap: error: ${file} is missing: build the CLI first (\`npm run build\` in ${root})\n`);
+  process.exit(2);
+}
 let cachedData;
 try {
   cachedData = fs.readFileSync(file + '.cache');

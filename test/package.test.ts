@@ -34,6 +34,9 @@ let tmp: string;
 let tarball: string;
 let contents: string[];
 let app: string;
+let unbuilt: SpawnSyncReturns<string>;
+let installWarnings: string;
+let packStdout: string;
 
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'dtmap-package-'));
@@ -43,8 +46,12 @@ beforeAll(() => {
   symlinkSync(join(repo, 'node_modules'), join(copy, 'node_modules'), 'dir');
   writeFileSync(join(copy, 'package.json'), JSON.stringify({ ...manifest, version }, null, 2));
 
+  // a clone before its build: one line, no stack trace
+  unbuilt = sh(process.execPath, [join(copy, 'bin', 'dtmap.cjs'), '--version'], copy);
+
   const pack = sh(npm, ['pack', '--pack-destination', tmp], copy);
   expect(pack.status, pack.stderr).toBe(0);
+  packStdout = pack.stdout;
   const tgz = readdirSync(tmp).filter((f) => f.endsWith('.tgz'));
   expect(tgz).toEqual([`dtmap-${version}.tgz`]);
   tarball = join(tmp, tgz[0]!);
@@ -61,6 +68,7 @@ beforeAll(() => {
   if (install.status !== 0 && /ENOTCACHED/.test(install.stderr))
     install = sh(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app);
   expect(install.status, install.stderr).toBe(0);
+  installWarnings = install.stderr;
 }, 300_000);
 
 afterAll(() => {
@@ -77,8 +85,15 @@ describe('npm pack', () => {
       'package/dist/index.js',
       'package/dist/types/index.d.ts',
       'package/docs/semantics.md',
+      'package/docs/rules/map-wrap.md',
+      'package/schema/dtmaprc.schema.json',
+      'package/CHANGELOG.md',
     ])
       expect(contents).toContain(f);
+  });
+
+  it("prints only the tarball's name on stdout, as pre-commit reads it (.npmrc)", () => {
+    expect(packStdout).toBe(`dtmap-${version}.tgz\n`);
   });
 
   it('ships no tests, fixtures, sources, scripts or source maps', () => {
@@ -90,7 +105,25 @@ describe('npm pack', () => {
   });
 });
 
+describe('a clone', () => {
+  it('run before its build says so in one line, exit 2', () => {
+    expect(unbuilt.stdout).toBe('');
+    expect(unbuilt.stderr).toMatch(
+      /^dtmap: error: \S+cli\.cjs is missing: build the CLI first \(`npm run build` in \S+\)\n$/,
+    );
+    expect(unbuilt.status).toBe(2);
+  });
+});
+
 describe('npm install of the tarball', () => {
+  it('has no install-time script to warn about (the build script is not in the tarball)', () => {
+    const packed = JSON.parse(sh('tar', ['-xzOf', tarball, 'package/package.json'], tmp).stdout) as {
+      scripts: Record<string, string>;
+    };
+    for (const s of ['preinstall', 'install', 'postinstall', 'prepare']) expect(packed.scripts[s], s).toBeUndefined();
+    expect(installWarnings).not.toMatch(/prepare|install-scripts|scripts\/build/);
+  });
+
   it('installs the runtime dependencies only, with no build step', () => {
     const mods = join(app, 'node_modules');
     expect(existsSync(join(mods, 'dtmap', 'dist', 'cli.cjs'))).toBe(true);
@@ -112,6 +145,13 @@ describe('npm install of the tarball', () => {
     expect(r.stdout).toContain('iommu-map-gap');
     const json = sh(npx, ['dtmap', 'check', '--format', 'json', VIRTIO], app);
     expect(JSON.parse(json.stdout).summary).toEqual({ errors: 0, warnings: 0, infos: 1 });
+  });
+
+  it('npx dtmap rules RULE prints the page the package ships', () => {
+    const r = sh(npx, ['dtmap', 'rules', 'map-wrap'], app);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(readFileSync(join(app, 'node_modules', 'dtmap', 'docs', 'rules', 'map-wrap.md'), 'utf8'));
+    expect(r.stdout).toMatch(/^# map-wrap\n/);
   });
 
   it('the library imports from the installed package', () => {

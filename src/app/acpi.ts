@@ -8,7 +8,7 @@ import { SourceError } from '../errors.js';
 import { InputError, readBytes } from './input.js';
 
 /** A directory of ACPI tables: it holds an `IORT` or `VIOT` file (sysfs), or acpidump -b's `iort.dat`. */
-function isAcpiDir(dir: string): boolean {
+export function isAcpiDir(dir: string): boolean {
   try {
     return readdirSync(dir).some((n) => /^(IORT|VIOT)$|^(iort|viot)\.dat$/.test(n));
   } catch {

@@ -37,6 +37,8 @@ export interface Config {
 }
 
 const SETTINGS = ['off', 'info', 'warning', 'error'] as const;
+/** `warn` is `warning`, as eslint spells it. */
+const severity = (v: unknown): unknown => (v === 'warn' ? 'warning' : v);
 
 /** `-D NAME[=VALUE]` options as a map (a bare NAME is "1", as cpp defines it). */
 export function parseDefines(list: string[]): Record<string, string> {
@@ -45,8 +47,9 @@ export function parseDefines(list: string[]): Record<string, string> {
   );
 }
 
-function checkRuleSetting(rule: string, value: unknown, where: string): RuleSetting {
+function checkRuleSetting(rule: string, given: unknown, where: string): RuleSetting {
   const ids = RULES.map((r) => r.id);
+  const value = severity(given);
   if (!ids.includes(rule)) throw new InputError(`${where}: unknown rule ${show(rule)}${didYouMean(rule, ids)}`);
   if (typeof value !== 'string' || !(SETTINGS as readonly string[]).includes(value))
     throw new InputError(
@@ -71,10 +74,14 @@ const macroName = (name: string, at: string, expected: string): void => {
 const configSchema = object(
   {
     $schema: string,
-    rules: recordOf(oneOf(SETTINGS), 'expected an object of RULE: off|info|warning|error', {
-      names: RULES.map((r) => r.id),
-      noun: 'rule',
-    }),
+    rules: recordOf(
+      (v, at, warn) => oneOf(SETTINGS)(severity(v), at, warn),
+      'expected an object of RULE: off|info|warning|error',
+      {
+        names: RULES.map((r) => r.id),
+        noun: 'rule',
+      },
+    ),
     include: arrayOf(string, 'expected a list of folders'),
     // {"NAME": "VALUE"} or ["NAME=VALUE", "NAME"], as -D takes them
     define: (v: unknown, at: string, warn: Warn): Record<string, string> => {

@@ -3,6 +3,7 @@
 // disable-next-line does; unused ones can be reported.
 import type { SuppressionComment, Tree } from '../tree/model.js';
 import type { Diagnostic, RuleMeta, Severity } from './types.js';
+import { suggest } from '../dts/suggest.js';
 
 /** Reported by the suppression pass itself, after every other rule ran. */
 export const unusedDisable: RuleMeta = {
@@ -50,15 +51,20 @@ export function applySuppressions(
     directive.used.add(d.rule);
     return false;
   });
-  if (!unused) return kept;
   for (const d of directives)
     for (const rule of d.rules.length ? d.rules : ['(no rule)'])
       if (!d.used.has(rule)) {
-        const why = knownRules.includes(rule) ? `no ${rule} finding on the next line` : `unknown rule "${rule}"`;
+        // a rule name dtmap does not know is said always (a typo silences nothing), with a near one
+        const known = knownRules.includes(rule);
+        if (!unused && (known || rule === '(no rule)')) continue;
+        const near = suggest(rule, knownRules)[0];
+        const why = known
+          ? `no ${rule} finding on the next line`
+          : `unknown rule "${rule}"${near ? `; did you mean "${near}"?` : ''}`;
         const { file, line, column } = d.comment;
         kept.push({
           rule: unusedDisable.id,
-          severity: unused,
+          severity: unused ?? 'warning',
           node: '/',
           property: null,
           message: `unused dtmap-disable-next-line directive: ${why}`,

@@ -19,7 +19,7 @@ import type { KernelForm, MapKind, ParsedMap } from '../map/map.js';
 import { applyBaseline, type Baseline } from '../report/baseline.js';
 import { loadBaseline } from '../app/baseline.js';
 import type { Tree } from '../tree/model.js';
-import { IncludeIndex } from './boards.js';
+import { IncludeIndex } from '../app/boards.js';
 import { entryRange, statementRange, tokenRange } from './text.js';
 
 /**

@@ -5,7 +5,7 @@
 // the GIC ITS when each side has one, a virtio-iommu by its PCI function.
 import type { Node, Tree } from '../tree/model.js';
 import { diffPieces, outcome } from '../core/compare.js';
-import { busRange, isPciBridge, MAP_KINDS, mapNodes, type KernelForm } from '../map/map.js';
+import { busRange, isPciBridge, MAP_KINDS, type KernelForm } from '../map/map.js';
 import { mapPieces, type NodeDiff, type RangeChange, type TreeDiff } from '../map/diff.js';
 import { kernelReader, type Reader } from '../map/readers/index.js';
 import { acpiPieces, type AcpiMachine, type AcpiTarget } from '../acpi/machine.js';
@@ -55,7 +55,8 @@ export function diffFirmware(
   form: KernelForm,
   reader: Reader = kernelReader(form),
 ): TreeDiff {
-  const bridges = mapNodes(tree).filter(isPciBridge);
+  // every host bridge, with maps or without (a bridge without maps gives no IOMMU, DeviceID = RID)
+  const bridges = [...tree.root.walk()].filter((n) => isPciBridge(n) && !(n.parent && isPciBridge(n.parent)));
   const names = namers(tree, m);
   const paired = new Map<Node, number>();
   for (const b of bridges) {

@@ -44,6 +44,8 @@ export interface FormatOptions {
   notes?: string[];
   /** What a baseline absorbed (JSON's `baseline`). */
   baseline?: { suppressed: number; stale: unknown[] };
+  /** Why the run fails when its findings alone do not say (a warning threshold): the last line. */
+  failed?: string;
 }
 
 /** An output format: the reports of a run, as one text. */

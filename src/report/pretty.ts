@@ -69,7 +69,7 @@ export function formatPretty(files: FileReport[], opts: FormatOptions = {}): str
   }
   lines.push(...(opts.notes ?? []));
   const s = summarize(files);
-  const mark = s.errors || files.some((f) => f.error) ? chalk.red('✖') : chalk.green('✔');
+  const mark = s.errors || opts.failed || files.some((f) => f.error) ? chalk.red('✖') : chalk.green('✔');
   const n = (k: number, w: string) => `${k} ${w}${k === 1 ? '' : 's'}`;
   const withMaps = files.filter((f) => f.maps.length).length;
   const nodes = files.reduce((k, f) => k + new Set(f.maps.map((m) => m.node)).size, 0);
@@ -79,5 +79,6 @@ export function formatPretty(files: FileReport[], opts: FormatOptions = {}): str
   lines.push(
     `${mark} ${n(files.length, 'file')} (${withMaps} with maps, ${n(nodes, 'node')} with maps${bad}): ${n(s.errors, 'error')}, ${n(s.warnings, 'warning')}, ${n(s.infos, 'info')}${time}`,
   );
+  if (opts.failed) lines.push(chalk.red(opts.failed));
   return lines.join('\n') + '\n';
 }

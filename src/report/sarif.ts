@@ -5,7 +5,8 @@ import { RULES, type Severity } from '../checks/index.js';
 import { relPath } from './paths.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
-const DOCS = 'https://github.com/dtmap/dtmap/blob/main/docs/rules/';
+// No helpUri or informationUri: dtmap has no public home to point at yet. Each rule's help names
+// the page the package ships (docs/rules/RULE.md), which `dtmap rules RULE` prints.
 
 export function formatSarif(files: FileReport[], opts: FormatOptions = {}): string {
   const index = new Map(RULES.map((r, i) => [r.id, i]));
@@ -42,12 +43,13 @@ export function formatSarif(files: FileReport[], opts: FormatOptions = {}): stri
           driver: {
             name: 'dtmap',
             version: opts.version,
-            informationUri: 'https://github.com/dtmap/dtmap',
             rules: RULES.map((r) => ({
               id: r.id,
               name: r.id,
               shortDescription: { text: r.description },
-              helpUri: `${DOCS}${r.id}.md`,
+              help: {
+                text: `${r.description}. Explained, with a bad and a good example, in docs/rules/${r.id}.md of the dtmap package (\`dtmap rules ${r.id}\`).`,
+              },
               defaultConfiguration: { level: LEVEL[r.severity] },
             })),
           },

@@ -8,6 +8,11 @@ import { register as registerMap } from '../../src/cli/commands/map.js';
 import { register as registerDiff } from '../../src/cli/commands/diff.js';
 import { checkFile } from '../../src/app/check-file.js';
 import { InputError } from '../../src/app/input.js';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers.js';
+import { expandInputs } from '../../src/app/files.js';
+import { isAcpiDir } from '../../src/app/acpi.js';
 
 const QEMU = 'fixtures/acpi/qemu';
 const T14S = 'fixtures/acpi/laptops/lenovo-thinkpad-t14s.dat';
@@ -77,6 +82,16 @@ describe('query on ACPI input', () => {
     expect(r.msi.status).toBe('no-map');
   });
 
+  it("a tables directory: the IORT's DeviceIDs, the VIOT's StreamIDs, the virtio-iommu itself untranslated", async () => {
+    const dir = tempDir('acpi-tables');
+    copyFileSync(`${QEMU}/virtio-iommu.IORT`, join(dir, 'IORT'));
+    copyFileSync(`${QEMU}/virtio-iommu.VIOT`, join(dir, 'VIOT'));
+    expect(await run('query', dir, '00:01.0', '00:02.0', '--format', 'json')).toBe(0);
+    const [self, net] = JSON.parse(out);
+    expect([self.iommu.status, self.iommu.errno, self.msi.target]).toEqual(['error', 'EINVAL', 'its-group@0x30']);
+    expect([net.iommu.target, net.iommu.id, net.msi.id]).toEqual(['virtio-iommu-pci@0x30', 0x10, 0x10]);
+  });
+
   it('a RID that reaches no ITS exits 1', async () => {
     const t = 'fixtures/acpi/laptops/lenovo-yoga-c630.bin'; // no mapping takes a 16-bit RID
     expect(await run('query', t, '01:00.0', '--format', 'json')).toBe(1);
@@ -102,6 +117,15 @@ describe('check on ACPI input', () => {
       ],
     ]);
     expect(r.maps.map((m) => [m.node, m.entries.length])).toEqual([['IORT/root-complex@0xa0', 4]]);
+  });
+
+  it('a directory of tables (/sys/firmware/acpi/tables) is one input', async () => {
+    const dir = tempDir('acpi-tables');
+    copyFileSync(`${QEMU}/virtio-iommu.IORT`, join(dir, 'IORT'));
+    copyFileSync(`${QEMU}/virtio-iommu.VIOT`, join(dir, 'VIOT'));
+    expect(expandInputs([dir], { isOneInput: isAcpiDir })).toEqual([dir]);
+    const r = await checkFile(dir, { kernel: 'classic', rules: {} });
+    expect([r.error, r.diagnostics, r.maps.map((m) => m.node)]).toEqual([null, [], ['IORT/root-complex@0x48']]);
   });
 
   it('the mangled laptop table is one line naming the file and the offset', async () => {
@@ -144,6 +168,34 @@ describe('map and diff on ACPI input', () => {
       ['iommu-map', 0x200, 0x7fff, 'IOMMU @0x9050000', 'bypass'],
       ['iommu-map', 0x8200, 0xffff, 'IOMMU @0x9050000', 'bypass'],
     ]);
+  });
+
+  it("diff: the X13s's Linux 6.12 devicetree and its IORT agree on DeviceIDs; only the IORT has the SMMUv3", async () => {
+    const dtb = 'fixtures/acpi/diff/sc8280xp-lenovo-thinkpad-x13s.dtb';
+    expect(await run('diff', dtb, 'fixtures/acpi/laptops/lenovo-thinkpad-x13s.dat', '--format', 'json')).toBe(0);
+    const d = JSON.parse(out);
+    // host bridges pair with segments by linux,pci-domain; segments 0 and 1 have no DT bridge
+    expect(d.onlyNew).toEqual(['segment 0 (IORT/root-complex@0x5b8)', 'segment 1 (IORT/root-complex@0x5f0)']);
+    expect(d.nodes).toHaveLength(5);
+    for (const n of d.nodes) {
+      const segment = Number(/segment (\d)/.exec(n.node)![1]);
+      expect(n.changes).toEqual([
+        {
+          map: 'iommu-map',
+          first: 0,
+          last: 0xffff,
+          change: 'status',
+          old: { status: 'no-map', target: null, idFirst: 0, idLast: 0xffff, errno: null },
+          new: {
+            status: 'translated',
+            target: 'IOMMU @0x14f80000',
+            idFirst: segment << 16,
+            idLast: (segment << 16) | 0xffff,
+            errno: null,
+          },
+        },
+      ]);
+    }
   });
 
   it('diff: two ACPI tables of one machine, segment by segment', async () => {

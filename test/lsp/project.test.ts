@@ -9,7 +9,7 @@ import type { Diagnostic, TextEdit } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Project } from '../../src/lsp/project.js';
 import { codeActions, definition, hover } from '../../src/lsp/features.js';
-import { IncludeIndex, includedNames } from '../../src/lsp/boards.js';
+import { IncludeIndex, includedNames } from '../../src/app/boards.js';
 import { preprocess } from '../../src/dts/preprocess/index.js';
 
 const ROOT = resolve('fixtures/lsp/linux');

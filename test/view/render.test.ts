@@ -1,7 +1,7 @@
 // The SVG and HTML pictures rendered by headless Chromium: the one-RID gap of the QEMU
 // virtio-iommu DTB shows its colour where RID 0x10 falls. Skipped when Chromium is absent
 // (CI installs Debian's `chromium` for it). The PNG decoder is tested without Chromium.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,7 +97,11 @@ describe('render-check PNG decoder', () => {
 describe.skipIf(!chromium)('rendered in headless Chromium', () => {
   const tree = readDtb(readFileSync(VIRTIO), VIRTIO);
   const picture = buildPicture(tree, 'classic');
-  const dir = mkdtempSync(join(tmpdir(), 'dtmap-render-test-'));
+  // made in beforeAll: a skipped suite (no chromium) still runs this body, but never its afterAll
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'dtmap-render-test-'));
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const check = (file: string, ...args: string[]) =>
     spawnSync(process.execPath, ['scripts/render-check.mjs', file, ...args], { encoding: 'utf8', timeout: 120_000 });

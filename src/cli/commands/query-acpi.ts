@@ -37,11 +37,17 @@ export function runAcpiQuery(m: AcpiMachine, ids: IdSpec[], map: 'iommu' | 'msi'
   return rows;
 }
 
+/** The VIOT's refusal of the virtio-iommu's own function (viot_dev_iommu_init()): no firmware fault. */
+const isSelf = (r: AcpiLookup | undefined): boolean =>
+  r?.status === 'error' && r.entry?.node.typeName === 'virtio-iommu-pci';
+
 /** Exit 1 when a lookup is an error or a RID reaches no ITS (where the IORT gives DeviceIDs). */
 export const acpiQueryFails = (rows: AcpiQueryRow[]): boolean =>
   rows.some(
     (r) =>
-      r.results.iommu?.status === 'error' || r.results.msi?.status === 'error' || r.results.msi?.status === 'bypass',
+      (r.results.iommu?.status === 'error' && !isSelf(r.results.iommu)) ||
+      r.results.msi?.status === 'error' ||
+      r.results.msi?.status === 'bypass',
   );
 
 export function acpiQueryJson(rows: AcpiQueryRow[]): string {
@@ -84,7 +90,9 @@ function describe(kind: AcpiKind, first: AcpiLookup, last: AcpiLookup): string {
       head = `${chalk.yellow('none')} (${NONE[kind]})${via ? chalk.dim(` after ${via}`) : ''}`;
       break;
     case 'error':
-      head = `${chalk.red('error -' + first.errno)}${first.entry ? chalk.dim(` [mapping ${first.entry.index} of ${nodeName(first.entry.node)}]`) : ''}`;
+      head = isSelf(first)
+        ? `${chalk.dim('none')} (the virtio-iommu itself: Linux does not translate it, viot_dev_iommu_init() -EINVAL)`
+        : `${chalk.red('error -' + first.errno)}${first.entry ? chalk.dim(` [mapping ${first.entry.index} of ${nodeName(first.entry.node)}]`) : ''}`;
   }
   return head + lines.join('');
 }

@@ -1,6 +1,7 @@
-// Which boards include a `.dtsi`: an index of the `#include` and `/include/` lines of every
-// `.dts`/`.dtsi` in the workspace, walked upwards from the `.dtsi` to the boards. Names match by
-// their last path component; the board's own preprocessing then confirms it (project.ts).
+// Which boards include a `.dtsi` (for the language server, and `check` given a `.dtsi`): an index
+// of the `#include` and `/include/` lines of every `.dts`/`.dtsi` in the workspace, walked upwards
+// from the `.dtsi` to the boards. Names match by their last path component; the board's own
+// preprocessing then confirms it (src/lsp/project.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
