@@ -43,6 +43,8 @@ export interface Given {
   inherited?: string | null;
   /** In words: what the description gives. */
   words: string;
+  /** When it gives none: why (no map, a gap, an error, the IOMMU itself). */
+  cause?: string;
 }
 
 export interface FunctionAudit {
@@ -202,6 +204,7 @@ function dtFunction(
     io.status === 'translated'
       ? `${ID_NAME.iommu} ${hex(io.id!)} on ${io.target.path}${iommuGives ? '' : io.target.enabled ? ' (not an IOMMU)' : ' (disabled)'}`
       : `${gapWords('iommu', io)}: ${GAP.iommu.gets}`;
+  const iommuCause = iommuGives ? undefined : io.status === 'translated' ? iommuWords : gapWords('iommu', io);
   const ms = translator(tree, host, 'msi', form)(rid);
   const own = ms.status === 'translated' && isMsiController(ms.target) ? ms.target : undefined;
   const domain = msiDomainOf(f);
@@ -214,8 +217,12 @@ function dtFunction(
   };
   msi.words = own
     ? `${ID_NAME.msi} ${hex(ms.id!)} on ${own.path}`
-    : `${ms.status === 'translated' ? `${ID_NAME.msi} ${hex(ms.id!)} on ${ms.target!.path} (not an MSI controller)` : gapWords('msi', ms)}; ${domain ? `inherits ${domain.path} from ${msi.inherited}, ${ID_NAME.msi} = RID ${hex(rid)}` : `and ${msi.inherited} has none to inherit`}`;
-  return { from: host.path, iommu: { ...iommu, gives: iommuGives, words: iommuWords }, msi };
+    : `${ms.status === 'translated' ? `${ID_NAME.msi} ${hex(ms.id!)} on ${ms.target!.path} (not an MSI controller)` : gapWords('msi', ms)}, ${domain ? `inherits ${domain.path} from ${msi.inherited}, ${ID_NAME.msi} = RID ${hex(rid)}` : `nothing to inherit from ${msi.inherited}`}`;
+  return {
+    from: host.path,
+    iommu: { ...iommu, gives: iommuGives, words: iommuWords, ...(iommuCause ? { cause: iommuCause } : {}) },
+    msi,
+  };
 }
 
 /** pci_set_msi_domain(): the first msi-map row's controller, else the bus's domain
@@ -269,20 +276,21 @@ function acpiFunction(m: AcpiMachine, f: PciSnapshot): Pick<FunctionAudit, 'from
   const io = acpiLookup(m, segment, rid, 'iommu');
   const iommu = acpiGiven('iommu', io);
   let gives = io.status === 'translated';
-  let words =
+  let cause: string | undefined =
     io.status === 'translated'
-      ? `${ID_NAME.iommu} ${hex(io.id!)} on ${nodeName(io.target)}`
+      ? undefined
       : io.status === 'no-map'
-        ? `no IORT/VIOT path for the segment: ${GAP.iommu.gets}`
+        ? 'no IORT/VIOT path for the segment'
         : io.status === 'bypass'
-          ? `no IOMMU on its path: ${GAP.iommu.gets}`
-          : `the lookup fails (-${io.errno}): ${GAP.iommu.gets}`;
-  // viot_dev_iommu_init(): the virtio-iommu is not translated by itself
+          ? 'no SMMU on its IORT path'
+          : `the lookup fails (-${io.errno})`;
+  // viot_dev_iommu_init(): the virtio-iommu does not translate its own DMA
   const self = m.viot?.nodes.find((n) => n.virtioPci && n.virtioPci.segment === segment && n.virtioPci.bdf === rid);
-  if (gives && self) {
+  if (self) {
     gives = false;
-    words = `the virtio-iommu itself (${nodeName(self)}): not behind an IOMMU`;
+    cause = `the virtio-iommu itself (${nodeName(self)})`;
   }
+  const words = cause ? `${cause}: ${GAP.iommu.gets}` : `${ID_NAME.iommu} ${hex(io.id!)} on ${nodeName(io.target!)}`;
   const ms = acpiLookup(m, segment, rid, 'msi');
   const msiGives = ms.status === 'translated';
   const msi: Given = {
@@ -292,7 +300,7 @@ function acpiFunction(m: AcpiMachine, f: PciSnapshot): Pick<FunctionAudit, 'from
     inherited: null,
     words: msiGives ? `${ID_NAME.msi} ${hex(ms.id!)} on ${nodeName(ms.target)}` : `no ITS on its path`,
   };
-  return { from, iommu: { ...iommu, gives, words }, msi };
+  return { from, iommu: { ...iommu, gives, words, ...(cause ? { cause } : {}) }, msi };
 }
 
 const cmdlineHas = (s: Snapshot, re: RegExp) => !!s.cmdline && re.test(s.cmdline);
@@ -348,8 +356,9 @@ function verdicts(
       text: `no driver bound: the kernel sets up its IOMMU when one binds (really_probe() -> dma_configure()); the description gives ${a.iommu.words}`,
     });
   } else if (!a.iommu.gives) {
-    const severity: Severity = a.iommu.status === 'no-map' ? 'info' : 'warning';
-    out.push({ kind: 'no-iommu', severity, text: `${dma}: ${a.iommu.words}` });
+    // no map at all, or the IOMMU's own function: nothing left out by mistake
+    const severity: Severity = a.iommu.status === 'no-map' || /itself/.test(a.iommu.cause ?? '') ? 'info' : 'warning';
+    out.push({ kind: 'no-iommu', severity, text: `${a.iommu.cause ?? a.iommu.words} (${dma})` });
   } else {
     // arm_smmu_insert_master(): a StreamID another master holds is refused ("stream %u already in tree")
     const holder = all.find(
@@ -364,7 +373,7 @@ function verdicts(
       out.push({
         kind: 'no-iommu',
         severity: 'error',
-        text: `${dma}: ${a.iommu.words} is already ${holder.f.name}'s, and the IOMMU driver takes one device per StreamID`,
+        text: `${a.iommu.words} is already ${holder.f.name}'s, and the IOMMU driver takes one device per StreamID (${dma})`,
       });
     else {
       const hint = s.iommus.length
