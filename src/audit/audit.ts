@@ -353,7 +353,7 @@ function verdicts(
     out.push({
       kind: 'no-driver',
       severity: 'info',
-      text: `no driver bound: the kernel sets up its IOMMU when one binds (really_probe() -> dma_configure()); the description gives ${a.iommu.words}`,
+      text: `the kernel sets up its IOMMU when a driver binds (really_probe() -> dma_configure()); the description gives ${a.iommu.words}`,
     });
   } else if (!a.iommu.gives) {
     // no map at all, or the IOMMU's own function: nothing left out by mistake
