@@ -196,3 +196,28 @@ export function readHeader(
 export function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
+
+/**
+ * A node's type (its first byte) and length (the u16 at `lengthAt`), checked as both readers and
+ * Linux need: the header fits in the table, the length covers the header (or the walk would not
+ * advance) and stays within the table.
+ */
+export function nodeBounds(
+  t: TableBytes,
+  base: number,
+  headerBytes: number,
+  lengthAt: number,
+): { type: number; length: number } {
+  if (base + headerBytes > t.length)
+    t.fail(base, `node header (${headerBytes} bytes) runs past the table's end (length ${hex(t.length)})`);
+  const type = t.u8(base);
+  const length = t.u16(base + lengthAt);
+  if (length < headerBytes)
+    t.fail(base, `node of type ${type} has length ${hex(length)}, shorter than its ${headerBytes}-byte header`);
+  if (base + length > t.length)
+    t.fail(
+      base,
+      `node of type ${type} claims ${hex(base + length - t.length)} bytes past the table's end (length ${hex(t.length)})`,
+    );
+  return { type, length };
+}

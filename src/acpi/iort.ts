@@ -15,7 +15,7 @@
 // advance), a node too short for its type's fixed fields, a mapping, interrupt, identifier or RMR
 // array past the node's end. Nothing loops: every node is at least 16 bytes and the walk ends at
 // the table's end, so the work is bounded by the table's length.
-import { FieldList, hex, readHeader, type TableBytes } from './bytes.js';
+import { FieldList, hex, nodeBounds, readHeader, type TableBytes } from './bytes.js';
 import { IORT_TYPES, type Iort, type IortIdMapping, type IortNode } from './model.js';
 
 /** Bytes of the IORT header: the standard header, node count, node offset, reserved. */
@@ -67,20 +67,7 @@ export function readIort(file: string, bytes: Uint8Array): Iort {
 }
 
 function readNode(t: TableBytes, base: number, tableRevision: number): IortNode {
-  if (base + IORT_NODE_HEADER_BYTES > t.length)
-    t.fail(base, `node header (${IORT_NODE_HEADER_BYTES} bytes) runs past the table's end (length ${hex(t.length)})`);
-  const type = t.u8(base);
-  const length = t.u16(base + 1);
-  if (length < IORT_NODE_HEADER_BYTES)
-    t.fail(
-      base,
-      `node of type ${type} has length ${hex(length)}, shorter than its ${IORT_NODE_HEADER_BYTES}-byte header`,
-    );
-  if (base + length > t.length)
-    t.fail(
-      base,
-      `node of type ${type} claims ${hex(base + length - t.length)} bytes past the table's end (length ${hex(t.length)})`,
-    );
+  const { type, length } = nodeBounds(t, base, IORT_NODE_HEADER_BYTES, 1);
 
   const f = new FieldList(t);
   f.int('Type', base, 1);

@@ -6,7 +6,7 @@
 // a node too short for its type, and either ends the parse: here each is an AcpiError naming the
 // file, the table and the offset. Types other than 1-4 read as their 4-byte header. Every node is
 // at least 4 bytes and the walk ends at the table's end, so the work is bounded by its length.
-import { FieldList, hex, readHeader, type TableBytes } from './bytes.js';
+import { FieldList, hex, nodeBounds, readHeader, type TableBytes } from './bytes.js';
 import { VIOT_TYPES, type Viot, type ViotNode } from './model.js';
 
 /** Bytes of the VIOT header: the standard header, node count, node offset, 8 reserved. */
@@ -48,21 +48,8 @@ export function readViot(file: string, bytes: Uint8Array): Viot {
 }
 
 function readNode(t: TableBytes, base: number): ViotNode {
-  if (base + VIOT_NODE_HEADER_BYTES > t.length)
-    t.fail(base, `node header (${VIOT_NODE_HEADER_BYTES} bytes) runs past the table's end (length ${hex(t.length)})`);
-  const type = t.u8(base);
-  const length = t.u16(base + 2);
   // viot_check_bounds(): a node shorter than its header, or running past the table, ends the parse.
-  if (length < VIOT_NODE_HEADER_BYTES)
-    t.fail(
-      base,
-      `node of type ${type} has length ${hex(length)}, shorter than its ${VIOT_NODE_HEADER_BYTES}-byte header`,
-    );
-  if (base + length > t.length)
-    t.fail(
-      base,
-      `node of type ${type} claims ${hex(base + length - t.length)} bytes past the table's end (length ${hex(t.length)})`,
-    );
+  const { type, length } = nodeBounds(t, base, VIOT_NODE_HEADER_BYTES, 2);
   const size = NODE_BYTES[type];
   // viot_parse_node(), viot_get_iommu(): a node shorter than its type's structure ends the parse.
   if (size !== undefined && length < size)

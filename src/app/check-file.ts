@@ -5,7 +5,7 @@ import type { KernelForm } from '../map/map.js';
 import { readerNamed, type ReaderName } from '../map/readers/index.js';
 import { summarizeAcpi, summarizeMaps, type FileReport } from '../report/model.js';
 import { relPath } from '../report/paths.js';
-import type { RuleSetting } from './config.js';
+import type { Ignore, RuleSetting } from './config.js';
 import { InputError, loadTree, type InputSettings, type PreprocessResult } from './input.js';
 import { LimitError, exhaustedMessage } from '../limits.js';
 import { oneLine } from '../errors.js';
@@ -19,7 +19,18 @@ export interface FileCheckOptions extends Partial<InputSettings> {
   readers?: ReaderName[];
   rules: Record<string, RuleSetting>;
   reportUnusedDisable?: boolean;
+  /** The configuration's `ignore`: findings left out by rule and node. */
+  ignore?: Ignore[];
   verbose?: boolean;
+}
+
+/** Findings the configuration's `ignore` leaves out of `file`'s report. */
+export function applyIgnores(file: string, diagnostics: Diagnostic[], ignore: Ignore[] | undefined): Diagnostic[] {
+  if (!ignore?.length) return diagnostics;
+  const where = file.replaceAll('\\', '/');
+  return diagnostics.filter(
+    (d) => !ignore.some((i) => i.rule === d.rule && i.node === d.node && (!i.file || where.endsWith(i.file))),
+  );
 }
 
 /** The checks `dtmap check` runs on a tree read from a file (the language server runs the same). */
@@ -43,7 +54,7 @@ export async function checkFile(
         file,
         error: null,
         maps: summarizeAcpi(acpi),
-        diagnostics: checkAcpi(acpi, { rules: opts.rules }),
+        diagnostics: applyIgnores(file, checkAcpi(acpi, { rules: opts.rules }), opts.ignore),
         files: [file],
       };
     const tree = await loadTree(file, {
@@ -58,7 +69,13 @@ export async function checkFile(
     const { ctx, diagnostics } = checkTree(tree, opts);
     // locations name files relative to the working directory (the .dtsi where the entry was written)
     for (const d of diagnostics) if (d.location) d.location.file = relPath(d.location.file);
-    return { file, error: null, maps: summarizeMaps(ctx), diagnostics, files: tree.files };
+    return {
+      file,
+      error: null,
+      maps: summarizeMaps(ctx),
+      diagnostics: applyIgnores(file, diagnostics, opts.ignore),
+      files: tree.files,
+    };
   } catch (e) {
     if (e instanceof InputError || e instanceof LimitError)
       return {

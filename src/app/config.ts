@@ -25,6 +25,16 @@ import {
 
 export type RuleSetting = Severity | 'off';
 
+/** A finding left out by node, for inputs that carry no comments (ACPI tables, DTBs): every
+ *  finding of `rule` at `node` (as the finding names it), in every file or those whose path ends
+ *  with `file`. */
+export interface Ignore {
+  rule: string;
+  node: string;
+  file?: string;
+  reason?: string;
+}
+
 export interface Config {
   rules: Record<string, RuleSetting>;
   include: string[];
@@ -32,6 +42,8 @@ export interface Config {
   kernel?: KernelForm;
   /** Boards (files, folders or globs, absolute) the language server checks a `.dtsi` through. */
   boards?: string[];
+  /** Findings left out by rule and node (`ignore`). */
+  ignore?: Ignore[];
   /** Where the config came from, for messages. */
   source?: string;
 }
@@ -100,8 +112,18 @@ const configSchema = object(
     },
     kernel: oneOf(['classic', 'mainline'] as const),
     boards: arrayOf(string, 'expected a list of board files, folders or globs'), // the language server's boards for a .dtsi
+    ignore: arrayOf((v, at, warn) => {
+      const o = object(
+        { rule: string, node: string, file: string, reason: string },
+        'expected {"rule": RULE, "node": NODE, "file"?: FILE, "reason"?: TEXT}',
+        ['rule', 'node'],
+      )(v, at, warn);
+      const ids = RULES.map((r) => r.id);
+      if (!ids.includes(o.rule)) fail(member(at, 'rule'), `unknown rule ${show(o.rule)}${didYouMean(o.rule, ids)}`);
+      return o;
+    }, 'expected a list of {"rule": RULE, "node": NODE}'),
   },
-  'expected a JSON object with rules, include, define, kernel, boards',
+  'expected a JSON object with rules, include, define, kernel, boards, ignore',
 );
 
 /** Checks the whole configuration first, then builds it: a bad file applies nothing. */
@@ -120,6 +142,7 @@ function parseConfig(raw: unknown, source: string, at = '', warn: (line: string)
     define: o.define ?? {},
     kernel: o.kernel,
     boards: o.boards?.map((b) => resolve(base, b)),
+    ignore: o.ignore,
     source,
   };
 }

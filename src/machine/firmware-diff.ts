@@ -4,11 +4,10 @@
 // name: an IOMMU by its base address (the DT node's first `reg` address, the IORT SMMU's base),
 // the GIC ITS when each side has one, a virtio-iommu by its PCI function.
 import type { Node, Tree } from '../tree/model.js';
-import { diffPieces, outcome } from '../core/compare.js';
 import { busRange, isPciBridge, MAP_KINDS, type KernelForm } from '../map/map.js';
-import { mapPieces, type NodeDiff, type RangeChange, type TreeDiff } from '../map/diff.js';
+import { mapPieces, rangeChanges, type NodeDiff, type TreeDiff } from '../map/diff.js';
 import { kernelReader, type Reader } from '../map/readers/index.js';
-import { acpiPieces, type AcpiMachine, type AcpiTarget } from '../acpi/machine.js';
+import { acpiPieces, type AcpiMachine, type AcpiSegment, type AcpiTarget } from '../acpi/machine.js';
 import { nodeName } from '../acpi/tables.js';
 import { bdf } from '../words.js';
 
@@ -42,6 +41,10 @@ function namers(tree: Tree, m: AcpiMachine) {
   return { dt, acpi };
 }
 
+/** A segment as the diff names it: its number and the root complex Linux takes for it. */
+const segmentName = (s: AcpiSegment): string =>
+  `segment ${s.segment}${s.rootComplex ? ` (IORT/${nodeName(s.rootComplex)})` : ''}`;
+
 /** The PCI domain a host bridge asks for (`linux,pci-domain`), if any. */
 const domainOf = (n: Node): number | undefined => n.prop('linux,pci-domain')?.u32(0);
 
@@ -70,24 +73,16 @@ export function diffFirmware(
   const nodes: NodeDiff[] = [];
   for (const [b, segment] of paired) {
     const [lo, hi] = [0, 0xffff];
-    const rc = m.segments.find((s) => s.segment === segment)!.rootComplex;
-    const changes: RangeChange[] = [];
-    for (const map of MAP_KINDS) {
-      const acpi = acpiPieces(m, segment, map, lo, hi, names.acpi);
-      // RIDs outside the DT's bus-range are `outside` on the DT side
-      const dt = mapPieces(tree, b, map, reader, lo, hi, names.dt);
-      for (const c of diffPieces(dt, acpi))
-        changes.push({
-          map,
-          first: c.first,
-          last: c.last,
-          change: c.change,
-          old: outcome(c.old, c.first, c.last),
-          new: outcome(c.new, c.first, c.last),
-        });
-    }
+    // RIDs outside the DT's bus-range are `outside` on the DT side
+    const changes = MAP_KINDS.flatMap((map) =>
+      rangeChanges(
+        map,
+        mapPieces(tree, b, map, reader, lo, hi, names.dt),
+        acpiPieces(m, segment, map, lo, hi, names.acpi),
+      ),
+    );
     nodes.push({
-      node: `${b.path} = segment ${segment}${rc ? ` (IORT/${nodeName(rc)})` : ''}`,
+      node: `${b.path} = ${segmentName(m.segments.find((s) => s.segment === segment)!)}`,
       pci: true,
       domain: [lo, hi],
       busRange: { old: busRange(b), new: [0, 0xff] },
@@ -95,9 +90,7 @@ export function diffFirmware(
     });
   }
   const onlyOld = bridges.filter((b) => !paired.has(b)).map((b) => b.path);
-  const onlyNew = m.segments
-    .filter((s) => ![...paired.values()].includes(s.segment))
-    .map((s) => `segment ${s.segment}${s.rootComplex ? ` (IORT/${nodeName(s.rootComplex)})` : ''}`);
+  const onlyNew = m.segments.filter((s) => ![...paired.values()].includes(s.segment)).map(segmentName);
   const changed = onlyOld.length > 0 || onlyNew.length > 0 || nodes.some((n) => n.changes.length > 0);
   return { form, reader: reader.name, onlyOld, onlyNew, nodes, changed };
 }
@@ -117,20 +110,13 @@ export function diffAcpi(a: AcpiMachine, b: AcpiMachine): TreeDiff {
   const has = (m: AcpiMachine, seg: number) => m.segments.some((s) => s.segment === seg);
   const nodes: NodeDiff[] = [];
   for (const segment of segs.filter((s) => has(a, s) && has(b, s))) {
-    const changes: RangeChange[] = [];
-    for (const map of MAP_KINDS)
-      for (const c of diffPieces(
+    const changes = MAP_KINDS.flatMap((map) =>
+      rangeChanges(
+        map,
         acpiPieces(a, segment, map, 0, 0xffff, acpiName),
         acpiPieces(b, segment, map, 0, 0xffff, acpiName),
-      ))
-        changes.push({
-          map,
-          first: c.first,
-          last: c.last,
-          change: c.change,
-          old: outcome(c.old, c.first, c.last),
-          new: outcome(c.new, c.first, c.last),
-        });
+      ),
+    );
     nodes.push({
       node: `segment ${segment}`,
       pci: true,

@@ -90,6 +90,18 @@ export function mapPieces(
   return out;
 }
 
+/** Where two sides' pieces of one map differ, as the diff reports them. */
+export function rangeChanges(map: MapKind, olds: Piece[], news: Piece[]): RangeChange[] {
+  return diffPieces(olds, news).map((c) => ({
+    map,
+    first: c.first,
+    last: c.last,
+    change: c.change,
+    old: outcome(c.old, c.first, c.last),
+    new: outcome(c.new, c.first, c.last),
+  }));
+}
+
 /** Compares the maps of every node present in both trees (by path) under one kernel form (or reader). */
 export function diffTrees(
   oldTree: Tree,
@@ -114,19 +126,9 @@ export function diffTrees(
     const db = mapDomain(b);
     const lo = Math.min(da[0], db[0]);
     const hi = Math.max(da[1], db[1]);
-    const changes: RangeChange[] = [];
-    for (const map of MAP_KINDS) {
-      const raw = diffPieces(mapPieces(oldTree, a, map, reader, lo, hi), mapPieces(newTree, b, map, reader, lo, hi));
-      for (const c of raw)
-        changes.push({
-          map,
-          first: c.first,
-          last: c.last,
-          change: c.change,
-          old: outcome(c.old, c.first, c.last),
-          new: outcome(c.new, c.first, c.last),
-        });
-    }
+    const changes = MAP_KINDS.flatMap((map) =>
+      rangeChanges(map, mapPieces(oldTree, a, map, reader, lo, hi), mapPieces(newTree, b, map, reader, lo, hi)),
+    );
     nodes.push({
       node: path,
       pci: isPciBridge(a) || isPciBridge(b),

@@ -8,7 +8,8 @@ import { register as registerMap } from '../../src/cli/commands/map.js';
 import { register as registerDiff } from '../../src/cli/commands/diff.js';
 import { checkFile } from '../../src/app/check-file.js';
 import { InputError } from '../../src/app/input.js';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { loadConfig } from '../../src/app/config.js';
 import { join } from 'node:path';
 import { tempDir } from '../helpers.js';
 import { expandInputs } from '../../src/app/files.js';
@@ -126,6 +127,23 @@ describe('check on ACPI input', () => {
     expect(expandInputs([dir], { isOneInput: isAcpiDir })).toEqual([dir]);
     const r = await checkFile(dir, { kernel: 'classic', rules: {} });
     expect([r.error, r.diagnostics, r.maps.map((m) => m.node)]).toEqual([null, [], ['IORT/root-complex@0x48']]);
+  });
+
+  it("the configuration's `ignore` leaves a finding out by rule and node (tables carry no comments)", async () => {
+    const dir = tempDir('acpi-ignore');
+    const config = join(dir, '.dtmaprc.json');
+    const ignore = [{ rule: 'iort-overlap', node: 'IORT/root-complex@0xa0', file: 'smmuv3.IORT', reason: 'QEMU 7.2' }];
+    writeFileSync(config, JSON.stringify({ ignore }));
+    const opts = { kernel: 'classic' as const, rules: {}, ignore: loadConfig(config).ignore };
+    const r = await checkFile(`${QEMU}/smmuv3.IORT`, opts);
+    expect(r.diagnostics.map((d) => d.rule)).toEqual(['iort-no-iommu']);
+    // another file: the entry names smmuv3.IORT only
+    const other = await checkFile(`${QEMU}/pxb-bypass.IORT`, opts);
+    expect(other.diagnostics.map((d) => d.rule)).toContain('iort-overlap');
+    writeFileSync(config, JSON.stringify({ ignore: [{ rule: 'iort-overlaps', node: 'x' }] }));
+    expect(() => loadConfig(config)).toThrow(
+      /ignore\[0\]\.rule: unknown rule "iort-overlaps"; did you mean "iort-overlap"\?/,
+    );
   });
 
   it('the mangled laptop table is one line naming the file and the offset', async () => {

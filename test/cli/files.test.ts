@@ -207,7 +207,7 @@ describe('configuration files', () => {
     ],
     ['define as a number', { define: 5 }, 'define: expected an object of NAME: VALUE or a list of NAME=VALUE'],
     ['an unknown kernel', { kernel: 'classics' }, 'kernel: expected one of classic, mainline; did you mean "classic"?'],
-    ['not an object', 'null', 'expected a JSON object with rules, include, define, kernel, boards'],
+    ['not an object', 'null', 'expected a JSON object with rules, include, define, kernel, boards, ignore'],
   ];
   for (const [what, value, message] of bad)
     it(`${what}: one line naming the place`, () => {
