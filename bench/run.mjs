@@ -181,6 +181,14 @@ pair(
   1.25,
   false,
 );
+pair(
+  'query fixtures/acpi/laptops/lenovo-thinkpad-t14s.dat 0004:01:00.0 (an IORT)',
+  qRuns,
+  nodeStart,
+  dtmap(['query', 'fixtures/acpi/laptops/lenovo-thinkpad-t14s.dat', '0004:01:00.0']),
+  1.25,
+  false,
+);
 const oneCache = (b) => join(tmp, `cache-one-${b.tag}`);
 for (const b of builds)
   timed(process.execPath, [b.bin, 'check', '--cache', oneCache(b), board], { ...inLinux, dtmap: true });
@@ -269,5 +277,28 @@ for (const b of builds) {
   const t = stats(reruns.get(b).times);
   console.log(
     `  rerun${withBase ? ` (${b.name})` : ''}: ${span(t)}  target <= 0.5 s: ${t.median <= 500 ? 'met' : 'NOT met'}`,
+  );
+}
+
+// 5. ACPI: every readable laptop IORT, checked (read, walked, every rule) against iasl's
+//    disassembly of the same tables (read and printed), both one process for the lot.
+const iasl = process.env.IASL ?? 'iasl';
+const tables = readdirSync('fixtures/acpi/laptops')
+  .filter((f) => /\.(dat|aml|bin|10)$/.test(f) && !f.startsWith('microsoft-surface-pro-12-in'))
+  .map((f) => resolve('fixtures/acpi/laptops', f));
+console.log(`\n5. ACPI: ${tables.length} laptop IORTs`);
+if (spawnSync(iasl, ['-v']).status !== 0)
+  console.log(`  skipped: no iasl (set IASL to one; scripts/acpi-iasl.sh builds it)`);
+else {
+  const iaslDir = join(tmp, 'iasl');
+  spawnSync('mkdir', ['-p', iaslDir]);
+  pair(
+    `check ${tables.length} IORTs  vs  iasl -d of each`,
+    runs,
+    () =>
+      timed('sh', ['-c', `for f; do "${iasl}" -d -p "${iaslDir}/t" "$f" >/dev/null 2>&1; done`, 'sh', ...tables]).ms,
+    dtmap(['check', '-q', '--format', 'json', '--jobs', '1', ...tables]),
+    1,
+    true,
   );
 }

@@ -21,6 +21,7 @@ import { msiMapGap } from './rules/msi-map-gap.js';
 import { mapAlias } from './rules/map-alias.js';
 import { mapPortability } from './rules/map-portability.js';
 import { mapConsistency } from './rules/map-consistency.js';
+import { hasHostBridge, pciDomain } from './rules/pci-domain.js';
 import { ACPI_RULES } from './acpi/index.js';
 
 export * from './types.js';
@@ -43,6 +44,7 @@ const CHECKS: readonly Rule[] = [
   mapAlias,
   mapPortability,
   mapConsistency,
+  pciDomain,
 ];
 
 /** Every rule, as the tables list them: the checks, unused-disable (the suppression pass), then the
@@ -80,7 +82,7 @@ function reporter(rule: Rule, configured: Severity | undefined, out: Diagnostic[
         rule: rule.id,
         severity,
         node: bridge.node.path,
-        property: map ? NAMES[map.kind][f.mask ? 'mask' : 'map'] : null,
+        property: map ? NAMES[map.kind][f.mask ? 'mask' : 'map'] : (f.property ?? null),
         message,
         rids: f.rids ?? [],
         entry: f.entry?.index ?? null,
@@ -88,7 +90,8 @@ function reporter(rule: Rule, configured: Severity | undefined, out: Diagnostic[
       // the given cell, else the entry's first, else the property; the node when there is no map
       const source = f.mask ? map?.maskProperty : map?.property;
       const cell = f.cell ?? f.entry?.cell;
-      const span = !map ? bridge.node.span : cell !== undefined ? source?.cellSpan(cell) : source?.span;
+      const own = !map && f.property ? bridge.node.prop(f.property) : undefined;
+      const span = !map ? (own?.span ?? bridge.node.span) : cell !== undefined ? source?.cellSpan(cell) : source?.span;
       if (span) {
         d.span = span;
         d.location = { file: span.file, line: span.line, column: span.column };
@@ -101,7 +104,8 @@ function reporter(rule: Rule, configured: Severity | undefined, out: Diagnostic[
 /** check() on a context already built (its kernel form wins over `opts.kernel`). */
 export function checkContext(ctx: Context, opts: CheckOptions = {}): Diagnostic[] {
   const tree = ctx.tree;
-  if (!ctx.bridges.length && !tree.suppressions.length) return []; // nothing to check: most boards
+  // nothing to check: most boards (pci-domain looks at host bridges without maps too)
+  if (!ctx.bridges.length && !tree.suppressions.length && !hasHostBridge(tree.root)) return [];
   const out: Diagnostic[] = [];
   for (const rule of CHECKS) {
     const configured = opts.rules?.[rule.id];

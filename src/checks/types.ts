@@ -49,6 +49,8 @@ export interface At {
   cell?: number;
   /** The finding is about the map's mask property (`iommu-map-mask`, `msi-map-mask`). */
   mask?: boolean;
+  /** Without a map: the finding is about this property of the bridge's node (`linux,pci-domain`). */
+  property?: string;
 }
 
 /**

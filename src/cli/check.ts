@@ -23,6 +23,8 @@ export interface CheckCommandOptions extends SettingOptions {
   quiet?: boolean;
   verbose?: boolean;
   output?: string;
+  /** `--sarif FILE`: also write the SARIF report there (code scanning beside annotations). */
+  sarif?: string;
   writeBaseline?: string;
   jobs?: number;
   reportUnusedDisable?: boolean;
@@ -74,6 +76,7 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   const outputs: Output[] = [];
   if (opts.writeBaseline) outputs.push({ option: '--write-baseline', file: opts.writeBaseline });
   if (opts.output && opts.output !== '-') outputs.push({ option: '-o', file: opts.output });
+  if (opts.sarif) outputs.push({ option: '--sarif', file: opts.sarif });
   const given = [
     ...files,
     ...settings.overlays,
@@ -196,6 +199,7 @@ export async function runCheck(args: string[], opts: CheckCommandOptions, versio
   // `-o -` is stdout, as for `compile`
   if (opts.output && opts.output !== '-') writeAtomic(opts.output, text);
   else process.stdout.write(text);
+  if (opts.sarif) writeAtomic(opts.sarif, FORMATS.sarif(shown, { version }));
 
   if (reports.some((r) => r.error)) return 2;
   // writing a baseline records today's findings: that run succeeds

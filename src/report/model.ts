@@ -11,6 +11,9 @@ export interface MapSummary {
   status: string;
   mask: number;
   busRange: [number, number];
+  /** false on a node with a map that is no PCI host bridge (fsl-mc, a video node's context
+   *  banks): its input IDs are no RIDs and its busRange means nothing. */
+  pci?: boolean;
   entries: Array<{
     ridBase: number;
     phandle: number;
@@ -101,6 +104,7 @@ export function summarizeMaps(machine: Machine): MapSummary[] {
         status: b.node.status,
         mask: m.mask,
         busRange: b.busRange,
+        ...(b.pci ? {} : { pci: false }),
         entries: m.entries.map((e) => ({
           ridBase: e.ridBase,
           phandle: e.phandle,

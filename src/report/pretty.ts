@@ -29,7 +29,7 @@ export function formatPretty(files: FileReport[], opts: FormatOptions = {}): str
     const nodes = new Map<string, Diagnostic[]>();
     for (const d of shown) nodes.set(d.node, [...(nodes.get(d.node) ?? []), d]);
     const maps = new Set(f.maps.map((m) => m.node));
-    if (!maps.size) lines.push(chalk.dim('  no iommu-map or msi-map in this tree'));
+    if (!maps.size && !shown.length) lines.push(chalk.dim('  no iommu-map or msi-map in this tree'));
     else if (opts.verbose || !shown.length)
       lines.push(
         chalk.dim(
@@ -38,11 +38,11 @@ export function formatPretty(files: FileReport[], opts: FormatOptions = {}): str
       );
     for (const [node, list] of nodes) {
       const m = f.maps.find((x) => x.node === node);
-      const extra = m
-        ? chalk.dim(
-            `  bus ${m.busRange.map((b) => b.toString(16).padStart(2, '0')).join('-')}${m.status !== 'okay' && m.status !== 'ok' ? `, status "${m.status}"` : ''}`,
-          )
-        : '';
+      // a node that is no PCI host bridge has IDs, not buses
+      const bus =
+        m && m.pci !== false ? `  bus ${m.busRange.map((b) => b.toString(16).padStart(2, '0')).join('-')}` : '';
+      const status = m && m.status !== 'okay' && m.status !== 'ok' ? `${bus ? ',' : '  '} status "${m.status}"` : '';
+      const extra = chalk.dim(`${bus}${status}`);
       lines.push(`  ${chalk.bold(node)}${extra}`);
       for (const d of list) {
         const where = d.location ? chalk.dim(` ${d.location.file}:${d.location.line}:${d.location.column}`) : '';

@@ -159,7 +159,9 @@ function heading(name: string, rest: string, width: number, style: (s: string) =
 
 export function formatText(p: Picture, opts: TextOptions = {}): string {
   const width = Math.max(opts.width ?? 80, MIN_WIDTH);
-  const lines: string[] = heading(p.source, `RID space (${p.readBy ?? readerTitle(p.reader)})`, width, (s) =>
+  // "ID space" when no node drawn is a PCI host bridge (fsl-mc, a video node's context banks)
+  const space = p.bridges.length && p.bridges.every((b) => !b.pci) ? 'ID space' : 'RID space';
+  const lines: string[] = heading(p.source, `${space} (${p.readBy ?? readerTitle(p.reader)})`, width, (s) =>
     chalk.bold.underline(s),
   );
   if (!p.bridges.length) lines.push(chalk.dim('  no iommu-map or msi-map in this tree'));

@@ -7,7 +7,7 @@ import { check } from '../../src/checks/index.js';
 import { lookup } from '../../src/core/lookup.js';
 import { parseMap, type MapTable } from '../../src/map/map.js';
 import { READERS, readerNamed, parseReaders, type ReaderName } from '../../src/map/readers/index.js';
-import { crc8, programTable, tableLookup } from '../../src/map/readers/pcie-qcom.js';
+import { crc8, programsSidTable, programTable, tableLookup } from '../../src/map/readers/pcie-qcom.js';
 import { node, tree } from '../helpers.js';
 import { Property } from '../../src/tree/model.js';
 
@@ -182,7 +182,7 @@ describe('i.MX95 LUT', () => {
       severity: 'info',
       property: 'iommu-map',
       rids: [],
-      message: 'pci-imx6: 33 described devices need a LUT entry; the LUT holds 32',
+      message: "pci-imx6: 33 RIDs need a LUT entry (the described devices and the maps' rid-bases); the LUT holds 32",
     });
   });
 
@@ -199,6 +199,122 @@ describe('i.MX95 LUT', () => {
     expect(lookup(m, 0x0).ids).toEqual([0x10]);
     expect(lookup(m, 0x8)).toMatchObject({ status: 'error', errno: 'EINVAL', log: 'Invalid SID for index 80' });
     expect(lookup(m, 0x1).status).toBe('bypass');
+  });
+});
+
+describe('i.MX95: RIDs the maps name', () => {
+  const PCIE = '/pcie@4c300000';
+  it('a named RID the driver refuses is a warning with no device described there; the rest of the gap is info', () => {
+    expect(read('imx95-named-ports', 'pci-imx6', PCIE, 'iommu', 0x208)).toBe('-EINVAL');
+    expect(read('imx95-named-ports', 'pci-imx6', PCIE, 'iommu', 0x210)).toBe('-EINVAL');
+    expect(read('imx95-named-ports', 'pci-imx6', PCIE, 'iommu', 0x100)).toEqual([0x11]);
+    expect(portability('imx95-named-ports', ['pci-imx6']).map((f) => [f.severity, f.property, f.rids])).toEqual([
+      [
+        'warning',
+        'iommu-map',
+        [
+          [0x208, 0x208],
+          [0x210, 0x210],
+        ],
+      ],
+      ['warning', 'msi-map', [[0x208, 0x208]]],
+      ['warning', 'msi-map', [[0x210, 0x210]]],
+      [
+        'info',
+        'iommu-map',
+        [
+          [0x1, 0xff],
+          [0x101, 0x207],
+          [0x209, 0x20f],
+          [0x211, 0xffff],
+        ],
+      ],
+      [
+        'info',
+        'msi-map',
+        [
+          [0x1, 0xff],
+          [0x101, 0x207],
+          [0x209, 0x20f],
+          [0x211, 0xffff],
+        ],
+      ],
+    ]);
+    expect(portability('imx95-named-ports', ['pci-imx6'])[2]!.message).toBe(
+      "1 RID translates differently by linux-classic, linux-mainline / pci-imx6 (02:02.0); e.g. RID 02:02.0: linux-classic, linux-mainline: bypass (untranslated); pci-imx6: error -EINVAL; no described device there, but an entry's rid-base names it: the maps expect a device",
+    );
+  });
+
+  it('rid-bases count toward the 32 LUT entries, described or not', () => {
+    const its = node('its@1', { phandle: [1], 'msi-controller': true, '#msi-cells': [1] });
+    const smmu = node('iommu@2', { phandle: [2], '#iommu-cells': [1] });
+    const rows = (target: number) => Array.from({ length: 33 }, (_, i) => [0x100 + 8 * i, target, i, 1]).flat();
+    const pcie = node('pcie@0', {
+      compatible: 'fsl,imx95-pcie',
+      device_type: 'pci',
+      'bus-range': [0, 0xff],
+      'msi-parent': [1, 0x3f],
+      'msi-map': rows(1),
+      'iommu-map': rows(2),
+    });
+    const t = tree([its, smmu, pcie]);
+    const m = readerNamed('pci-imx6')!.parse(t, pcie, 'iommu')!.map.table;
+    expect(lookup(m, 0x100 + 8 * 31).ids).toEqual([31]);
+    expect(lookup(m, 0x100 + 8 * 32)).toMatchObject({ status: 'error', errno: 'ENOSPC' });
+    const found = check(t, { readers: [readerNamed('pci-imx6')!] }).filter((d) => d.rule === 'map-portability');
+    expect(found.filter((d) => d.severity === 'warning').map((d) => [d.property, d.rids])).toEqual([
+      ['iommu-map', [[0x200, 0x200]]],
+      ['msi-map', [[0x200, 0x200]]],
+    ]);
+  });
+
+  it('pci-imx6 reads only i.MX95 host bridges', () => {
+    const smmu = node('iommu@1', { phandle: [1], '#iommu-cells': [1] });
+    const pcie = node('pcie@0', {
+      compatible: 'fsl,imx8mp-pcie',
+      device_type: 'pci',
+      'iommu-map': [0x0, 1, 0x0, 0x10000],
+    });
+    expect(readerNamed('pci-imx6')!.parse(tree([smmu, pcie]), pcie, 'iommu')).toBeUndefined();
+  });
+});
+
+describe('pcie-qcom reads only where the driver programs the BDF-to-SID table', () => {
+  it('x1e80100 (cfg_sc8280xp, no config_sid): not read, every reader translates all 0x10000 RIDs alike', () => {
+    expect(read('x1e80100-one-row', 'pcie-qcom', '/pci@1c08000', 'iommu', 0x100)).toBe('not read');
+    expect(read('x1e80100-one-row', 'linux-classic', '/pci@1c08000', 'iommu', 0x100)).toEqual([0x40100]);
+    expect(
+      portability(
+        'x1e80100-one-row',
+        READERS.map((r) => r.name),
+      ).filter((f) => f.severity !== 'info'),
+    ).toEqual([]);
+  });
+
+  it('"qcom,pcie-sm8650", "qcom,pcie-sm8550" binds cfg_1_9_0: the table holds BDF 0x0 and 0x100 only', () => {
+    expect(read('x1e80100-one-row', 'pcie-qcom', '/pcie@1c00000', 'iommu', 0x0)).toEqual([0x1400]);
+    expect(read('x1e80100-one-row', 'pcie-qcom', '/pcie@1c00000', 'iommu', 0x100)).toEqual([0x1401]);
+    expect(read('x1e80100-one-row', 'pcie-qcom', '/pcie@1c00000', 'iommu', 0x101)).toBe('bypass');
+  });
+
+  it("the node's first compatible the match table knows decides", () => {
+    const pcie = (...compatible: string[]) => node('pcie@0', { compatible: compatible.join('\0'), device_type: 'pci' });
+    expect(programsSidTable(pcie('qcom,pcie-sm8250'))).toBe(true);
+    expect(programsSidTable(pcie('qcom,pcie-x1p42100', 'qcom,pcie-x1e80100'))).toBe(false);
+    expect(programsSidTable(pcie('qcom,pcie-sc8280xp'))).toBe(false);
+    expect(programsSidTable(pcie('qcom,pcie-sa8540p'))).toBe(false);
+    expect(programsSidTable(pcie('qcom,pcie-sa8775p'))).toBe(true);
+    expect(programsSidTable(pcie('qcom,pcie-sc8280xp', 'qcom,pcie-sm8250'))).toBe(false);
+    expect(programsSidTable(pcie('snps,dw-pcie'))).toBe(false);
+  });
+});
+
+describe("the IOMMU's own function", () => {
+  it('QEMU virtio-iommu: no portability finding under any reader', () => {
+    const t = readDtb(readFileSync('fixtures/qemu/virt-virtio-iommu.dtb'), 'virt-virtio-iommu.dtb');
+    const found = check(t, { readers: [...READERS] });
+    expect(found.filter((d) => d.rule === 'map-portability')).toEqual([]);
+    expect(found.map((d) => [d.rule, d.severity])).toEqual([['iommu-map-gap', 'info']]);
   });
 });
 

@@ -106,7 +106,7 @@ export const mapAlias: Rule = {
             const ids = p.entry !== q.entry ? overlap(p, q) : null;
             if (ids)
               report.at(b, b.maps[kind]!.parsed, {
-                message: `entries ${p.entry.index} and ${q.entry.index} both give ${q.target.path} ID ${idRange(ids[0], ids[1])}: different RIDs share one ${ID_NAME[kind]}`,
+                message: `entries ${p.entry.index} and ${q.entry.index} both give ${q.target.path} ID ${idRange(ids[0], ids[1])}: different ${b.pci ? 'RIDs' : 'input IDs'} share one ${ID_NAME[kind]}`,
                 rids: mergeRanges([...p.rids, ...q.rids]),
                 entry: q.entry,
               });
@@ -119,7 +119,7 @@ export const mapAlias: Rule = {
             if (!ids || reported.has(p.bridge.node)) continue;
             reported.add(p.bridge.node);
             report.at(b, b.maps[kind]!.parsed, {
-              message: `${b.node.path} and ${p.bridge.node.path} both send ${q.target.path} ID ${idRange(ids[0], ids[1])}: devices on the two host bridges share one ${ID_NAME[kind]}`,
+              message: `${b.node.path} and ${p.bridge.node.path} both send ${q.target.path} ID ${idRange(ids[0], ids[1])}: devices on the two ${b.pci && p.bridge.pci ? 'host bridges' : 'nodes'} share one ${ID_NAME[kind]}`,
               rids: q.rids,
               entry: q.entry,
             });

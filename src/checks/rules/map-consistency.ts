@@ -4,7 +4,8 @@ import { intersectRanges, mergeRanges, preimage } from '../../core/ranges.js';
 import { lookup } from '../../core/lookup.js';
 import { NAMES, type LookupResult, type ParsedMap, type Segment } from '../../map/map.js';
 import type { Node } from '../../tree/model.js';
-import { count, hex, ridList, ridRange } from '../../words.js';
+import { hex } from '../../words.js';
+import { inputIds } from '../../input-ids.js';
 
 /** A run of RIDs that both maps translate, with the entries that do it. */
 interface Piece {
@@ -115,13 +116,14 @@ function maskFinding(b: Bridge, im: ParsedMap, mm: ParsedMap, iommu: Segment[], 
   const r = behind ? Math.max(behind[0], root + 1) : rids[0]![0];
   const si = lookup(im.table, r);
   const sm = lookup(mm.table, r);
-  const example = `${ridRange([r, r])} reaches iommu-map as ${hex(si.masked)} (${outcome(si, 'StreamID')}) but msi-map as ${hex(sm.masked)} (${outcome(sm, 'DeviceID')})`;
+  const ids = inputIds(b.pci);
+  const example = `${ids.range([r, r])} reaches iommu-map as ${hex(si.masked)} (${outcome(si, 'StreamID')}) but msi-map as ${hex(sm.masked)} (${outcome(sm, 'DeviceID')})`;
   const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
   return {
     // about msi-map-mask when there is one, else iommu-map-mask
     map: mm.maskProperty ? mm : im,
     rids,
-    message: `${shown(im)} and ${shown(mm)} differ in bits ${hex(differ & within)}: one map folds ${count(total, 'RID')} onto IDs it translates while the other reads them whole and has no entry for them, so they get ${gets} (${ridList(rids)}); e.g. ${example}`,
+    message: `${shown(im)} and ${shown(mm)} differ in bits ${hex(differ & within)}: one map folds ${ids.count(total)} onto IDs it translates while the other reads them whole and has no entry for them, so they get ${gets} (${ids.list(rids)}); e.g. ${example}`,
   };
 }
 
@@ -156,18 +158,19 @@ export const mapConsistency: Rule = {
     const { broken, relation } = breaking(pieces(ti, tm, alike));
     if (!broken.length) return;
     const rids = mergeRanges(broken.map((p) => [p.first, p.last]));
+    const ids = inputIds(b.pci);
     const examples = broken.slice(0, 3).map((p) => {
       const sid = (p.iommu.entry!.out[0]! + ((p.first & im.mask) >>> 0) - p.iommu.entry!.ridBase) >>> 0;
       const did = (p.msi.entry!.out[0]! + ((p.first & mm.mask) >>> 0) - p.msi.entry!.ridBase) >>> 0;
-      return `${ridRange([p.first, p.last])} DeviceID ${hex(did)} / StreamID ${hex(sid)} (${signed(p.offset)})`;
+      return `${ids.range([p.first, p.last])} DeviceID ${hex(did)} / StreamID ${hex(sid)} (${signed(p.offset)})`;
     });
     const known = [...relation.values()].filter((v): v is number => v !== undefined);
     const total = rids.reduce((n, [x, y]) => n + y - x + 1, 0);
     const head = known.length
-      ? `${count(total, 'RID')} ${total === 1 ? 'breaks' : 'break'} the bridge's relation DeviceID = StreamID ${known.map(signed).join(' / ')} that most of its RIDs follow`
+      ? `${ids.count(total)} ${total === 1 ? 'breaks' : 'break'} the ${b.pci ? 'bridge' : 'node'}'s relation DeviceID = StreamID ${known.map(signed).join(' / ')} that most of its ${ids.noun}s follow`
       : `msi-map DeviceIDs and iommu-map StreamIDs follow no single relation (neither equal nor a constant offset apart)`;
     report.at(b, mm, {
-      message: `${head}: ${examples.join(', ')}${broken.length > 3 ? ` and ${broken.length - 3} more` : ''}; one of the two maps is likely wrong (${ridList(rids)})`,
+      message: `${head}: ${examples.join(', ')}${broken.length > 3 ? ` and ${broken.length - 3} more` : ''}; one of the two maps is likely wrong (${ids.list(rids)})`,
       rids,
     });
   },

@@ -1,7 +1,8 @@
 import type { Rule } from '../types.js';
+import { inputIds } from '../../input-ids.js';
 import { NAMES } from '../../map/map.js';
 import { maskIgnoresBase } from '../../map/map.js';
-import { hex, ridList } from '../../words.js';
+import { hex } from '../../words.js';
 
 /** of_map_id(): `id_base & ~map_mask` is -EFAULT for every ID whose walk reaches the entry. */
 export const mapMaskIgnoresBase: Rule = {
@@ -22,9 +23,10 @@ export const mapMaskIgnoresBase: Rule = {
       const mine = (s: (typeof coverage.segments)[number]) =>
         s.errno === 'EFAULT' && (e === tail ? s.entry === undefined : s.entry === e);
       const rids = coverage.segments.filter(mine).map((s) => [s.first, s.last] as [number, number]);
+      const ids = inputIds(b.pci);
       const reach = rids.length
-        ? `RIDs ${ridList(rids)} reach it and fail`
-        : 'no RID of bus-range reaches it, but any ID that does fails';
+        ? `${ids.noun}s ${ids.list(rids)} reach it and fail`
+        : `no ${b.pci ? 'RID of bus-range' : 'input ID'} reaches it, but any ID that does fails`;
       report.at(b, m, {
         message: `entry ${e.index}: ${NAMES[m.kind].mask} ${hex(m.mask)} ignores rid-base ${hex(e.ridBase)}: ${reach} with -EFAULT`,
         rids,

@@ -28,7 +28,7 @@ export const mapPhandle: Rule = {
     for (const e of m.entries) {
       if (e.target) continue;
       report.at(b, m, {
-        message: `entry ${e.index}: phandle ${hex(e.phandle)} matches no node: its RIDs fail with -ENODEV${effect(rids((s) => s.entry === e))}`,
+        message: `entry ${e.index}: phandle ${hex(e.phandle)} matches no node: its ${b.pci ? 'RIDs' : 'input IDs'} fail with -ENODEV${effect(rids((s) => s.entry === e))}`,
         rids: rids((s) => s.entry === e),
         entry: e,
         cell: e.cell + 1,

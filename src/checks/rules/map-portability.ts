@@ -4,6 +4,7 @@ import { lookup } from '../../core/lookup.js';
 import { mergeRanges } from '../../core/ranges.js';
 import type { Reader } from '../../map/readers/index.js';
 import { count, hex, ridList } from '../../words.js';
+import { inputIds } from '../../input-ids.js';
 
 function reading(reader: Reader, r: LookupResult): string {
   if (r.status === 'translated')
@@ -56,6 +57,7 @@ export const mapPortability: Rule = {
   description: 'the readers of a map (classic and mainline Linux, and those --reader selects) translate it differently',
   visits: 'bridge',
   check(ctx, b, report) {
+    const ids = inputIds(b.pci);
     const pair = ctx.readers.length === 2;
     for (const kind of MAP_KINDS) {
       const readings: Reading[] = [];
@@ -72,21 +74,45 @@ export const mapPortability: Rule = {
       }
       if (readings.length < 2) continue;
       if (pair && formsAgree(readings[0]!.parsed, readings[1]!.parsed)) continue; // the common case, without a lookup
+      const inDomain = (r: number) => r >= b.domain[0] && r <= b.domain[1];
+      // The IOMMU's own function (virtio-iommu's, on QEMU and cloud-hypervisor) is left out of
+      // iommu-map on purpose: it does not translate its own DMA, whatever another reader does
+      // with the gap (iommu-map-gap says so).
+      const own = new Set(
+        kind === 'iommu' && b.pci ? b.devices.filter((d) => d.node.prop('#iommu-cells')).map((d) => d.rid) : [],
+      );
+      // RIDs an entry of either map names (its rid-base): the map's author expected a device there.
+      const named = new Set(
+        b.pci ? MAP_KINDS.flatMap((k) => b.maps[k]?.parsed.entries.map((e) => e.ridBase) ?? []).filter(inDomain) : [],
+      );
+      for (const r of [...own, ...named]) {
+        cuts.add(r);
+        if (r < b.domain[1]) cuts.add(r + 1);
+      }
       const starts = [...cuts].sort((x, y) => x - y);
-      const found = new Map<string, { rids: Array<[number, number]>; example: string; gapOnly: boolean }>();
+      const found = new Map<
+        string,
+        { rids: Array<[number, number]>; example: string; gapOnly: boolean; named: boolean }
+      >();
       // the classic/mainline pair keeps its kernel-form wording
       const label = (g: Group) => (pair ? g.members[0]!.reader.form : g.members.map((m) => m.reader.name).join(', '));
       const note = (first: number, last: number) => {
+        if (own.has(first)) return; // a piece of its own: cut above
         const c = classes(readings, first);
         if (c.groups.length < 2) return;
-        const f = found.get(c.key) ?? {
+        // A gap Linux bypasses and another reader refuses is kept apart from the RIDs Linux
+        // translates, and a gap RID the maps name apart from the rest of the gap.
+        const gapOnly = gapRefused(c.groups);
+        const isNamed = gapOnly && named.has(first);
+        const key = `${c.key}${gapOnly ? (isNamed ? '#named' : '#gap') : ''}`;
+        const f = found.get(key) ?? {
           rids: [],
-          example: `RID ${ridList([[first, first]])}: ${c.groups.map((g) => `${label(g)}: ${reading(g.members[0]!.reader, g.members[0]!.result)}`).join('; ')}`,
-          gapOnly: true,
+          example: `${ids.noun} ${ids.list([[first, first]])}: ${c.groups.map((g) => `${label(g)}: ${reading(g.members[0]!.reader, g.members[0]!.result)}`).join('; ')}`,
+          gapOnly,
+          named: isNamed,
         };
         f.rids.push([first, last]);
-        f.gapOnly &&= gapRefused(c.groups);
-        found.set(c.key, f);
+        found.set(key, f);
       };
       starts.forEach((first, i) => {
         const last = i + 1 < starts.length ? starts[i + 1]! - 1 : b.domain[1];
@@ -99,6 +125,7 @@ export const mapPortability: Rule = {
         const who = pair
           ? 'on classic (5.3-7.1) and mainline (7.2+) kernels'
           : `by ${key
+              .replace(/#.*$/, '')
               .split('|')
               .map((g) => g.replaceAll(',', ', '))
               .join(' / ')}`;
@@ -107,19 +134,22 @@ export const mapPortability: Rule = {
         // a reader that refuses it outright does the same.
         if (f.gapOnly && kind === 'msi' && !b.node.prop('msi-parent')) continue;
         // A gap Linux bypasses and another reader refuses: as for the gap rules, it matters
-        // where a described device sits (warning), else info.
+        // where a described device sits, or where an entry of the maps expects one (warning),
+        // else info.
         let severity: 'warning' | 'info' | undefined;
         let where = '';
         if (f.gapOnly && b.pci) {
           const inside = b.devices.filter((d) => d.endpoint && rids.some(([x, y]) => d.rid >= x && d.rid <= y));
-          severity = inside.length ? undefined : 'info';
+          severity = inside.length || f.named ? undefined : 'info';
           where = inside.length
             ? `; described devices there: ${inside.map((d) => `${d.node.path} (${ridList([[d.rid, d.rid]])})`).join(', ')}`
-            : '; no described device there';
+            : f.named
+              ? `; no described device there, but an entry's rid-base names ${total === 1 ? 'it' : 'them'}: the maps expect a device`
+              : '; no described device there';
         }
         report.at(b, b.maps[kind]?.parsed ?? readings[0]!.parsed, {
           severity,
-          message: `${count(total, 'RID')} translate differently ${who} (${ridList(rids, 3)}); e.g. ${f.example}${where}`,
+          message: `${count(total, ids.noun)} ${total === 1 ? 'translates' : 'translate'} differently ${who} (${ids.list(rids, 3)}); e.g. ${f.example}${where}`,
           rids,
         });
       }

@@ -31,7 +31,7 @@ export const mapWrap: Rule = {
           preimage(b.domain[0], b.domain[1], m.mask, firstWrapping, e.ridBase + matched - 1),
           segmentRids(coverage, (s) => s.entry === e),
         );
-        const from = firstWrapping <= 0xffff ? ridRange([firstWrapping, firstWrapping]) : hex(firstWrapping);
+        const from = b.pci && firstWrapping <= 0xffff ? ridRange([firstWrapping, firstWrapping]) : hex(firstWrapping);
         report.at(b, m, {
           entry: e,
           rids,

@@ -16,6 +16,7 @@ export function register(program: Command, setCode: SetCode, version: string): v
     .addOption(kernelOption())
     .addOption(readerOption())
     .option('-o, --output <file>', 'write the report to a file (atomically); - is stdout')
+    .option('--sarif <file>', 'also write the SARIF report to a file (atomically), whatever --format is')
     .option('--rule <rule=severity>', 'set a rule to off|info|warning|error (repeatable)', collect, [])
     .option('--config <file>', 'configuration file (default: .dtmaprc.json or package.json "dtmap", found upwards)')
     .option('--strict', 'warnings fail the run too')

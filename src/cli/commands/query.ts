@@ -115,6 +115,8 @@ export function queryJson(tree: Tree, rows: QueryRow[]): string {
 }
 
 const ridText = (rid: number) => (rid <= 0xffff ? `${bdf(rid)} (${hex(rid)})` : hex(rid));
+/** A PCI host bridge's input is a RID (bus:dev.fn), any other node's a plain ID (hex). */
+const inputText = (node: Node) => (isPciBridge(node) ? { noun: 'RID', text: ridText } : { noun: 'ID', text: hex });
 
 function describe(tree: Tree, row: QueryRow, kind: MapKind, first: LookupResult, last: LookupResult): string {
   const says = row.reader.family === 'linux' ? 'kernel: ' : `${row.reader.name}: `;
@@ -193,8 +195,9 @@ export function queryPretty(tree: Tree, rows: QueryRow[]): string {
     const a = rows[i]!;
     const b = rows[j]!;
     const who = several ? chalk.dim(`  (${a.reader.name})`) : '';
+    const { noun, text } = inputText(a.node);
     lines.push(
-      `${chalk.bold(a.node.path)}  RID ${a === b ? ridText(a.rid) : `${ridText(a.rid)} - ${ridText(b.rid)}`}${who}`,
+      `${chalk.bold(a.node.path)}  ${noun} ${a === b ? text(a.rid) : `${text(a.rid)} - ${text(b.rid)}`}${who}`,
     );
     for (const r of rows.slice(i, j + 1))
       if (r.device)

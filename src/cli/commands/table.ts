@@ -73,7 +73,7 @@ function outcome(r: TableRow): string {
       return chalk.dim(
         r.map === 'iommu'
           ? 'no iommu-map: no IOMMU (ID passes unchanged)'
-          : 'no msi-map: default MSI domain, DeviceID = RID',
+          : `no msi-map: default MSI domain, DeviceID = ${isPciBridge(r.node) ? 'RID' : 'ID'}`,
       );
   }
 }

@@ -10,11 +10,12 @@
 // - the StreamID written is the iommu SID (else the msi DeviceID & 0x3f), passed as a u8: 64-255
 //   is -EINVAL ("Invalid SID"), and above 0xff the high bits are silently dropped;
 // - the LUT has IMX95_MAX_LUT = 32 entries: the 33rd device needing one gets -ENOSPC (counted
-//   here over the PCI devices the tree describes, in RID order).
+//   here, in RID order, over the PCI devices the tree describes and the RIDs an entry of either
+//   map names by its rid-base: the map's author expected a device there).
 // A device that fails gets neither its IOMMU nor its MSIs.
 import type { Node } from '../../tree/model.js';
 import { sweep, type WalkError } from '../../core/index.js';
-import { busRange, buildMap, parseMap, type EntryCells, type Segment } from '../map.js';
+import { busRange, buildMap, parseMap, type EntryCells, type ParsedMap, type Segment } from '../map.js';
 import type { Reader } from './reader.js';
 
 const SID_MASK = 0x3f;
@@ -22,13 +23,15 @@ const MAX_LUT = 32;
 
 type Outcome = { error: WalkError } | { lut: number | undefined };
 
-/** Described PCI devices' RIDs under a bridge (the first `reg` cell), sorted. */
-function deviceRids(bridge: Node): number[] {
+/** The RIDs a device is expected at: described PCI devices' (the first `reg` cell) under the
+ *  bridge, and each entry's rid-base in the maps; sorted. */
+function expectedRids(bridge: Node, maps: Array<ParsedMap | undefined>): number[] {
   const rids = new Set<number>();
   for (const n of bridge.walk()) {
     const reg = n.prop('reg');
     if (n !== bridge && reg && reg.cellCount >= 3) rids.add((reg.u32(0)! >>> 8) & 0xffff);
   }
+  for (const m of maps) for (const e of m?.entries ?? []) rids.add(e.ridBase);
   return [...rids].sort((a, b) => a - b);
 }
 
@@ -70,7 +73,7 @@ export const pciImx6: Reader = {
     });
     const needing: number[] = [];
     let w = walks();
-    for (const rid of deviceRids(node).filter((r) => r >= first && r <= last)) {
+    for (const rid of expectedRids(node, [iommu, msi]).filter((r) => r >= first && r <= last)) {
       const o = enable(w.i?.(rid), w.m?.(rid));
       if ('lut' in o && o.lut !== undefined) needing.push(rid);
     }
@@ -109,7 +112,9 @@ export const pciImx6: Reader = {
     }
     const notes =
       needing.length > MAX_LUT
-        ? [`${needing.length} described devices need a LUT entry; the LUT holds ${MAX_LUT}`]
+        ? [
+            `${needing.length} RIDs need a LUT entry (the described devices and the maps' rid-bases); the LUT holds ${MAX_LUT}`,
+          ]
         : [];
     const map = buildMap({ ...own, mask: 0xffffffff }, { entries }, { maskCheck: false });
     return { map, notes };

@@ -17,18 +17,26 @@
 // 8-bit offset. Modelled here; a BDF the walk does not find is not in the table, which is
 // compared as a bypass (Linux's view of such a RID is "no IOMMU" too; what SID the controller then
 // sends is not in the driver).
-// The controllers that use it (ops_1_9_0): the compatibles in OPS_1_9_0 below.
+// The controllers whose driver configuration runs it: CONFIG_SID below.
 import type { Node } from '../../tree/model.js';
 import { buildMap, isPciBridge, mapFacts, type EntryCells } from '../map.js';
 import type { Reader } from './reader.js';
 
-const OPS_1_9_0 = [
+/**
+ * The compatibles whose match-table configuration has `.config_sid = qcom_pcie_config_sid_1_9_0`
+ * (ops_1_9_0, used by cfg_1_9_0 and cfg_1_34_0), read from the qcom_pcie_match[] table of
+ * drivers/pci/controller/dwc/pcie-qcom.c as stored in torvalds/linux (the version with
+ * "qcom,hawi-pcie"). Not listed: sa8540p, sc8280xp and x1e80100, whose cfg_sc8280xp has
+ * ops_1_21_0, the same ops without config_sid ("PCI: qcom: Remove BDF2SID mapping config for
+ * SC8280X family SoC": those controllers sit behind an SMMUv3 and need no BDF-to-SID table).
+ * Linux 6.12 as released still gave cfg_sc8280xp ops_1_9_0, so its driver wrote the table there
+ * too, a table that fix says those SoCs do not use; dtmap follows the fix.
+ */
+export const CONFIG_SID: readonly string[] = [
   'qcom,hawi-pcie',
-  'qcom,pcie-sa8540p',
   'qcom,pcie-sa8775p',
   'qcom,pcie-sc7280',
   'qcom,pcie-sc8180x',
-  'qcom,pcie-sc8280xp',
   'qcom,pcie-sdx55',
   'qcom,pcie-sm8150',
   'qcom,pcie-sm8250',
@@ -36,6 +44,29 @@ const OPS_1_9_0 = [
   'qcom,pcie-sm8450-pcie0',
   'qcom,pcie-sm8450-pcie1',
   'qcom,pcie-sm8550',
+];
+
+/** The rest of that match table: configurations without config_sid. of_match_device() takes the
+ *  node's first compatible the table knows, so `"qcom,pcie-sc8280xp", "qcom,pcie-sm8250"` (no such
+ *  node exists) would be sc8280xp's. */
+const NO_CONFIG_SID: readonly string[] = [
+  'qcom,pcie-apq8064',
+  'qcom,pcie-apq8084',
+  'qcom,pcie-ipq4019',
+  'qcom,pcie-ipq5018',
+  'qcom,pcie-ipq6018',
+  'qcom,pcie-ipq8064',
+  'qcom,pcie-ipq8064-v2',
+  'qcom,pcie-ipq8074',
+  'qcom,pcie-ipq8074-gen3',
+  'qcom,pcie-ipq9574',
+  'qcom,pcie-msm8994',
+  'qcom,pcie-msm8996',
+  'qcom,pcie-qcs404',
+  'qcom,pcie-sa8255p',
+  'qcom,pcie-sa8540p',
+  'qcom,pcie-sc8280xp',
+  'qcom,pcie-sdm845',
   'qcom,pcie-x1e80100',
 ];
 
@@ -109,9 +140,11 @@ export function tableLookup(t: SidTable, bdf: number): number | undefined {
   return undefined;
 }
 
-export function isQcom190(node: Node): boolean {
+/** The driver binds this node with a configuration that programs the BDF-to-SID table. */
+export function programsSidTable(node: Node): boolean {
   const compatible = node.prop('compatible')?.strings() ?? [];
-  return compatible.some((c) => OPS_1_9_0.includes(c));
+  const match = compatible.find((c) => CONFIG_SID.includes(c) || NO_CONFIG_SID.includes(c));
+  return match !== undefined && CONFIG_SID.includes(match);
 }
 
 export const pcieQcom: Reader = {
@@ -121,7 +154,7 @@ export const pcieQcom: Reader = {
   uses: { target: false, id: true },
   form: 'classic',
   parse(tree, node, kind) {
-    if (kind !== 'iommu' || !isPciBridge(node) || !isQcom190(node)) return undefined;
+    if (kind !== 'iommu' || !isPciBridge(node) || !programsSidTable(node)) return undefined;
     const f = mapFacts(node, kind, 'classic');
     if (!f) return undefined;
     const property = f.property;
