@@ -12,9 +12,104 @@ export const ID_NAME: Record<MapKind, string> = { iommu: 'StreamID', msi: 'Devic
  *  `gets` in a few words, and for iommu-map what then happens to its DMA. Every message, query
  *  line, map legend and diff row that words a gap builds on these. */
 export const GAP: Record<MapKind, { gets: string; dma?: string }> = {
+  // the pictures' generic wording; messages and query word the DMA per IOMMU with gapDma()
   iommu: { gets: 'no IOMMU', dma: 'untranslated DMA' },
   msi: { gets: 'no MSI domain from the map' },
 };
+
+/** What happens to the DMA of a RID that iommu-map leaves out: Linux gives the device no IOMMU
+ *  (direct DMA, physical addresses), but the transactions still reach the IOMMU hardware the
+ *  host bridge sits behind, with the StreamID the bridge gives the RID. What that IOMMU does with
+ *  a StreamID no master of Linux's holds is its driver's choice (docs/semantics.md, "What a gap
+ *  does to DMA"). `verdict` in one word, `dma` in a few ("DMA aborted"), `why` the driver's reason. */
+export interface GapDma {
+  verdict: 'untranslated' | 'aborted' | 'depends';
+  dma: string;
+  why: string;
+}
+
+const has = (n: Node, re: RegExp) => (n.prop('compatible')?.strings() ?? []).some((c) => re.test(c));
+
+/** The DMA verdict for one IOMMU node, by its compatible. */
+export function gapDmaOf(iommu: Node): GapDma {
+  if (has(iommu, /^arm,smmu-v3$/))
+    return {
+      verdict: 'aborted',
+      dma: 'DMA aborted',
+      // arm_smmu_init_strtab() and arm_smmu_init_initial_stes() (6.12: abort STEs only, the
+      // disable_bypass parameter is gone); 6.1: arm_smmu_init_bypass_stes() with disable_bypass = true
+      why: 'SMMUv3: no stream table entry of Linux holds the StreamID: an unfilled level-1 descriptor raises C_BAD_STREAMID, a level-2 or linear entry is an abort STE (no event); Linux 6.1 lets it through only with arm_smmu_v3.disable_bypass=0, and only where a level-2 table exists; 6.12 has no such parameter',
+    };
+  if (
+    has(
+      iommu,
+      /^(arm,(smmu-v1|smmu-v2|mmu-400|mmu-401|mmu-500)|cavium,smmu-v2|nvidia,smmu-500|qcom,([\w-]+-)?smmu-(v2|500))$/,
+    )
+  )
+    return {
+      verdict: 'depends',
+      dma: 'DMA aborted unless arm-smmu.disable_bypass=0',
+      // arm_smmu_device_reset(): sCR0.USFCFG = disable_bypass; arm_smmu_global_fault()
+      why: 'arm-smmu (SMMUv1/v2, MMU-500): no stream match entry matches the StreamID; with arm-smmu.disable_bypass (default CONFIG_ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT=y, Debian and defconfig) the SMMU faults it ("Blocked unknown Stream ID"), with arm-smmu.disable_bypass=0 it passes untranslated; a hypervisor that owns the SMMU decides instead',
+    };
+  if (has(iommu, /^(virtio,pci-iommu|pci1af4,1057)$/))
+    return {
+      verdict: 'depends',
+      dma: "DMA untranslated or faulted, as the virtio-iommu device's bypass setting says",
+      // virtio_iommu_config.bypass (VIRTIO_IOMMU_F_BYPASS_CONFIG): the device's setting at reset
+      why: "virtio-iommu: the endpoint is attached to no domain; the device lets it through when bypass is on (VIRTIO_IOMMU_F_BYPASS_CONFIG's bypass field as the device sets it at reset: QEMU's boot-bypass, on by default; or VIRTIO_IOMMU_F_BYPASS), else it reports a fault",
+    };
+  if (has(iommu, /^apple,[\w-]*dart$/))
+    return {
+      verdict: 'aborted',
+      dma: 'DMA aborted',
+      // apple_dart_hw_reset(): every stream disabled (TCR cleared), then all streams enabled
+      why: "Apple DART: apple_dart_hw_reset() leaves every stream Linux has not attached with translation and bypass off, so its DMA faults; which stream an unmapped RID uses is the PCIe port's RID-to-SID table's (pcie-apple)",
+    };
+  const compat = iommu.prop('compatible')?.strings()[0];
+  return {
+    verdict: 'depends',
+    dma: `DMA untranslated or aborted, as ${compat ?? iommu.path} decides`,
+    why: `what ${compat ?? iommu.path} does with a StreamID no master holds is not modelled`,
+  };
+}
+
+/** The DMA verdict for a gap of a map whose entries target `iommus`: the one verdict when all agree,
+ *  else one per IOMMU ("DMA aborted on /smmu, untranslated on ..."); with no target, undecided. */
+export function gapDma(iommus: readonly Node[]): GapDma {
+  const uniq = [...new Set(iommus)];
+  if (!uniq.length)
+    return {
+      verdict: 'depends',
+      dma: 'DMA untranslated or aborted, as the IOMMU decides',
+      why: 'the map names no IOMMU',
+    };
+  const each = uniq.map(gapDmaOf);
+  if (each.every((g) => g.dma === each[0]!.dma)) return each[0]!;
+  return {
+    verdict: 'depends',
+    dma: each.map((g, i) => `${g.dma} on ${uniq[i]!.path}`).join(', '),
+    why: each.map((g) => g.why).join('; '),
+  };
+}
+
+/** gapDma() for one RID, when the tree describes the function there: the IOMMU's own function
+ *  (QEMU's virtio-iommu, left out of its own map on purpose) is no master of itself, and its DMA
+ *  goes out untranslated. */
+export function gapDmaAt(iommus: readonly Node[], device: Node | undefined): GapDma {
+  if (device && iommus.includes(device))
+    return {
+      verdict: 'untranslated',
+      dma: "untranslated DMA: it is the IOMMU's own function",
+      why: 'an IOMMU does not translate its own DMA',
+    };
+  return gapDma(iommus);
+}
+
+/** The distinct IOMMUs a map's entries name, in entry order. */
+export function mapIommus(entries: ReadonlyArray<{ target?: Node }>): Node[] {
+  return [...new Set(entries.map((e) => e.target).filter((t): t is Node => !!t))];
+}
 
 export function bdf(rid: number): string {
   const bus = (rid >>> 8) & 0xff;

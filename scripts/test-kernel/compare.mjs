@@ -187,6 +187,13 @@ export function compare(devices, query, maps, kernel, targets, msiLookup) {
     // arm_smmu_insert_master() refuses a StreamID another device already holds ("stream %u
     // already in tree", -EINVAL): the later device gets no IOMMU
     const wantGroup = dev.driver && sid !== null && !usedStreamIds.has(sid);
+    // what the description gives, for the audit verdicts (audit.mjs): an IOMMU, a StreamID an
+    // earlier device holds, an MSI domain
+    row.expect = {
+      iommu: sid !== null,
+      sidTaken: sid !== null && usedStreamIds.has(sid),
+      msiDomain: msiDomain !== null,
+    };
     if (wantGroup) usedStreamIds.add(sid);
     // the DeviceID is the filtered lookup's output; on a bypass or an error it stays the RID (__of_msi_map_id())
     const deviceId = filtered ? (filtered.status === 'translated' ? filtered.id : dev.rid) : null;

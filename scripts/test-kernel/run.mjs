@@ -25,6 +25,7 @@ import { availableModules, buildInitramfs, setup, SkipError } from './setup.mjs'
 import { DEVICES, MODULES, VARIANTS } from './variants.mjs';
 import { compare, filteredMsiLookup, parseConsole } from './compare.mjs';
 import { ACPI_MODULES, ACPI_VARIANTS, acpiPredictions, compareAcpi, firmwareLines, parseAcpiConsole } from './acpi.mjs';
+import { compareAudit, kernelFacts, snapshotFromConsole } from './audit.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const lib = await import(pathToFileURL(join(repo, 'dist', 'index.js')).href);
@@ -57,6 +58,8 @@ const CMDLINE =
   'console=ttyAMA0 panic=-1 quiet dyndbg="file drivers/of/base.c +p" iommu.passthrough=1 arm_smmu_v3.disable_bypass=0';
 // UEFI hands the kernel no DTB but an empty one; acpi=force makes the choice explicit
 const ACPI_CMDLINE = 'console=ttyAMA0 acpi=force panic=-1 quiet iommu.passthrough=1 arm_smmu_v3.disable_bypass=0';
+/** A variant with `passthrough: false` boots with DMA domains (the audit's "isolated"). */
+const cmdline = (base, v) => (v.passthrough === false ? base.replace(' iommu.passthrough=1', '') : base);
 
 const INIT = `#!/bin/sh
 /bin/busybox --install -s
@@ -78,10 +81,18 @@ for t in IORT VIOT; do
 done
 for d in /sys/bus/pci/devices/*; do
   g=$(readlink $d/iommu_group); n=$(ls $d/msi_irqs 2>/dev/null | wc -l); drv=$(readlink $d/driver)
-  v=$(readlink $d/virtio*/driver)
-  echo "@@dev \${d##*/} group=\${g##*/} msi=$n driver=\${drv##*/} vdriver=\${v##*/}"
+  v=$(readlink $d/virtio*/driver); t=$(cat $d/iommu_group/type 2>/dev/null)
+  echo "@@dev \${d##*/} group=\${g##*/} msi=$n driver=\${drv##*/} vdriver=\${v##*/} gtype=$t"
   echo "@@config \${d##*/}"; od -An -tx1 -v -N 256 $d/config
 done
+# dtmap audit's snapshot, written by \`dtmap audit --collect-script\` (audit.mjs)
+cat >/audit.sh <<'DTMAP_AUDIT_EOF'
+@@COLLECT_SCRIPT@@
+DTMAP_AUDIT_EOF
+sh /audit.sh /audit.json
+echo @@audit
+cat /audit.json
+echo @@audit-end
 echo @@end
 poweroff -f
 `;
@@ -215,7 +226,8 @@ async function main() {
   mkdirSync(runs, { recursive: true });
   for (const k of kernels) {
     k.initrd = join(cache, `initramfs-${k.release}.cpio`);
-    const loaded = buildInitramfs(k, availableModules(k.modules, [...MODULES, ...ACPI_MODULES]), INIT, k.initrd);
+    const init = INIT.replace('@@COLLECT_SCRIPT@@', dtmap(['audit', '--collect-script']).trimEnd());
+    const loaded = buildInitramfs(k, availableModules(k.modules, [...MODULES, ...ACPI_MODULES]), init, k.initrd);
     // without CONFIG_ACPI_VIOT (and a virtio-iommu driver) the kernel never reads the VIOT
     k.viotRead =
       /^CONFIG_ACPI_VIOT=y$/m.test(k.config) &&
@@ -265,7 +277,7 @@ async function main() {
           job.kernel.initrd,
           '-dtb',
           job.dtb,
-        ].concat(['-append', CMDLINE]),
+        ].concat(['-append', cmdline(CMDLINE, job.variant)]),
         consoleFile,
       );
       log(`${tag}: ${r.error ?? 'booted'} in ${r.seconds.toFixed(1)} s`);
@@ -274,7 +286,9 @@ async function main() {
       if (!kernel.complete)
         return { ...job, seconds: r.seconds, error: 'the console has no device list (init did not finish)', rows: [] };
       const maps = job.checked.files[0].maps;
-      return { ...job, seconds: r.seconds, rows: compare(DEVICES, job.query, maps, kernel, targets, job.msiLookup) };
+      const rows = compare(DEVICES, job.query, maps, kernel, targets, job.msiLookup);
+      const audit = runAudit(job.dir, `snapshot-${job.kernel.name}.json`, r.console, rows);
+      return { ...job, seconds: r.seconds, rows, audit };
     }
     const v = job.variant;
     const dir = join(runs, `acpi-${v.name}`, job.kernel.name);
@@ -282,7 +296,7 @@ async function main() {
     const r = await boot(
       ['-M', v.machine, ...COMMON, '-bios', prepared.firmware, ...(v.extra ?? [])]
         .concat(v.devices.flatMap((d) => ['-device', d]))
-        .concat(['-kernel', job.kernel.kernel, '-initrd', job.kernel.initrd, '-append', ACPI_CMDLINE]),
+        .concat(['-kernel', job.kernel.kernel, '-initrd', job.kernel.initrd, '-append', cmdline(ACPI_CMDLINE, v)]),
       join(dir, 'console.log'),
     );
     log(`${tag}: ${r.error ?? 'booted'} in ${r.seconds.toFixed(1)} s`);
@@ -297,7 +311,8 @@ async function main() {
     const predict = acpiPredictions(dtmap, join(dir, 'tables'), kernel);
     const { rows, fwBug } = compareAcpi(kernel, predict, { viotRead: job.kernel.viotRead });
     writeFileSync(join(dir, 'firmware-lines.txt'), firmwareLines(kernel.dmesg).join('\n') + '\n');
-    return { ...job, seconds: r.seconds, rows, fwBug, tables: kernel.tables, queryError: predict.error };
+    const audit = runAudit(dir, 'snapshot.json', r.console, rows);
+    return { ...job, seconds: r.seconds, rows, fwBug, tables: kernel.tables, queryError: predict.error, audit };
   });
 
   const dtResults = results.filter((r) => r.type === 'dt');
@@ -306,6 +321,11 @@ async function main() {
   if (acpiResults.length) {
     if (dtResults.length) console.log('');
     printAcpiTable(acpiResults);
+  }
+  const auditResults = results.filter((r) => r.audit);
+  if (auditResults.length) {
+    console.log('');
+    printAuditTable(auditResults);
   }
   // one verdict per (variant, kernel, RID, map): iommu-map covers its log lines and the iommu
   // group, msi-map its log lines and the MSI count; a failed boot or an unexplained line fails its maps
@@ -336,6 +356,24 @@ async function main() {
       else failed++;
     }
   }
+  // one verdict per (variant, kernel, PCI function): dtmap audit's verdicts on the snapshot
+  const beforeAudit = failed;
+  let auditRows = 0;
+  const auditKinds = new Map();
+  for (const r of auditResults) {
+    for (const row of r.audit) {
+      auditRows++;
+      if (!row.predicted) skipped++;
+      else if (row.agree) passed++;
+      else failed++;
+      for (const k of row.verdicts
+        .replace(/ \(error\)$/, '')
+        .split(' + ')
+        .filter((x) => x && x !== '-'))
+        auditKinds.set(k, (auditKinds.get(k) ?? 0) + 1);
+    }
+  }
+  const auditFailed = failed - beforeAudit;
   notes.push(...fixtureNotes(acpiResults));
   const qemu = execFileSync('qemu-system-aarch64', ['--version']).toString().split('\n')[0];
   console.log('');
@@ -352,9 +390,12 @@ async function main() {
     `DT: ${variants.length} variants x ${kernels.length} kernels x ${DEVICES.length} RIDs x 2 maps (iommu-map: log lines + iommu group; msi-map: log lines + MSI count): ${dtFailed} disagreements`,
   );
   const acpiRows = acpiResults.reduce((n, r) => n + r.rows.filter((row) => row.bdf !== '-').length, 0);
-  const acpiFailed = failed - dtFailed;
+  const acpiFailed = failed - dtFailed - auditFailed;
   console.log(
     `ACPI: ${acpi.length} variants x ${kernels.length} kernels, ${acpiRows} PCI functions (iommu group, MSIs, [Firmware Bug] lines): ${acpiFailed} disagreements${skipped ? `, ${skipped} without a dtmap prediction yet` : ''}`,
+  );
+  console.log(
+    `audit: ${auditResults.length} boots, ${auditRows} PCI functions, verdicts ${[...auditKinds].map(([k, n]) => `${k} ${n}`).join(', ')}: ${auditFailed} wrong`,
   );
   for (const n of notes) console.log(`note: ${n}`);
   console.log(`test:kernel: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
@@ -432,6 +473,68 @@ function printAcpiTable(results) {
     if (r.fwBug?.length)
       console.log(`${r.variant.name} on ${r.kernel.name}: kernel printed ${r.fwBug.map((l) => `"${l}"`).join(', ')}`);
   }
+}
+
+/**
+ * dtmap audit on a boot's snapshot (the guest ran the collect script): written as `name` in
+ * `dir`, audited, and compared per function (audit.mjs) with what init printed and what the
+ * rows of the other comparison (`rows`, each with `expect`) say the description gives.
+ */
+function runAudit(dir, name, consoleText, rows) {
+  const text = snapshotFromConsole(consoleText);
+  const facts = kernelFacts(consoleText);
+  const expect = (bdf) => rows.find((row) => row.bdf === bdf)?.expect ?? null;
+  if (text === null)
+    return [
+      {
+        bdf: '-',
+        driver: '-',
+        kernel: '-',
+        verdicts: '-',
+        expected: '-',
+        agree: false,
+        predicted: true,
+        why: ['the guest printed no snapshot'],
+      },
+    ];
+  const file = join(dir, name);
+  writeFileSync(file, text + '\n');
+  let report;
+  try {
+    report = JSON.parse(dtmap(['audit', file, '--format', 'json']));
+  } catch (err) {
+    return [
+      {
+        bdf: '-',
+        driver: '-',
+        kernel: '-',
+        verdicts: '-',
+        expected: '-',
+        agree: false,
+        predicted: true,
+        why: [err.message.split('\n')[0]],
+      },
+    ];
+  }
+  return compareAudit(facts, expect, report);
+}
+
+function printAuditTable(results) {
+  const head = ['audit variant', 'kernel', 'BDF', 'driver', 'kernel did', 'dtmap audit', 'expected', ''];
+  const rows = [];
+  for (const r of results)
+    for (const row of r.audit)
+      rows.push([
+        `${r.type === 'acpi' ? 'acpi:' : ''}${r.variant.name}`,
+        r.kernel.name,
+        row.bdf,
+        row.driver,
+        row.kernel,
+        row.verdicts,
+        row.expected,
+        !row.predicted ? '' : row.agree ? 'ok' : `WRONG: ${row.why.join('; ')}`,
+      ]);
+  printRows(head, rows);
 }
 
 function printRows(head, rows) {

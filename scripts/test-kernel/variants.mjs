@@ -78,7 +78,8 @@ export const MODULES = ['virtio_pci', 'virtio_net', 'virtio_input'];
 
 /**
  * name, what it shows, and the property lines written into the host bridge (replacing QEMU's
- * `iommu-map` and `msi-map`; a property left out is absent).
+ * `iommu-map` and `msi-map`; a property left out is absent); `passthrough: false` boots without
+ * iommu.passthrough=1, so that the kernel gives DMA domains (run.mjs).
  */
 export const VARIANTS = [
   {
@@ -207,6 +208,21 @@ export const VARIANTS = [
     name: 'absent',
     what: 'no maps at all',
     props: [],
+  },
+  {
+    name: 'dma',
+    what: "QEMU's own maps, booted with DMA domains (no iommu.passthrough=1): dtmap audit's isolated",
+    props: ['iommu-map = <0x0 &smmu 0x0 0x10000>;', 'msi-map = <0x0 &its 0x0 0x10000>;'],
+    passthrough: false,
+  },
+  {
+    name: 'dma-gaps',
+    what: 'both maps leave out device 4, no msi-parent, DMA domains: no IOMMU and no MSI domain for 00:04.x',
+    props: [
+      'iommu-map = <0x0 &smmu 0x0 0x20>, <0x28 &smmu 0x28 0xffd8>;',
+      'msi-map = <0x0 &its 0x0 0x20>, <0x28 &its 0x28 0xffd8>;',
+    ],
+    passthrough: false,
   },
   {
     name: 'short-mask',

@@ -21,6 +21,9 @@ import { msiMapGap } from './rules/msi-map-gap.js';
 import { mapAlias } from './rules/map-alias.js';
 import { mapPortability } from './rules/map-portability.js';
 import { mapConsistency } from './rules/map-consistency.js';
+import { iommusMapClash } from './rules/iommus-map-clash.js';
+import { msiParentMapClash } from './rules/msi-parent-map-clash.js';
+import { dmaAlias } from './rules/dma-alias.js';
 import { hasHostBridge, pciDomain } from './rules/pci-domain.js';
 import { ACPI_RULES } from './acpi/index.js';
 
@@ -44,6 +47,9 @@ const CHECKS: readonly Rule[] = [
   mapAlias,
   mapPortability,
   mapConsistency,
+  iommusMapClash,
+  msiParentMapClash,
+  dmaAlias,
   pciDomain,
 ];
 

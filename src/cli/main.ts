@@ -11,6 +11,7 @@ import { register as registerDiff } from './commands/diff.js';
 import { register as registerCompile } from './commands/compile.js';
 import { register as registerLsp } from './commands/lsp.js';
 import { register as registerRules } from './commands/rules.js';
+import { register as registerAudit } from './commands/audit.js';
 import { LimitError, exhaustedMessage } from '../limits.js';
 
 declare const __DTMAP_VERSION__: string | undefined;
@@ -48,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   registerCompile(program, setCode);
   registerLsp(program);
   registerRules(program);
+  registerAudit(program, setCode);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -7,13 +7,14 @@ import {
   type Hover,
   type Location,
   type Position,
+  type Range,
   type TextEdit,
 } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { pathToFileURL } from 'node:url';
 import { basename } from 'node:path';
 import type { Bridge } from '../machine/machine.js';
-import { deviceHeading, GAP, hex, ID_NAME, idRange, ridRange } from '../words.js';
+import { deviceHeading, GAP, gapDma, hex, ID_NAME, idRange, mapIommus, ridRange } from '../words.js';
 import { coverage } from '../core/coverage.js';
 import { lookup } from '../core/lookup.js';
 import { mergeRanges } from '../core/ranges.js';
@@ -31,7 +32,18 @@ import {
 import { translate } from '../map/translate.js';
 import type { Node, Tree } from '../tree/model.js';
 import { findingMap, type Checked, type DiagnosticData, type Project } from './project.js';
-import { cellRange, contains, entryRange, offsetOf, rangeOf, statementRange, tokenEnd, lastCell } from './text.js';
+import {
+  cellRange,
+  contains,
+  entryRange,
+  labelAt,
+  lastCell,
+  offsetOf,
+  rangeOf,
+  statementRange,
+  tokenEnd,
+  type LabelToken,
+} from './text.js';
 
 interface MapAt {
   bridge: Bridge;
@@ -77,7 +89,8 @@ const rids = (a: number, b: number) => `${ridRange([a, b])} (${idRange(a, b)})`;
 
 function gapLines(m: ParsedMap, cover: Coverage, kind: MapKind): string[] {
   const gaps = cover.segments.filter((s) => s.status === 'bypass');
-  const effect = kind === 'iommu' ? `${GAP.iommu.gets} (${GAP.iommu.dma})` : GAP.msi.gets;
+  // the DMA of a gap RID, as the map's IOMMU treats it (words.ts gapDma())
+  const effect = kind === 'iommu' ? `${GAP.iommu.gets} (${gapDma(mapIommus(m.entries)).dma})` : GAP.msi.gets;
   const lines = gaps
     .slice(0, MAX_LINES)
     .map((s) => `- ${rids(s.first, s.last)}: ${effect}; kernel: \`${lookup(m.table, s.first).log}\``);
@@ -155,17 +168,65 @@ function deviceHover(c: Checked, doc: TextDocument, file: string, pos: Position)
       if (!span || span.file !== file || span.line - 1 !== pos.line) continue;
       const at = offsetOf(doc, span);
       if (!contains(rangeOf(doc, at, tokenEnd(doc.getText(), at)), pos)) continue;
-      const iommu = translate(c.tree, bridge.node, d.rid, 'iommu', c.form);
-      const msi = translate(c.tree, bridge.node, d.rid, 'msi', c.form);
-      return [
-        deviceHeading(d, bridge.node, c.form),
-        '',
-        `- iommu-map: ${outcome(c, iommu, 'iommu')}`,
-        `- msi-map: ${outcome(c, msi, 'msi')}`,
-      ].join('\n');
+      return deviceLines(c, bridge, d).join('\n');
     }
   }
   return undefined;
+}
+
+/** The label reference or definition at a position, with the node it names in the board's tree. */
+function labelNode(c: Checked, doc: TextDocument, pos: Position): { token: LabelToken; node: Node } | undefined {
+  const token = labelAt(doc.getText(), doc.offsetAt(pos));
+  if (!token) return undefined;
+  const node = token.kind === 'path' ? c.tree.byPath(token.name) : c.tree.byLabel(token.name);
+  return node ? { token, node } : undefined;
+}
+
+const where = (span: { file: string; line: number } | undefined) =>
+  span ? `${basename(span.file)}:${span.line}` : 'unknown place';
+
+/** What a node is to the maps: a bridge with maps, the target of entries, a PCI device. */
+function nodeHover(c: Checked, token: LabelToken, node: Node): string {
+  const name = token.kind === 'path' ? `&{${token.name}}` : `&${token.name}`;
+  const out: string[] = [`**${name}**: \`${node.path}\` (${where(node.span)})`, ''];
+  if (node.labels.length > 1) out.push(`- labels: ${node.labels.map((l) => `\`${l}\``).join(', ')}`);
+  const compatible = node.prop('compatible')?.strings();
+  if (compatible?.length) out.push(`- compatible: ${compatible.map((x) => `"${x}"`).join(', ')}`);
+  if (!node.enabled) out.push(`- status: "${node.status}"`);
+  const targets: string[] = [];
+  for (const bridge of c.ctx.bridges)
+    for (const kind of MAP_KINDS) {
+      const a = bridge.maps[kind];
+      const entries = a?.parsed.entries.filter((e) => e.target === node).map((e) => e.index) ?? [];
+      if (entries.length)
+        targets.push(
+          `- ${NAMES[kind].map} ${entries.length > 1 ? 'entries' : 'entry'} ${entries.join(', ')} of \`${bridge.node.path}\` ${entries.length > 1 ? 'point' : 'points'} here`,
+        );
+    }
+  out.push(...targets.slice(0, MAX_LINES));
+  if (targets.length > MAX_LINES) out.push(`- ... and ${targets.length - MAX_LINES} more maps`);
+  for (const bridge of c.ctx.bridges) {
+    if (bridge.node === node)
+      for (const kind of MAP_KINDS) {
+        const a = bridge.maps[kind];
+        if (a) out.push('', mapHover(c, { bridge, kind, parsed: a.parsed, cover: a.coverage }));
+      }
+    const d = bridge.pci ? bridge.devices.find((x) => x.node === node) : undefined;
+    if (d) out.push('', ...deviceLines(c, bridge, d));
+  }
+  while (out[out.length - 1] === '') out.pop();
+  return out.join('\n');
+}
+
+function deviceLines(c: Checked, bridge: Bridge, d: Bridge['devices'][number]): string[] {
+  const iommu = translate(c.tree, bridge.node, d.rid, 'iommu', c.form);
+  const msi = translate(c.tree, bridge.node, d.rid, 'msi', c.form);
+  return [
+    deviceHeading(d, bridge.node, c.form),
+    '',
+    `- iommu-map: ${outcome(c, iommu, 'iommu')}`,
+    `- msi-map: ${outcome(c, msi, 'msi')}`,
+  ];
 }
 
 export function hover(project: Project, file: string, pos: Position): Hover | null {
@@ -173,25 +234,29 @@ export function hover(project: Project, file: string, pos: Position): Hover | nu
   if (!s?.good) return null;
   const doc = project.document(file);
   const at = mapAt(s.good, doc, file, pos);
-  const text = at
-    ? at.entry
-      ? entryHover(s.good, at, at.entry)
-      : mapHover(s.good, at)
-    : deviceHover(s.good, doc, file, pos);
-  return text ? { contents: { kind: 'markdown', value: `${text}\n\n*board ${basename(s.board)}*` } } : null;
+  let text: string | undefined;
+  let range: Range | undefined;
+  if (at?.entry) text = entryHover(s.good, at, at.entry);
+  else {
+    const label = labelNode(s.good, doc, pos);
+    if (label) {
+      text = nodeHover(s.good, label.token, label.node);
+      range = rangeOf(doc, label.token.start, label.token.end);
+    } else text = at ? mapHover(s.good, at) : deviceHover(s.good, doc, file, pos);
+  }
+  if (!text) return null;
+  const h: Hover = { contents: { kind: 'markdown', value: `${text}\n\n*board ${basename(s.board)}*` } };
+  if (range) h.range = range;
+  return h;
 }
 
-/** Go to definition on an entry's phandle (`&its`): the target node. */
+/** Go to definition on a label reference or definition (an entry's phandle among them): the node. */
 export function definition(project: Project, file: string, pos: Position): Location | null {
   const s = project.stateFor(file);
   if (!s?.good) return null;
-  const doc = project.document(file);
-  const at = mapAt(s.good, doc, file, pos);
-  const e = at?.entry;
-  if (!at || !e?.target?.span) return null;
-  const r = cellRange(doc, file, at.parsed, e.cell + 1);
-  if (!r || !contains(r, pos)) return null;
-  const span = e.target.span;
+  const label = labelNode(s.good, project.document(file), pos);
+  const span = label?.node.span;
+  if (!span) return null;
   const target = project.document(span.file);
   const start = offsetOf(target, span);
   return { uri: pathToFileURL(span.file).href, range: rangeOf(target, start, tokenEnd(target.getText(), start)) };

@@ -2,10 +2,10 @@
 // instead of the files on disk), the boards they are checked through, each board's last result,
 // and the diagnostics to publish per file. Checks are those of `dtmap check` (src/app: its
 // settings and configuration, baseline and suppressions).
-import { readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { DiagnosticSeverity, type Diagnostic as LspDiagnostic, type Range } from 'vscode-languageserver';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DiagnosticSeverity, type Diagnostic as LspDiagnostic, type Position, type Range } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Context, Diagnostic } from '../checks/index.js';
 import { checkTree } from '../app/check-file.js';
@@ -141,6 +141,19 @@ export class Project {
     this.dirty.add(path);
   }
 
+  /**
+   * A file changed on disk (the client's file watcher; `text` undefined: deleted). An open buffer
+   * stays what is checked; else the boards that read the file are checked again, and a file that
+   * appears or a changed configuration rechecks every board (a missing include may be there now).
+   */
+  changedOnDisk(path: string, text: string | undefined, created = false): void {
+    if (this.overlay.has(path)) return;
+    this.index.update(path, text ?? ''); // a deleted file includes nothing
+    this.dirty.add(path);
+    if (created || basename(path) === '.dtmaprc.json' || basename(path) === 'package.json')
+      for (const b of this.boards.keys()) this.dirty.add(b);
+  }
+
   /** The text of a file as the front end reads it now (buffer, else disk). */
   document(path: string): TextDocument {
     const text = this.overlay.get(path) ?? readText(path);
@@ -178,7 +191,7 @@ export class Project {
     }
     const targets = new Set<string>();
     for (const p of this.dirty) {
-      if (isBoard(p) && this.overlay.has(p)) targets.add(p);
+      if (isBoard(p) && (this.overlay.has(p) || this.boards.has(p))) targets.add(p);
       for (const s of this.boards.values()) if (s.files.has(p)) targets.add(s.board);
     }
     this.dirty.clear();
@@ -252,10 +265,11 @@ export class Project {
       };
       return s;
     }
+    const includeDirs = dtsIncludeDirs(board, settings.include);
     try {
       const form = settings.kernel;
       const { tree, files, suppressions } = compileDts(board, {
-        includeDirs: dtsIncludeDirs(board, settings.include),
+        includeDirs,
         defines: settings.define,
         overlay: this.overlay,
       });
@@ -275,17 +289,18 @@ export class Project {
       s.items = this.items(board, s.good);
       s.error = undefined;
     } catch (e) {
-      s.error = this.sourceError(board, e);
+      s.error = this.sourceError(board, e, includeDirs);
       s.files.add(s.error.file);
     }
     return s;
   }
 
   /** A preprocessor or parser error at its position; anything else (a bug) on the board's first line. */
-  private sourceError(board: string, e: unknown): { file: string; item: Item } {
+  private sourceError(board: string, e: unknown, includeDirs: string[]): { file: string; item: Item } {
     if (e instanceof SourceError && e.line !== undefined && e.column !== undefined && e.file !== '<command-line>') {
       const { line, column } = e;
       const file = resolve(e.file);
+      const missing = this.missingInclude(board, file, line, e.message, includeDirs);
       let range: Range;
       try {
         range = tokenRange(this.document(file), { file, line, column });
@@ -295,7 +310,7 @@ export class Project {
           end: { line: line - 1, character: column },
         };
       }
-      return { file, item: { range, severity: DiagnosticSeverity.Error, message: e.message } };
+      return { file, item: { range, severity: DiagnosticSeverity.Error, message: e.message + missing } };
     }
     const message = `internal error: ${e instanceof Error ? e.message : String(e)}`;
     return {
@@ -306,6 +321,30 @@ export class Project {
         message,
       },
     };
+  }
+
+  /**
+   * For an include not found: where dtmap looked, in its order, and how to add a folder. The
+   * preprocessor looks for `#include "x"` beside the including file, then in the include folders,
+   * for `<x>` in the include folders only; dtc's `/include/ "x"` beside the including file, beside
+   * the board, then in the include folders (src/dts/index.ts).
+   */
+  private missingInclude(board: string, file: string, line: number, message: string, includeDirs: string[]): string {
+    const m = /^(?:Couldn't open "(.+)"|(.+)): No such file or directory$/.exec(message);
+    if (!m) return '';
+    const name = m[1] ?? m[2]!;
+    const text = this.document(file).getText({ start: { line: line - 1, character: 0 }, end: { line, character: 0 } });
+    const dirs = m[1]
+      ? [dirname(file), dirname(board), ...includeDirs]
+      : text.includes(`<${name}>`)
+        ? includeDirs
+        : [dirname(file), ...includeDirs];
+    const root = this.opts.roots.find((r) => dirs.every((d) => d === r || d.startsWith(r + sep)));
+    const show = (d: string) => (root ? relative(root, d) || '.' : d) + '/';
+    const looked = dirs.length
+      ? `looked in ${[...new Set(dirs)].map(show).join(', ')}`
+      : 'no include folder is set (not in a kernel tree)';
+    return `; ${looked}. Add an include folder with "include": ["DIR"] in .dtmaprc.json (relative to it), or -I DIR for dtmap check`;
   }
 
   /** A board's findings as ranges in the files where they were written. */
@@ -340,8 +379,11 @@ export class Project {
     return tokenRange(doc, d.span);
   }
 
-  /** Diagnostics for the given files: the same finding from several boards is one, naming them all. */
-  private publish(files: Set<string>): Map<string, LspDiagnostic[]> {
+  /**
+   * Diagnostics for the given files: the same finding from several boards is one, naming them all.
+   * `record`: these are published (a file published before gets an empty list when it has none).
+   */
+  private publish(files: Set<string>, record = true): Map<string, LspDiagnostic[]> {
     const merged = new Map<string, Map<string, { item: Item; boards: string[] }>>();
     for (const s of this.boards.values()) {
       const add = (file: string, item: Item) => {
@@ -359,24 +401,63 @@ export class Project {
     }
     const out = new Map<string, LspDiagnostic[]>();
     for (const f of files) {
-      const list = [...(merged.get(f)?.values() ?? [])].map(({ item, boards }) => {
-        const names = boards.map((b) => basename(b)).join(', ');
-        const d: LspDiagnostic = {
-          range: item.range,
-          severity: item.severity,
-          source: 'dtmap',
-          message: `${item.message} [${boards.length > 1 ? 'boards' : 'board'} ${names}]`,
-        };
-        if (item.rule) d.code = item.rule;
-        if (item.data) d.data = item.data;
-        return d;
-      });
+      const list = [...(merged.get(f)?.values() ?? [])].map(({ item, boards }) => toLsp(item, boards));
+      if (!record) {
+        out.set(f, list);
+        continue;
+      }
       if (list.length || this.published.has(f)) out.set(f, list);
       if (list.length) this.published.add(f);
       else this.published.delete(f);
     }
     return out;
   }
+
+  /** The diagnostics of `file` (as published) whose range meets `range`: for code actions. */
+  diagnosticsIn(file: string, range: Range): LspDiagnostic[] {
+    return (this.publish(new Set([file]), false).get(file) ?? []).filter((d) => meets(d.range, range));
+  }
+}
+
+const before = (a: Position, b: Position) => a.line < b.line || (a.line === b.line && a.character <= b.character);
+/** Whether two ranges share a position (a cursor at either end of a range meets it). */
+const meets = (a: Range, b: Range) => before(a.start, b.end) && before(b.start, a.end);
+
+function toLsp(item: Item, boards: string[]): LspDiagnostic {
+  const names = boards.map((b) => basename(b)).join(', ');
+  const d: LspDiagnostic = {
+    range: item.range,
+    severity: item.severity,
+    source: 'dtmap',
+    message: `${item.message} [${boards.length > 1 ? 'boards' : 'board'} ${names}]`,
+  };
+  if (item.rule) {
+    d.code = item.rule;
+    const href = rulePage(item.rule);
+    if (href) d.codeDescription = { href };
+  }
+  if (item.data) d.data = item.data;
+  return d;
+}
+
+let docsDir: string | null | undefined;
+/**
+ * The `file:` URL of a rule's page, docs/rules/<id>.md as the package ships it, found from this
+ * module's own file upwards (dist/lsp.cjs in the package, src/lsp/ in a clone). The project has no
+ * web home: the page installed with the server is the one that matches its rules.
+ */
+export function rulePage(rule: string): string | undefined {
+  if (docsDir === undefined) {
+    docsDir = null;
+    let dir = dirname(fileURLToPath(import.meta.url));
+    for (let i = 0; i < 4; i++, dir = dirname(dir))
+      if (existsSync(join(dir, 'docs', 'rules', 'README.md'))) {
+        docsDir = join(dir, 'docs', 'rules');
+        break;
+      }
+  }
+  const page = docsDir && join(docsDir, `${rule}.md`);
+  return page && existsSync(page) ? pathToFileURL(page).href : undefined;
 }
 
 function readText(path: string): string {

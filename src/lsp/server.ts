@@ -2,6 +2,7 @@
 // (dist/lsp.cjs), loaded only by this command, so the LSP libraries cost the others nothing.
 // The server reads files and open buffers; it never writes a file.
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   createConnection,
@@ -10,6 +11,8 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
   CodeActionKind,
+  DidChangeWatchedFilesNotification,
+  FileChangeType,
   type Connection,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -29,6 +32,17 @@ export interface ServerSettings extends Pick<SettingOptions, 'config' | 'baselin
   debounceMs?: number;
   reportUnusedDisable?: boolean;
 }
+
+/** What the server asks a client to watch (where it can register watchers at run time). */
+export const WATCHED = ['**/*.dts', '**/*.dtsi', '**/*.dtso', '**/*.h', '**/.dtmaprc.json'];
+
+const readText = (p: string): string | undefined => {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return undefined; // gone again, or unreadable: as deleted
+  }
+};
 
 const pathOf = (uri: string): string | undefined => (uri.startsWith('file:') ? fileURLToPath(uri) : undefined);
 
@@ -88,7 +102,9 @@ export function startServer(
     timer = setTimeout(flush, delay);
   };
 
+  let watchRegistration = false;
   connection.onInitialize((params) => {
+    watchRegistration = !!params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     const settings = (params.initializationOptions ?? {}) as ServerSettings;
     const roots = (params.workspaceFolders ?? []).map((f) => pathOf(f.uri)).filter((p): p is string => !!p);
     const rootUri = params.rootUri && pathOf(params.rootUri);
@@ -115,6 +131,37 @@ export function startServer(
       serverInfo: { name: 'dtmap' },
     };
   });
+
+  connection.onInitialized(
+    guard(
+      'initialized',
+      () => {
+        // the sources and headers a board reads, and the configuration: re-read when they change on disk
+        if (watchRegistration)
+          void connection.client.register(DidChangeWatchedFilesNotification.type, {
+            watchers: WATCHED.map((globPattern) => ({ globPattern })),
+          });
+      },
+      undefined,
+    ),
+  );
+
+  connection.onDidChangeWatchedFiles(
+    guard(
+      'watched files',
+      (params) => {
+        if (!project) return;
+        for (const change of params.changes) {
+          const p = pathOf(change.uri);
+          if (!p) continue;
+          const text = change.type === FileChangeType.Deleted ? undefined : readText(p);
+          project.changedOnDisk(p, text, change.type === FileChangeType.Created);
+        }
+        schedule(0);
+      },
+      undefined,
+    ),
+  );
 
   documents.onDidOpen(
     guard(
@@ -191,7 +238,14 @@ export function startServer(
       'code action',
       (params) => {
         const p = pathOf(params.textDocument.uri);
-        return p && project ? codeActions(project, p, params.context.diagnostics) : [];
+        if (!p || !project) return [];
+        // quick fixes only: a request for other kinds (`source`, `refactor`) gets none
+        const only = params.context.only;
+        if (only && !only.some((k) => CodeActionKind.QuickFix === k || CodeActionKind.QuickFix.startsWith(`${k}.`)))
+          return [];
+        // the diagnostics the client sends, else (a cursor or a selection alone) ours that meet the range
+        const given = params.context.diagnostics.filter((d) => d.source === 'dtmap' && d.data);
+        return codeActions(project, p, given.length ? given : project.diagnosticsIn(p, params.range));
       },
       [],
     ),

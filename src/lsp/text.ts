@@ -93,3 +93,66 @@ export function contains(r: Range, p: { line: number; character: number }): bool
     a.line < b.line || (a.line === b.line && a.character <= b.character);
   return before(r.start, p) && before(p, r.end);
 }
+
+/** A label written in the source: a reference (`&name`, `&{/path}`) or a definition (`name:`). */
+export interface LabelToken {
+  kind: 'ref' | 'path' | 'def';
+  /** The label, or the path of `&{/path}`. */
+  name: string;
+  start: number;
+  end: number;
+}
+
+const LABEL_CHAR = /\w/;
+
+/** The end of a comment or string starting at `i` (a string ends at its line's end at the latest). */
+function skipped(text: string, i: number): number | undefined {
+  if (text[i] === '/' && text[i + 1] === '/') {
+    const nl = text.indexOf('\n', i);
+    return nl < 0 ? text.length : nl;
+  }
+  if (text[i] === '/' && text[i + 1] === '*') {
+    const close = text.indexOf('*/', i + 2);
+    return close < 0 ? text.length : close + 2;
+  }
+  if (text[i] !== '"') return undefined;
+  let end = i + 1;
+  while (end < text.length && text[end] !== '"' && text[end] !== '\n') end += text[end] === '\\' ? 2 : 1;
+  return end + 1;
+}
+
+/**
+ * The label reference or definition at offset `at`, outside comments and strings: `&its`,
+ * `&{/soc/pcie@f8000000}`, or `its:` before a node or property (dtc's label syntax,
+ * `[a-zA-Z_][a-zA-Z0-9_]*:`).
+ */
+export function labelAt(text: string, at: number): LabelToken | undefined {
+  // comments and strings before `at`: a position inside one is no label
+  for (let i = 0; i < at; i++) {
+    const end = skipped(text, i);
+    if (end === undefined) continue;
+    if (end > at) return undefined;
+    i = end - 1;
+  }
+  // `&{/path}`: the `&{` before `at` on its line, closed at or after it
+  const lineStart = text.lastIndexOf('\n', at - 1) + 1;
+  const open = text.lastIndexOf('&{', at);
+  if (open >= lineStart) {
+    const close = text.indexOf('}', open);
+    if (close >= at && !text.slice(open, close).includes('\n'))
+      return { kind: 'path', name: text.slice(open + 2, close), start: open, end: close + 1 };
+  }
+  let start = text[at] === '&' ? at + 1 : at;
+  if (!LABEL_CHAR.test(text[start] ?? '') && !LABEL_CHAR.test(text[start - 1] ?? '')) return undefined;
+  while (start > 0 && LABEL_CHAR.test(text[start - 1]!)) start--;
+  let end = start;
+  while (end < text.length && LABEL_CHAR.test(text[end]!)) end++;
+  const name = text.slice(start, end);
+  if (!/^[A-Za-z_]/.test(name)) return undefined;
+  if (text[start - 1] === '&') return { kind: 'ref', name, start: start - 1, end };
+  // a definition: `name:` not inside a longer name (`cpu@0`, `a,b`), not `::`
+  const before = text[start - 1];
+  if (text[end] === ':' && text[end + 1] !== ':' && (before === undefined || /[\s:<{;]/.test(before)))
+    return { kind: 'def', name, start, end: end + 1 };
+  return undefined;
+}

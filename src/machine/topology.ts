@@ -25,6 +25,58 @@ export interface PciFunction {
   declared?: [number, number];
   /** The bridge the function sits behind, or undefined on the root bus. */
   parent: PciFunction | undefined;
+  /** Bridges: a PCIe-to-PCI(-X) bridge, as its compatible names it (PCIE_TO_PCI). */
+  pcieToPci?: boolean;
+  /** The function sits on a conventional PCI bus: below a PCIe-to-PCI bridge. */
+  conventional?: boolean;
+  /** The RIDs besides its own that Linux looks up for the function's DMA, in the order
+   *  pci_for_each_dma_alias() visits them (none when the tree shows none; see dmaAliases()). */
+  aliases?: number[];
+}
+
+/**
+ * PCIe-to-PCI(-X) bridges the tree can name. A bridge's class code (0x0604, "pciclass,0604") is
+ * the same for a root port, a switch port and a PCIe-to-PCI bridge; what tells them apart is the
+ * PCIe capability's port type (PCI_EXP_TYPE_PCI_BRIDGE), which a devicetree does not carry. So
+ * only a compatible naming the chip counts: these vendor,device IDs are PCIe-to-PCI(-X) bridges.
+ */
+export const PCIE_TO_PCI: ReadonlySet<string> = new Set([
+  'pci104c,8240', // TI XIO2000A / XIO2001
+  'pci12d8,e110', // Pericom PI7C9X110
+  'pci12d8,e111', // Pericom PI7C9X111
+  'pci12d8,e130', // Pericom PI7C9X130 (PCI-X)
+  'pci1b21,1080', // ASMedia ASM1083 / ASM1085
+  'pci10b5,8111', // PLX PEX 8111
+  'pci10b5,8112', // PLX PEX 8112
+  'pci1a03,1150', // ASPEED AST1150
+]);
+
+const isPcieToPci = (n: Node) => (n.prop('compatible')?.strings() ?? []).some((c) => PCIE_TO_PCI.has(c));
+
+/**
+ * The DMA aliases of each enumerated function, after pci_for_each_dma_alias() (drivers/pci/search.c,
+ * 6.1 and 6.12): its own RID first (not listed here), then, walking up the buses to the root bus,
+ * for each bridge above it: a PCIe root or switch port adds nothing; a PCIe-to-PCI bridge adds
+ * its secondary bus with devfn 0 (PCI_DEVID(subordinate->number, 0): the requester ID it gives
+ * the transactions it forwards); a conventional PCI bridge (one below a PCIe-to-PCI bridge) adds
+ * its own RID. Quirks the tree cannot show (dma_alias_mask, PCI_DEV_FLAG_PCIE_BRIDGE_ALIAS,
+ * PCI_DEV_FLAGS_BRIDGE_XLATE_ROOT) are not modelled.
+ */
+function dmaAliases(fns: readonly PciFunction[]): void {
+  for (const f of fns) {
+    if (f.parent?.conventional || f.parent?.pcieToPci) f.conventional = true;
+    if (f.bridge && !f.conventional && isPcieToPci(f.node)) f.pcieToPci = true;
+  }
+  for (const f of fns) {
+    if (f.rid === undefined) continue;
+    const aliases: number[] = [];
+    for (let p = f.parent; p; p = p.parent) {
+      if (p.rid === undefined || p.secondary === undefined) break;
+      if (p.conventional) aliases.push(p.rid);
+      else if (p.pcieToPci) aliases.push(p.secondary << 8);
+    }
+    if (aliases.length) f.aliases = aliases;
+  }
 }
 
 /** A PCI child node's first `reg` cell (bus, device, function in bits 23..8), or undefined for a
@@ -107,6 +159,7 @@ export function enumerate(host: Node): PciFunction[] {
     return max;
   };
   scan(host, undefined, root, undefined, true);
+  dmaAliases(out); // out lists parents before their children
   return out;
 }
 

@@ -15,6 +15,8 @@ export class Client {
   readonly child: ChildProcess;
   readonly conn: MessageConnection;
   readonly logs: string[] = [];
+  /** What the server registered at run time (`client/registerCapability`). */
+  readonly registrations: Array<{ method: string; registerOptions?: unknown }> = [];
   stderr = '';
   private readonly diagnostics = new Map<string, Diagnostic[]>();
   private waiters: Array<() => void> = [];
@@ -35,6 +37,14 @@ export class Client {
       this.logs.push(p.message);
       this.wake();
     });
+    this.conn.onRequest(
+      'client/registerCapability',
+      (p: { registrations: Array<{ method: string; registerOptions?: unknown }> }) => {
+        this.registrations.push(...p.registrations);
+        this.wake();
+        return null;
+      },
+    );
     this.conn.listen();
   }
 
@@ -44,13 +54,13 @@ export class Client {
     for (const f of w) f();
   }
 
-  async initialize(root: string, initializationOptions: object = {}): Promise<unknown> {
+  async initialize(root: string, initializationOptions: object = {}, capabilities: object = {}): Promise<unknown> {
     const uri = pathToFileURL(root).href;
     const r = await this.conn.sendRequest('initialize', {
       processId: process.pid,
       rootUri: uri,
       workspaceFolders: [{ uri, name: 'root' }],
-      capabilities: {},
+      capabilities,
       initializationOptions,
     });
     await this.conn.sendNotification('initialized', {});

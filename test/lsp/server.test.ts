@@ -2,7 +2,8 @@
 // and its .dtsi chain, copied from Linux 6.12 into fixtures/lsp/).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, Diagnostic, Hover, Location } from 'vscode-languageserver';
@@ -220,5 +221,70 @@ describe('dtmap lsp --stdio', () => {
   it('exits cleanly and wrote no file', async () => {
     expect(await client.close()).toBe(0);
     expect(snapshot(ROOT)).toEqual(before);
+  });
+});
+
+describe('dtmap lsp --stdio: watched files, code actions at a cursor, rule pages', () => {
+  let client: Client;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dtmap-lsp-'));
+    cpSync(ROOT, dir, { recursive: true });
+    client = new Client();
+    await client.initialize(
+      dir,
+      { debounceMs: 0 },
+      { workspace: { didChangeWatchedFiles: { dynamicRegistration: true } } },
+    );
+  });
+  afterAll(async () => {
+    if (client.child.exitCode === null) await client.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('registers file watchers for sources, headers and the configuration', async () => {
+    const reg = await client.until(
+      () => client.registrations.find((r) => r.method === 'workspace/didChangeWatchedFiles'),
+      'registration',
+    );
+    expect(reg.registerOptions).toEqual({
+      watchers: ['**/*.dts', '**/*.dtsi', '**/*.dtso', '**/*.h', '**/.dtmaprc.json'].map((globPattern) => ({
+        globPattern,
+      })),
+    });
+  });
+
+  it('a .dtsi changed on disk is read again', async () => {
+    const b = join(dir, 'arch/arm64/boot/dts/rockchip/rk3399-firefly.dts');
+    const d = join(dir, 'arch/arm64/boot/dts/rockchip/rk3399-base.dtsi');
+    await client.open(b);
+    const [gap] = await client.until(
+      () => byRule(client.diagnosticsOf(d), 'msi-map-gap').length && byRule(client.diagnosticsOf(d), 'msi-map-gap'),
+      'msi-map-gap',
+    );
+    // the rule's page as the package ships it
+    expect(gap!.codeDescription).toEqual({ href: pathToFileURL(resolve('docs/rules/msi-map-gap.md')).href });
+    // code actions at a cursor on the map, the request carrying no diagnostic
+    const cursor = { line: MAP_LINE, character: 4 };
+    const actions = await client.request<CodeAction[]>('textDocument/codeAction', d, {
+      range: { start: cursor, end: cursor },
+      context: { diagnostics: [] },
+    });
+    expect(actions.map((a) => a.title)).toEqual([
+      'Disable msi-map-gap for this property (dtmap-disable-next-line)',
+      'Extend msi-map entry 0 to cover bus-range: RIDs 00:00.0-1f:1f.7',
+    ]);
+    expect(
+      await client.request('textDocument/codeAction', d, {
+        range: { start: cursor, end: cursor },
+        context: { diagnostics: [], only: ['source'] },
+      }),
+    ).toEqual([]);
+    client.clear();
+    writeFileSync(d, dtsi.replace('msi-map = <0x0 &its 0x0 0x1000>;', 'msi-map = <0x0 &its 0x0 0x2000>;'));
+    await client.conn.sendNotification('workspace/didChangeWatchedFiles', {
+      changes: [{ uri: pathToFileURL(d).href, type: 2 }],
+    });
+    await client.until(() => client.diagnosticsOf(d)?.length === 0, 'the gap cleared');
   });
 });

@@ -9,7 +9,7 @@ import { translator } from '../../map/translate.js';
 import { sameOutcome } from '../../core/outcome.js';
 import { kernelReader, type Reader } from '../../map/readers/index.js';
 import type { LookupResult } from '../../map/map.js';
-import { bdf, deviceAt, deviceLine, GAP, hex, ID_NAME } from '../../words.js';
+import { bdf, deviceAt, deviceLine, GAP, gapDmaAt, hex, ID_NAME, mapIommus, type GapDma } from '../../words.js';
 import { InputError, loadTree } from '../../app/input.js';
 import { resolveSettings, type SettingOptions } from '../../app/settings.js';
 import { loadAcpi } from '../../app/acpi.js';
@@ -35,6 +35,8 @@ export interface QueryRow {
   /** When msi-map gives the RID no domain (a gap, an error): the one it inherits from its bus
    *  (src/machine/msi-domain.ts), under the current of_msi_get_domain() and the older one. */
   msiDomain?: BusFallback;
+  /** When iommu-map leaves the RID out: what its DMA meets on the map's IOMMUs (words.ts gapDma()). */
+  gapDma?: GapDma;
 }
 
 export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRow[] {
@@ -54,6 +56,7 @@ export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRo
           linux && isPciBridge(node)
             ? busFallbacks(tree, node, functions, parseMap(tree, node, 'msi', reader.form))
             : undefined;
+        const iommus = mapIommus(parseMap(tree, node, 'iommu', reader.form)?.entries ?? []);
         for (let rid = spec.first; rid <= spec.last; rid++) {
           const results: QueryRow['results'] = {};
           for (const [k, look] of lookups) results[k] = look(rid);
@@ -65,6 +68,7 @@ export function runQuery(tree: Tree, ids: IdSpec[], opts: QueryOptions): QueryRo
             results,
             device: devices.get(rid),
             ...(fallback && (msi === 'bypass' || msi === 'error') ? { msiDomain: inherit(fallback(rid >>> 8)) } : {}),
+            ...(results.iommu?.status === 'bypass' ? { gapDma: gapDmaAt(iommus, devices.get(rid)?.node) } : {}),
           });
         }
       }
@@ -96,6 +100,7 @@ export function queryJson(tree: Tree, rows: QueryRow[]): string {
         domain: r.msiDomain.domain.current?.path ?? null,
         olderKernels: r.msiDomain.domain.older?.path ?? null,
       };
+    if (r.gapDma) o.gapDma = r.gapDma;
     for (const [k, v] of Object.entries(r.results))
       o[k] = {
         status: v.status,
@@ -119,6 +124,7 @@ const ridText = (rid: number) => (rid <= 0xffff ? `${bdf(rid)} (${hex(rid)})` : 
 const inputText = (node: Node) => (isPciBridge(node) ? { noun: 'RID', text: ridText } : { noun: 'ID', text: hex });
 
 function describe(tree: Tree, row: QueryRow, kind: MapKind, first: LookupResult, last: LookupResult): string {
+  const gapDmaText = row.gapDma?.dma ?? GAP.iommu.dma;
   const says = row.reader.family === 'linux' ? 'kernel: ' : `${row.reader.name}: `;
   const ids = (r: LookupResult) => r.ids.map(hex).join(' ');
   const idText = first === last ? ids(first) : `${ids(first)}-${ids(last)}`;
@@ -137,7 +143,7 @@ function describe(tree: Tree, row: QueryRow, kind: MapKind, first: LookupResult,
       return `${chalk.green('->')} ${first.target!.path}${label ? chalk.dim(` (${label})`) : ''} ${name} ${chalk.bold(idText)}${off} ${chalk.dim(`[entry ${first.entry!.index}, masked ${hex(first.masked)}]`)}`;
     }
     case 'bypass': {
-      const effect = kind === 'iommu' ? `${GAP.iommu.gets}: ${GAP.iommu.dma}` : GAP.msi.gets;
+      const effect = kind === 'iommu' ? `${GAP.iommu.gets}: ${gapDmaText}` : GAP.msi.gets;
       return `${chalk.yellow('bypass')} (${effect}) ${chalk.dim(`masked ${hex(first.masked)}`)}\n${' '.repeat(15)}${chalk.dim(says + first.log)}`;
     }
     case 'error':
