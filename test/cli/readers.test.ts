@@ -27,7 +27,7 @@ describe('--reader', () => {
     const r = run('check', '--reader', 'all', SM8250);
     expect(r.code).toBe(1);
     expect(r.out).toContain(
-      '2 RIDs translate differently by linux-classic, xen, freebsd, u-boot / linux-mainline / pcie-qcom (00:00.0, 01:00.0)',
+      '2 RIDs (00:00.0, 01:00.0) translate differently by linux-classic, xen, freebsd, u-boot / linux-mainline / pcie-qcom',
     );
     expect(r.out).toContain('pcie-qcom: BDF 0x1: SID 0x1 is 0xffffe401');
   });
