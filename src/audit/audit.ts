@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { readDtb } from '../dtb/read.js';
 import { readLiveTree } from '../live/read.js';
 import type { Node, Tree } from '../tree/model.js';
-import { isPciBridge, type KernelForm, type LookupResult, type MapEntry, type MapKind } from '../map/map.js';
+import { isPciBridge, parseMap, type KernelForm, type LookupResult, type MapEntry, type MapKind } from '../map/map.js';
 import { translator } from '../map/translate.js';
 import { hostMsiDomain } from '../machine/msi-domain.js';
 import { readAcpiInput } from '../acpi/source.js';
@@ -15,7 +15,7 @@ import { acpiLookup, buildAcpiMachine, type AcpiLookup, type AcpiMachine } from 
 import type { Iort, Viot, AcpiTable } from '../acpi/model.js';
 import { nodeName } from '../acpi/tables.js';
 import { SourceError } from '../errors.js';
-import { GAP, hex, ID_NAME } from '../words.js';
+import { GAP, gapDma, hex, ID_NAME, mapIommus } from '../words.js';
 import { blobBytes, SnapshotError, type PciSnapshot, type Snapshot } from './snapshot.js';
 
 export type VerdictKind = 'isolated' | 'no-iommu' | 'no-msi-domain' | 'not-explained' | 'no-driver';
@@ -45,6 +45,8 @@ export interface Given {
   words: string;
   /** When it gives none: why (no map, a gap, an error, the IOMMU itself). */
   cause?: string;
+  /** iommu: what a function's DMA does when Linux gives it no IOMMU (gapDma(): per IOMMU). */
+  dma?: string;
 }
 
 export interface FunctionAudit {
@@ -218,9 +220,11 @@ function dtFunction(
   msi.words = own
     ? `${ID_NAME.msi} ${hex(ms.id!)} on ${own.path}`
     : `${ms.status === 'translated' ? `${ID_NAME.msi} ${hex(ms.id!)} on ${ms.target!.path} (not an MSI controller)` : gapWords('msi', ms)}, ${domain ? `inherits ${domain.path} from ${msi.inherited}, ${ID_NAME.msi} = RID ${hex(rid)}` : `nothing to inherit from ${msi.inherited}`}`;
+  // what its DMA does without an IOMMU: as the IOMMUs the map names decide (words.ts gapDma())
+  const dma = gapDma(mapIommus(parseMap(tree, host, 'iommu', form)?.entries ?? [])).dma;
   return {
     from: host.path,
-    iommu: { ...iommu, gives: iommuGives, words: iommuWords, ...(iommuCause ? { cause: iommuCause } : {}) },
+    iommu: { ...iommu, gives: iommuGives, words: iommuWords, dma, ...(iommuCause ? { cause: iommuCause } : {}) },
     msi,
   };
 }
@@ -315,7 +319,8 @@ function verdicts(
   const out: Verdict[] = [];
   const group = f.iommuGroup;
   const type = f.groupType ?? 'unknown';
-  const dma = GAP.iommu.dma ?? 'untranslated DMA';
+  // ACPI: the IORT does not say what the SMMU does with a StreamID no mapping gives
+  const dma = a.iommu.dma ?? gapDma([]).dma;
   if (group !== null) {
     if (!a.iommu.gives)
       out.push({

@@ -32,7 +32,8 @@ describe('snapshots of booted guests', () => {
     expect(auditFails(r)).toBe(false);
     const f = r.functions.find((x) => x.name === '0000:00:04.0')!;
     expect(f.iommu.status).toBe('bypass');
-    expect(f.verdicts[0]!.text).toBe('no iommu-map row covers it (untranslated DMA)');
+    // QEMU's SMMUv3 on its defaults aborts a StreamID Linux gave no device (the gap-dma boot, docs/kernel-test.md)
+    expect(f.verdicts[0]!.text).toBe('no iommu-map row covers it (DMA aborted)');
     expect(r.functions.find((x) => x.name === '0000:01:00.0')!.iommu.rows).toEqual([
       'iommu-map entry 1: <0x28 /smmuv3@9050000 0x28 0xffd8>',
     ]);
