@@ -35,18 +35,20 @@ export const iommusMapClash: Rule = {
       const t = c.spec.target.path;
       const there = c.devices.length ? `; described devices there: ${deviceList(c.devices, c.bridge)}` : '';
       const gives = `iommu-map entry ${c.entry.index} gives StreamID ${idRange(...c.ids)} of ${t} to ${ridList(c.rids)}${there}`;
+      const one = c.rids.length === 1 && c.rids[0]![0] === c.rids[0]![1];
+      const [verb, their] = one ? ['s', 'its StreamID'] : ['', 'their StreamIDs'];
       let message: string;
       let severity: 'error' | 'warning' | 'info';
       if (c.family === 'smmu-v3') {
-        message = `${holder(c)} holds StreamID ${hex(c.spec.args[0]!)} of the SMMUv3 ${t}, and ${gives}. SMMUv3 refuses a StreamID another master holds (arm_smmu_insert_master(): "stream ${c.spec.args[0]} already in tree", -EINVAL): the second to probe gets no IOMMU (${order(c)}: the PCI device)`;
+        message = `${ridList(c.rids)} get${verb} StreamID ${hex(c.spec.args[0]!)} of the SMMUv3 ${t}, which ${holder(c)} holds too: the second of them to probe gets no IOMMU. ${gives[0]!.toUpperCase()}${gives.slice(1)}; SMMUv3 refuses a StreamID another master holds (arm_smmu_insert_master(): "stream ${c.spec.args[0]} already in tree", -EINVAL) (${order(c)}: the PCI device)`;
         severity = c.devices.length ? 'error' : 'warning';
       } else if (c.relation === 'within') {
         const ridCount = c.rids.reduce((n, [x, y]) => n + y - x + 1, 0);
         const folded = ridCount > c.ids[1] - c.ids[0] + 1;
-        message = `${holder(c)} is a stream match entry of the arm-smmu ${t} that entirely matches what ${gives}: arm_smmu_find_sme() reuses that entry, so those PCI devices join its IOMMU group and share its domain (${order(c)})${folded ? "; iommu-map's mask already folds these RIDs onto one StreamID, so they share a group anyway" : ''}`;
+        message = `${ridList(c.rids)} join${verb} the IOMMU group of ${holder(c)} and share${verb} its domain: ${their} fall${one ? 's' : ''} inside its stream match entry on the arm-smmu ${t}. ${gives[0]!.toUpperCase()}${gives.slice(1)}; arm_smmu_find_sme() reuses an entry that entirely matches a new one (${order(c)})${folded ? "; iommu-map's mask already folds these RIDs onto one StreamID, so they share a group anyway" : ''}`;
         severity = folded ? 'info' : 'warning';
       } else {
-        message = `${holder(c)} is a stream match entry of the arm-smmu ${t} that partly overlaps what ${gives}: arm_smmu_find_sme() refuses a partial overlap (-EINVAL), so the later to probe gets no IOMMU (${order(c)}: the PCI device)`;
+        message = `${ridList(c.rids)} or ${holder(c)}, whichever probes later, gets no IOMMU: ${their} partly overlap${one ? 's' : ''} its stream match entry on the arm-smmu ${t}. ${gives[0]!.toUpperCase()}${gives.slice(1)}; arm_smmu_find_sme() refuses a partial overlap (-EINVAL) (${order(c)}: the PCI device)`;
         severity = 'error';
       }
       report.at(c.bridge, c.map, { message, severity, rids: c.rids, entry: c.entry });
