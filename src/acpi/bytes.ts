@@ -221,3 +221,31 @@ export function nodeBounds(
     );
   return { type, length };
 }
+
+/**
+ * `count` nodes from `first`, each `length` bytes on from the last (iort_scan_node(), viot's
+ * walk): a count that claims more nodes than fit is an error at the count's offset `countAt`.
+ */
+export function readNodes<N extends { length: number }>(
+  t: TableBytes,
+  count: number,
+  first: number,
+  countAt: number,
+  read: (offset: number) => N,
+): N[] {
+  const nodes: N[] = [];
+  let offset = first;
+  for (let i = 0; i < count; i++) {
+    // iort_scan_node(): "IORT node pointer overflows, bad table!" and the walk gives up
+    if (offset >= t.length)
+      t.fail(
+        countAt,
+        `node count ${count} claims more nodes than fit: node ${i} would start at offset ${hex(offset)}, ` +
+          `${offset === t.length ? 'at' : 'past'} the table's end (length ${hex(t.length)})`,
+      );
+    const node = read(offset);
+    nodes.push(node);
+    offset += node.length;
+  }
+  return nodes;
+}

@@ -15,7 +15,7 @@
 // advance), a node too short for its type's fixed fields, a mapping, interrupt, identifier or RMR
 // array past the node's end. Nothing loops: every node is at least 16 bytes and the walk ends at
 // the table's end, so the work is bounded by the table's length.
-import { FieldList, hex, nodeBounds, readHeader, type TableBytes } from './bytes.js';
+import { FieldList, hex, nodeBounds, readHeader, readNodes, type TableBytes } from './bytes.js';
 import { IORT_TYPES, type Iort, type IortIdMapping, type IortNode } from './model.js';
 
 /** Bytes of the IORT header: the standard header, node count, node offset, reserved. */
@@ -49,20 +49,7 @@ export function readIort(file: string, bytes: Uint8Array): Iort {
   if (nodeCount > 0 && nodeOffset < IORT_HEADER_BYTES)
     t.fail(40, `node offset ${hex(nodeOffset)} points into the ${IORT_HEADER_BYTES}-byte IORT header`);
 
-  const nodes: IortNode[] = [];
-  let offset = nodeOffset;
-  for (let i = 0; i < nodeCount; i++) {
-    // iort_scan_node(): "IORT node pointer overflows, bad table!" and the walk gives up.
-    if (offset >= t.length)
-      t.fail(
-        36,
-        `node count ${nodeCount} claims more nodes than fit: node ${i} would start at offset ${hex(offset)}, ` +
-          `${offset === t.length ? 'at' : 'past'} the table's end (length ${hex(t.length)})`,
-      );
-    const node = readNode(t, offset, header.revision);
-    nodes.push(node);
-    offset += node.length;
-  }
+  const nodes = readNodes(t, nodeCount, nodeOffset, 36, (offset) => readNode(t, offset, header.revision));
   return { signature: 'IORT', file, header, nodeCount, nodeOffset, nodes, fields: fields.fields };
 }
 

@@ -6,7 +6,7 @@
 // a node too short for its type, and either ends the parse: here each is an AcpiError naming the
 // file, the table and the offset. Types other than 1-4 read as their 4-byte header. Every node is
 // at least 4 bytes and the walk ends at the table's end, so the work is bounded by its length.
-import { FieldList, hex, nodeBounds, readHeader, type TableBytes } from './bytes.js';
+import { FieldList, hex, nodeBounds, readHeader, readNodes, type TableBytes } from './bytes.js';
 import { VIOT_TYPES, type Viot, type ViotNode } from './model.js';
 
 /** Bytes of the VIOT header: the standard header, node count, node offset, 8 reserved. */
@@ -31,19 +31,7 @@ export function readViot(file: string, bytes: Uint8Array): Viot {
   if (nodeCount > 0 && nodeOffset < VIOT_HEADER_BYTES)
     t.fail(38, `node offset ${hex(nodeOffset)} points into the ${VIOT_HEADER_BYTES}-byte VIOT header`);
 
-  const nodes: ViotNode[] = [];
-  let offset = nodeOffset;
-  for (let i = 0; i < nodeCount; i++) {
-    if (offset >= t.length)
-      t.fail(
-        36,
-        `node count ${nodeCount} claims more nodes than fit: node ${i} would start at offset ${hex(offset)}, ` +
-          `${offset === t.length ? 'at' : 'past'} the table's end (length ${hex(t.length)})`,
-      );
-    const node = readNode(t, offset);
-    nodes.push(node);
-    offset += node.length;
-  }
+  const nodes = readNodes(t, nodeCount, nodeOffset, 36, (offset) => readNode(t, offset));
   return { signature: 'VIOT', file, header, nodeCount, nodeOffset, nodes, fields: fields.fields };
 }
 
