@@ -49,6 +49,18 @@ export interface Given {
   dma?: string;
 }
 
+/** What a function gets where there is no description of it: `why`. */
+const nothingGiven = (kind: MapKind, why: string): Given => ({
+  status: 'no-map',
+  rows: [],
+  target: null,
+  id: null,
+  errno: null,
+  gives: false,
+  words: why,
+  ...(kind === 'msi' ? { domain: null, inherited: null } : {}),
+});
+
 export interface FunctionAudit {
   name: string;
   segment: number;
@@ -187,16 +199,7 @@ function dtFunction(
   const { segment, rid } = parseName(f.name);
   const host = hosts.get(segment);
   if (!host) {
-    const none = (kind: MapKind): Given => ({
-      status: 'no-map',
-      rows: [],
-      target: null,
-      id: null,
-      errno: null,
-      gives: false,
-      words: `no host bridge for PCI domain ${segment} in the description`,
-      ...(kind === 'msi' ? { domain: null, inherited: null } : {}),
-    });
+    const none = (kind: MapKind) => nothingGiven(kind, `no host bridge for PCI domain ${segment} in the description`);
     return { from: null, iommu: none('iommu'), msi: none('msi') };
   }
   const io = translator(tree, host, 'iommu', form)(rid);
@@ -425,16 +428,7 @@ export function audit(s: Snapshot, opts: AuditOptions): AuditReport {
     given = (f) => acpiFunction(m, f);
   } else {
     notes.push(`no description to audit against: ${desc.why}`);
-    const none = (kind: MapKind): Given => ({
-      status: 'no-map',
-      rows: [],
-      target: null,
-      id: null,
-      errno: null,
-      gives: false,
-      words: 'no description',
-      ...(kind === 'msi' ? { domain: null, inherited: null } : {}),
-    });
+    const none = (kind: MapKind) => nothingGiven(kind, 'no description');
     given = () => ({ from: null, iommu: none('iommu'), msi: none('msi') });
   }
   const pairs = functions.map((f) => ({ f, a: given(f) }));
