@@ -4,7 +4,8 @@
 // name: an IOMMU by its base address (the DT node's first `reg` address, the IORT SMMU's base),
 // the GIC ITS when each side has one, a virtio-iommu by its PCI function.
 import type { Node, Tree } from '../tree/model.js';
-import { busRange, isPciBridge, MAP_KINDS, type KernelForm } from '../map/map.js';
+import { busRange, MAP_KINDS, type KernelForm } from '../map/map.js';
+import { hostBridgeNodes } from './machine.js';
 import { mapPieces, rangeChanges, type NodeDiff, type TreeDiff } from '../map/diff.js';
 import { kernelReader, type Reader } from '../map/readers/index.js';
 import { acpiPieces, type AcpiMachine, type AcpiSegment, type AcpiTarget } from '../acpi/machine.js';
@@ -59,7 +60,7 @@ export function diffFirmware(
   reader: Reader = kernelReader(form),
 ): TreeDiff {
   // every host bridge, with maps or without (a bridge without maps gives no IOMMU, DeviceID = RID)
-  const bridges = [...tree.root.walk()].filter((n) => isPciBridge(n) && !(n.parent && isPciBridge(n.parent)));
+  const bridges = hostBridgeNodes(tree.root);
   const names = namers(tree, m);
   const paired = new Map<Node, number>();
   for (const b of bridges) {

@@ -89,3 +89,16 @@ export function buildMachine(tree: Tree, form: KernelForm, opts: MachineOptions 
     analyse: (bridge, kind, reader) => analyse(tree, bridge, kind, reader),
   };
 }
+
+/** The PCI host bridges: `device_type = "pci"` nodes below no other such node (root ports and
+ *  PCI-PCI bridges sit below one), in tree order, with a map or without. */
+export function hostBridgeNodes(root: Node): Node[] {
+  const out: Node[] = [];
+  const visit = (n: Node) => {
+    if (isPciBridge(n))
+      out.push(n); // what is below a host bridge is its own hierarchy
+    else for (const c of n.children) visit(c);
+  };
+  visit(root);
+  return out;
+}

@@ -1,6 +1,6 @@
 import type { Rule, Report } from '../types.js';
 import type { Context } from '../context.js';
-import type { Bridge } from '../../machine/machine.js';
+import { hostBridgeNodes, type Bridge } from '../../machine/machine.js';
 import type { Node } from '../../tree/model.js';
 import { busRange, isPciBridge } from '../../map/map.js';
 import { hex } from '../../words.js';
@@ -12,28 +12,21 @@ const PROPERTY = 'linux,pci-domain';
  *  bridge of their own here, with no maps and no devices, for the report to name. */
 export function hostBridges(ctx: Context): Bridge[] {
   const known = new Map(ctx.bridges.map((b) => [b.node, b]));
-  const out: Bridge[] = [];
-  const visit = (n: Node) => {
-    if (isPciBridge(n)) {
-      const range = busRange(n);
-      out.push(
-        known.get(n) ?? {
-          node: n,
-          pci: true,
-          enabled: n.enabled,
-          busRange: range,
-          domain: [range[0] << 8, (range[1] << 8) | 0xff],
-          maps: {},
-          functions: [],
-          devices: [],
-        },
-      );
-      return; // what is below a host bridge is its own hierarchy
-    }
-    for (const c of n.children) visit(c);
-  };
-  visit(ctx.tree.root);
-  return out;
+  return hostBridgeNodes(ctx.tree.root).map((n) => {
+    const range = busRange(n);
+    return (
+      known.get(n) ?? {
+        node: n,
+        pci: true,
+        enabled: n.enabled,
+        busRange: range,
+        domain: [range[0] << 8, (range[1] << 8) | 0xff],
+        maps: {},
+        functions: [],
+        devices: [],
+      }
+    );
+  });
 }
 
 /** Whether the tree has any PCI host bridge (the runner's early exit). */
