@@ -11,18 +11,29 @@ import {
   type IortRow,
   type IortTable,
   type ViotRow,
-  type ViotTable,
 } from './tables.js';
-import type { CoverageOf, LookupOf, SegmentOf } from '../core/index.js';
+import type { CoverageOf, LookupOf, Row, SegmentOf, Table } from '../core/index.js';
 import { IDENTITY, type Piece } from '../core/compare.js';
 
 export type AcpiTarget = IortNode | ViotNode;
 type AcpiSegmentOf = SegmentOf<IortNode, IortRow> | SegmentOf<ViotNode, ViotRow>;
 export type AcpiLookup = LookupOf<IortNode, IortRow> | LookupOf<ViotNode, ViotRow>;
+const RIDS: [number, number] = [0, 0xffff];
+
+/** A table and its coverage of the RIDs, computed when first read (`query` of one RID needs none). */
+class Covered<S extends 'IORT' | 'VIOT', T, R extends Row<T>> {
+  #coverage: CoverageOf<T, R> | undefined;
+  constructor(
+    readonly source: S,
+    readonly table: Table<T, R>,
+  ) {}
+  get coverage(): CoverageOf<T, R> {
+    return (this.#coverage ??= coverage(this.table, RIDS[0], RIDS[1]));
+  }
+}
+
 /** A segment's table of one kind, from the IORT or the VIOT, and its coverage of the RIDs. */
-export type AcpiTableOf =
-  | { source: 'IORT'; table: IortTable; coverage: CoverageOf<IortNode, IortRow> }
-  | { source: 'VIOT'; table: ViotTable; coverage: CoverageOf<ViotNode, ViotRow> };
+export type AcpiTableOf = Covered<'IORT', IortNode, IortRow> | Covered<'VIOT', ViotNode, ViotRow>;
 
 export const ACPI_KINDS: readonly AcpiKind[] = ['iommu', 'msi'];
 
@@ -47,8 +58,6 @@ export interface AcpiMachine {
   walk: ((start: IortNode, kind: AcpiKind) => IortTable) | undefined;
 }
 
-const RIDS: [number, number] = [0, 0xffff];
-
 /**
  * The machine of an IORT, a VIOT or both. The IOMMU of a PCI function comes from the IORT
  * (iort_iommu_configure_id()) and, when the IORT has no SMMU node, from the VIOT
@@ -72,7 +81,7 @@ export function buildAcpiMachine(file: string, iort: Iort | undefined, viot: Vio
       for (const kind of ACPI_KINDS) {
         if (kind === 'iommu' && viot && !smmus) continue;
         const table = walk(node, kind);
-        s.tables[kind] = { source: 'IORT', table, coverage: coverage(table, RIDS[0], RIDS[1]) };
+        s.tables[kind] = new Covered('IORT', table);
       }
     }
   if (viot && !smmus)
@@ -83,7 +92,7 @@ export function buildAcpiMachine(file: string, iort: Iort | undefined, viot: Vio
         const s = seg(segment);
         if (s.tables.iommu) continue;
         const table = viotTable(viot, segment);
-        s.tables.iommu = { source: 'VIOT', table, coverage: coverage(table, RIDS[0], RIDS[1]) };
+        s.tables.iommu = new Covered('VIOT', table);
       }
     }
   return { file, iort, viot, segments: [...bySegment.values()].sort((a, b) => a.segment - b.segment), walk };
