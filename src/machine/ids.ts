@@ -6,7 +6,7 @@
 // those IDs meet the IDs a PCI map gives the same IOMMU or ITS.
 import type { Node, Tree } from '../tree/model.js';
 import { isPciBridge, type MapEntry, type MapKind, type ParsedMap } from '../map/map.js';
-import { lookup } from '../core/lookup.js';
+import { sweep } from '../core/coverage.js';
 import { mergeRanges } from '../core/ranges.js';
 import type { Bridge } from './machine.js';
 import type { Described } from './topology.js';
@@ -78,9 +78,9 @@ export interface Match {
 /** arm_smmu_of_xlate(): the first cell is the ID, the second the SMR mask, else the SMMU's
  *  `stream-match-mask`, else 0; both 16 bits (ARM_SMMU_SMR_ID / ARM_SMMU_SMR_MASK). Other
  *  targets take the first cell as one ID. */
-export function matchOf(target: Node, cells: readonly number[]): Match {
+export function matchOf(target: Node, cells: readonly number[], family = idFamily(target)): Match {
   const id = cells[0] ?? 0;
-  if (idFamily(target) !== 'arm-smmu') return { id, mask: 0 };
+  if (family !== 'arm-smmu') return { id, mask: 0 };
   const mask = cells.length > 1 ? cells[1]! : (target.prop('stream-match-mask')?.u32(0) ?? 0);
   return { id: id & 0xffff, mask: mask & 0xffff };
 }
@@ -131,44 +131,68 @@ export function idClashes(tree: Tree, bridges: readonly Bridge[]): IdClash[] {
         : idFamily(s.target) === 'its' && s.args.length === 1 && !isPciBridge(s.user)),
   );
   if (!specs.length) return [];
-  const out: IdClash[] = [];
+  const clashes: IdClash[] = [];
   for (const b of bridges)
     for (const kind of ['iommu', 'msi'] as const) {
       const a = b.maps[kind];
       const mine = specs.filter((s) => s.kind === kind);
       if (!a || !mine.some((s) => a.parsed.entries.some((e) => e.target === s.target))) continue;
       const found = new Map<string, IdClash>();
+      // one walk of the table ID by ID (core sweep(): a few additions per RID), and each
+      // specifier's family and stream match worked out once, not per RID
+      const at = sweep(a.parsed.table, b.domain[0], b.domain[1]);
+      const facts = new Map(mine.map((s) => [s, { family: idFamily(s.target), match: matchOf(s.target, s.args) }]));
       for (const seg of a.coverage.segments) {
         if (seg.status !== 'translated') continue;
         const here = mine.filter((s) => s.target === seg.target);
         if (!here.length) continue;
+        const entry = seg.entry;
+        const targetFamily = idFamily(seg.target);
+        // the relations of one output ID, worked out once (a folding mask gives many RIDs one ID)
+        const memo = new Map<number, Array<{ s: Specifier; rel: Relation }>>();
+        const relations = (out: number) => {
+          let r = memo.get(out);
+          if (!r) {
+            const later = matchOf(
+              seg.target,
+              entry.out.map((o) => (o + (out - entry.out[0]!)) >>> 0),
+              targetFamily,
+            );
+            r = [];
+            for (const s of here) {
+              const { family, match } = facts.get(s)!;
+              const rel = relation(family, match, later);
+              if (rel) r.push({ s, rel });
+            }
+            memo.set(out, r);
+          }
+          return r;
+        };
         for (let rid = seg.first; rid <= seg.last; rid++) {
-          const r = lookup(a.parsed.table, rid);
-          if (r.status !== 'translated') continue;
-          const later = matchOf(r.target, r.ids);
-          for (const s of here) {
-            const family = idFamily(s.target);
-            const rel = relation(family, matchOf(s.target, s.args), later);
-            if (!rel) continue;
-            const key = `${specs.indexOf(s)} ${r.entry.index} ${rel}`;
+          const out = at(rid).out;
+          if (out === undefined) continue;
+          for (const { s, rel } of relations(out)) {
+            const key = `${specs.indexOf(s)} ${entry.index} ${rel}`;
             let c = found.get(key);
             if (!c) {
               c = {
                 spec: s,
                 bridge: b,
                 map: a.parsed,
-                entry: r.entry,
-                family,
+                entry,
+                family: facts.get(s)!.family,
                 relation: rel,
-                ids: [r.id!, r.id!],
+                ids: [out, out],
                 rids: [],
                 devices: [],
               };
               found.set(key, c);
-              out.push(c);
+              clashes.push(c);
             }
-            c.ids = [Math.min(c.ids[0], r.id!), Math.max(c.ids[1], r.id!)];
-            c.rids.push([rid, rid]);
+            c.ids = [Math.min(c.ids[0], out), Math.max(c.ids[1], out)];
+            const last = c.rids[c.rids.length - 1];
+            if (last && last[1] === rid - 1) last[1] = rid;
+            else c.rids.push([rid, rid]);
           }
         }
       }
@@ -177,5 +201,5 @@ export function idClashes(tree: Tree, bridges: readonly Bridge[]): IdClash[] {
         c.devices = b.devices.filter((d) => d.enabled && c.rids.some(([x, y]) => d.rid >= x && d.rid <= y));
       }
     }
-  return out;
+  return clashes;
 }
