@@ -7,6 +7,7 @@
 import type { Node, Tree } from '../tree/model.js';
 import { isPciBridge, type MapEntry, type MapKind, type ParsedMap } from '../map/map.js';
 import { sweep } from '../core/coverage.js';
+import { maskOf } from '../core/table.js';
 import { mergeRanges } from '../core/ranges.js';
 import type { Bridge } from './machine.js';
 import type { Described } from './topology.js';
@@ -141,6 +142,7 @@ export function idClashes(tree: Tree, bridges: readonly Bridge[]): IdClash[] {
       // one walk of the table ID by ID (core sweep(): a few additions per RID), and each
       // specifier's family and stream match worked out once, not per RID
       const at = sweep(a.parsed.table, b.domain[0], b.domain[1]);
+      const mask = maskOf(a.parsed.table);
       const facts = new Map(mine.map((s) => [s, { family: idFamily(s.target), match: matchOf(s.target, s.args) }]));
       for (const seg of a.coverage.segments) {
         if (seg.status !== 'translated') continue;
@@ -168,9 +170,8 @@ export function idClashes(tree: Tree, bridges: readonly Bridge[]): IdClash[] {
           }
           return r;
         };
-        for (let rid = seg.first; rid <= seg.last; rid++) {
-          const out = at(rid).out;
-          if (out === undefined) continue;
+        /** RIDs [first, last] with output ID `out`: each relation of that ID takes them. */
+        const take = (first: number, last: number, out: number) => {
           for (const { s, rel } of relations(out)) {
             const key = `${specs.indexOf(s)} ${entry.index} ${rel}`;
             let c = found.get(key);
@@ -190,10 +191,21 @@ export function idClashes(tree: Tree, bridges: readonly Bridge[]): IdClash[] {
               clashes.push(c);
             }
             c.ids = [Math.min(c.ids[0], out), Math.max(c.ids[1], out)];
-            const last = c.rids[c.rids.length - 1];
-            if (last && last[1] === rid - 1) last[1] = rid;
-            else c.rids.push([rid, rid]);
+            const prev = c.rids[c.rids.length - 1];
+            if (prev && prev[1] === first - 1) prev[1] = last;
+            else c.rids.push([first, last]);
           }
+        };
+        // the mask keeps none of the bits that vary across the segment: one output ID for all of it
+        const varying = seg.first === seg.last ? 0 : 2 ** (32 - Math.clz32(seg.first ^ seg.last)) - 1;
+        if ((varying & mask) >>> 0 === 0) {
+          const out = at(seg.first).out;
+          if (out !== undefined) take(seg.first, seg.last, out);
+          continue;
+        }
+        for (let rid = seg.first; rid <= seg.last; rid++) {
+          const out = at(rid).out;
+          if (out !== undefined) take(rid, rid, out);
         }
       }
       for (const c of found.values()) {
