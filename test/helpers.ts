@@ -1,6 +1,7 @@
 // Small trees built in code for engine tests: the same model the readers build; and the tests'
 // temporary folders.
-import { afterEach, beforeEach, onTestFinished } from 'vitest';
+import { afterEach, beforeEach, onTestFinished, vi } from 'vitest';
+import { Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,4 +53,43 @@ export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** A command's `register(program, setCode)`, as src/cli/commands/* export it. */
+type Register = (program: Command, setCode: (code: number) => void) => void;
+
+/**
+ * Commands run in process, as commander wires them: `run(...argv)` gives the exit code, `out()`
+ * what they wrote to stdout (colours off). Call at the top of a test file: it adds the hooks that
+ * capture stdout around each test.
+ */
+export function inProcess(...registers: Register[]): {
+  run: (...argv: string[]) => Promise<number>;
+  out: () => string;
+} {
+  let level: ColorSupportLevel;
+  let out = '';
+  beforeEach(() => {
+    level = chalk.level;
+    chalk.level = 0;
+    out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+      out += String(s);
+      return true;
+    });
+  });
+  afterEach(() => {
+    chalk.level = level;
+    vi.restoreAllMocks();
+  });
+  return {
+    out: () => out,
+    async run(...argv) {
+      let code = 0;
+      const program = new Command('dtmap').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+      for (const r of registers) r(program, (c) => (code = c));
+      await program.parseAsync(argv, { from: 'user' });
+      return code;
+    },
+  };
 }

@@ -1,8 +1,6 @@
 // The commands on ACPI input, in process: query (one RID, --all, JSON), check, map and diff on the
 // tables QEMU 7.2 wrote (fixtures/acpi/qemu) and a laptop's IORT (fixtures/acpi/laptops).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import chalk, { type ColorSupportLevel } from 'chalk';
-import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
 import { register as registerQuery } from '../../src/cli/commands/query.js';
 import { register as registerMap } from '../../src/cli/commands/map.js';
 import { register as registerDiff } from '../../src/cli/commands/diff.js';
@@ -11,41 +9,19 @@ import { InputError } from '../../src/app/input.js';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../../src/app/config.js';
 import { join } from 'node:path';
-import { tempDir } from '../helpers.js';
+import { inProcess, tempDir } from '../helpers.js';
 import { expandInputs } from '../../src/app/files.js';
 import { isAcpiDir } from '../../src/app/acpi.js';
 
 const QEMU = 'fixtures/acpi/qemu';
 const T14S = 'fixtures/acpi/laptops/lenovo-thinkpad-t14s.dat';
 
-let level: ColorSupportLevel;
-let out: string;
-beforeEach(() => {
-  level = chalk.level;
-  chalk.level = 0;
-  out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-});
-afterEach(() => {
-  chalk.level = level;
-  vi.restoreAllMocks();
-});
-
-async function run(...argv: string[]): Promise<number> {
-  let code = 0;
-  const program = new Command('dtmap').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  for (const r of [registerQuery, registerMap, registerDiff]) r(program, (c) => (code = c));
-  await program.parseAsync(argv, { from: 'user' });
-  return code;
-}
+const { run, out } = inProcess(registerQuery, registerMap, registerDiff);
 
 describe('query on ACPI input', () => {
   it("RID 0x100 of QEMU's off-by-one table: the kernel's two lines, the second mapping", async () => {
     expect(await run('query', `${QEMU}/off-by-one-its.IORT`, '01:00.0', '--format', 'json')).toBe(0);
-    const [r] = JSON.parse(out);
+    const [r] = JSON.parse(out());
     expect(r).toMatchObject({ node: 'root-complex@0xa0', segment: 0, rid: 0x100 });
     expect(r.iommu).toMatchObject({ status: 'bypass', id: 0x100, via: [{ node: 'its-group@0x30', entry: 1 }] });
     expect(r.msi).toMatchObject({ status: 'translated', target: 'its-group@0x30', id: 0x100, entry: 1 });
@@ -56,7 +32,7 @@ describe('query on ACPI input', () => {
 
   it('segment:bus:dev.fn picks the root complex of the segment (X Elite: SID = segment << 16 | RID)', async () => {
     expect(await run('query', T14S, '0004:01:00.0')).toBe(0);
-    expect(out).toBe(
+    expect(out()).toBe(
       [
         'root-complex@0x570  RID 0004:01:00.0 (0x100)',
         '  StreamID  -> smmu-v3@0x1435 StreamID 0x40100 [mapping 0]',
@@ -68,7 +44,7 @@ describe('query on ACPI input', () => {
 
   it('--all: every segment as compact ranges', async () => {
     expect(await run('query', `${QEMU}/off-by-one-smmu.IORT`, '--all', '--map', 'iommu')).toBe(0);
-    expect(out.split('\n').slice(0, 4)).toEqual([
+    expect(out().split('\n').slice(0, 4)).toEqual([
       'segment 0 (root-complex@0xa0)',
       '  StreamID  00:00.0-00:1f.7  -> smmu-v3@0x48 StreamID 0x0-0xff [mapping 0]',
       '  StreamID  01:00.0          -> smmu-v3@0x48 StreamID 0x100 [mapping 1]',
@@ -78,7 +54,7 @@ describe('query on ACPI input', () => {
 
   it('a VIOT alone: StreamIDs from its ranges, no DeviceIDs (not a failure)', async () => {
     expect(await run('query', `${QEMU}/virtio-iommu.VIOT`, '00:02.0', '--format', 'json')).toBe(0);
-    const [r] = JSON.parse(out);
+    const [r] = JSON.parse(out());
     expect(r.iommu).toMatchObject({ status: 'translated', target: 'virtio-iommu-pci@0x30', id: 0x10 });
     expect(r.msi.status).toBe('no-map');
   });
@@ -88,7 +64,7 @@ describe('query on ACPI input', () => {
     copyFileSync(`${QEMU}/virtio-iommu.IORT`, join(dir, 'IORT'));
     copyFileSync(`${QEMU}/virtio-iommu.VIOT`, join(dir, 'VIOT'));
     expect(await run('query', dir, '00:01.0', '00:02.0', '--format', 'json')).toBe(0);
-    const [self, net] = JSON.parse(out);
+    const [self, net] = JSON.parse(out());
     expect([self.iommu.status, self.iommu.errno, self.msi.target]).toEqual(['error', 'EINVAL', 'its-group@0x30']);
     expect([net.iommu.target, net.iommu.id, net.msi.id]).toEqual(['virtio-iommu-pci@0x30', 0x10, 0x10]);
   });
@@ -96,7 +72,7 @@ describe('query on ACPI input', () => {
   it('a RID that reaches no ITS exits 1', async () => {
     const t = 'fixtures/acpi/laptops/lenovo-yoga-c630.bin'; // no mapping takes a 16-bit RID
     expect(await run('query', t, '01:00.0', '--format', 'json')).toBe(1);
-    expect(JSON.parse(out)[0].msi.status).toBe('bypass');
+    expect(JSON.parse(out())[0].msi.status).toBe('bypass');
   });
 });
 
@@ -160,15 +136,15 @@ describe('check on ACPI input', () => {
 describe('map and diff on ACPI input', () => {
   it('map draws each segment with its StreamID and DeviceID rows', async () => {
     expect(await run('map', `${QEMU}/pxb-bypass.IORT`, '--width', '80')).toBe(0);
-    expect(out).toContain("RID space (Linux's IORT walk, iort_node_map_id())");
-    expect(out).toContain('       IORT StreamIDs  c0:00.0-c1:1f.7 -> StreamID 0xc000-0xc1ff');
+    expect(out()).toContain("RID space (Linux's IORT walk, iort_node_map_id())");
+    expect(out()).toContain('       IORT StreamIDs  c0:00.0-c1:1f.7 -> StreamID 0xc000-0xc1ff');
     await expect(run('map', `${QEMU}/pxb-bypass.IORT`, '--format', 'html')).rejects.toThrow(InputError);
   });
 
   it("diff: QEMU's devicetree maps every RID to the SMMU, its IORT only the buses in use", async () => {
     // fixtures/acpi/diff/qemu-smmuv3.dtb: dumpdtb of the machine whose IORT is smmuv3.IORT
     expect(await run('diff', 'fixtures/acpi/diff/qemu-smmuv3.dtb', `${QEMU}/smmuv3.IORT`, '--format', 'json')).toBe(0);
-    const d = JSON.parse(out);
+    const d = JSON.parse(out());
     expect(d.nodes.map((n: { node: string }) => n.node)).toEqual([
       '/pcie@10000000 = segment 0 (IORT/root-complex@0xa0)',
     ]);
@@ -191,7 +167,7 @@ describe('map and diff on ACPI input', () => {
   it("diff: the X13s's Linux 6.12 devicetree and its IORT agree on DeviceIDs; only the IORT has the SMMUv3", async () => {
     const dtb = 'fixtures/acpi/diff/sc8280xp-lenovo-thinkpad-x13s.dtb';
     expect(await run('diff', dtb, 'fixtures/acpi/laptops/lenovo-thinkpad-x13s.dat', '--format', 'json')).toBe(0);
-    const d = JSON.parse(out);
+    const d = JSON.parse(out());
     // host bridges pair with segments by linux,pci-domain; segments 0 and 1 have no DT bridge
     expect(d.onlyNew).toEqual(['segment 0 (IORT/root-complex@0x5b8)', 'segment 1 (IORT/root-complex@0x5f0)']);
     expect(d.nodes).toHaveLength(5);
@@ -220,7 +196,7 @@ describe('map and diff on ACPI input', () => {
     expect(await run('diff', `${QEMU}/off-by-one-its.IORT`, `${QEMU}/off-by-one-smmu.IORT`, '--format', 'json')).toBe(
       0,
     );
-    const d = JSON.parse(out);
+    const d = JSON.parse(out());
     expect(d.changed).toBe(true);
     // RIDs 0x100-0x2ff now reach the SMMU; their DeviceIDs stay (the SMMU's row passes them on)
     expect(
