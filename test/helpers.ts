@@ -60,7 +60,7 @@ type Register = (program: Command, setCode: (code: number) => void) => void;
 
 /**
  * Commands run in process, as commander wires them: `run(...argv)` gives the exit code, `out()`
- * what they wrote to stdout (colours off). Call at the top of a test file: it adds the hooks that
+ * what they wrote to stdout (colours off), `clear()` forgets it. Call at the top of a test file: it adds the hooks that
  * capture stdout around each test.
  */
 export function inProcess(...registers: Register[]): {
@@ -84,6 +84,7 @@ export function inProcess(...registers: Register[]): {
   });
   return {
     out: () => out,
+    clear: () => void (out = ''),
     async run(...argv) {
       let code = 0;
       const program = new Command('dtmap').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });

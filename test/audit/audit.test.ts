@@ -1,11 +1,10 @@
 // dtmap audit on a fake sysfs tree: the snapshot read in Node and by the collect script under
 // sh, the verdicts, --save and a saved snapshot, the exit codes, bad snapshots.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Command } from 'commander';
-import chalk, { type ColorSupportLevel } from 'chalk';
+
 import { register } from '../../src/cli/commands/audit.js';
 import { InputError } from '../../src/app/input.js';
 import {
@@ -17,31 +16,9 @@ import {
   readSnapshot,
   type Snapshot,
 } from '../../src/audit/index.js';
-import { tempDir } from '../helpers.js';
+import { inProcess, tempDir } from '../helpers.js';
 
-let level: ColorSupportLevel;
-let out: string;
-beforeEach(() => {
-  level = chalk.level;
-  chalk.level = 0;
-  out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-});
-afterEach(() => {
-  chalk.level = level;
-  vi.restoreAllMocks();
-});
-
-async function run(...argv: string[]): Promise<number> {
-  let code = 0;
-  const program = new Command('dtmap').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  register(program, (c) => (code = c));
-  await program.parseAsync(argv, { from: 'user' });
-  return code;
-}
+const { run, out, clear } = inProcess(register);
 
 interface FakeFunction {
   name: string;
@@ -191,30 +168,30 @@ describe('dtmap audit', () => {
   it('--root: the report of a file system, exit 1 for the error; --format json', async () => {
     const root = fakeRoot(FUNCTIONS, CMDLINE);
     expect(await run('audit', '--root', root)).toBe(1);
-    expect(out).toMatch(/^audit: 5 PCI functions, devicetree description, Linux 6.1.0-57-arm64\n/);
-    expect(out).toContain('0000:00:02.0  RID 0x10  class 0x020000 1af4:1000  driver virtio-pci');
-    expect(out).toMatch(/\n2 isolated, 2 not explained, 1 no driver; 1 error\n$/);
-    out = '';
+    expect(out()).toMatch(/^audit: 5 PCI functions, devicetree description, Linux 6.1.0-57-arm64\n/);
+    expect(out()).toContain('0000:00:02.0  RID 0x10  class 0x020000 1af4:1000  driver virtio-pci');
+    expect(out()).toMatch(/\n2 isolated, 2 not explained, 1 no driver; 1 error\n$/);
+    clear();
     expect(await run('audit', '--root', root, '--format', 'json')).toBe(1);
-    expect(JSON.parse(out).functions).toHaveLength(5);
+    expect(JSON.parse(out()).functions).toHaveLength(5);
   });
 
   it('--save writes the snapshot; audit FILE gives the same report', async () => {
     const root = fakeRoot(FUNCTIONS, CMDLINE);
     const file = join(root, 'saved.json');
     expect(await run('audit', '--root', root, '--save', file)).toBe(0);
-    expect(out).toBe('');
+    expect(out()).toBe('');
     expect(JSON.parse(readFileSync(file, 'utf8')).fdt.base64).toMatch(/^0A3\+7Q/);
     await run('audit', '--root', root);
-    const direct = out.replace(/^audit: .*\n/, '');
-    out = '';
+    const direct = out().replace(/^audit: .*\n/, '');
+    clear();
     expect(await run('audit', file)).toBe(1);
-    expect(out.replace(/^audit: .*\n/, '')).toBe(direct);
+    expect(out().replace(/^audit: .*\n/, '')).toBe(direct);
   });
 
   it('--collect-script prints the script', async () => {
     expect(await run('audit', '--collect-script')).toBe(0);
-    expect(out).toBe(COLLECT_SCRIPT);
+    expect(out()).toBe(COLLECT_SCRIPT);
   });
 
   it('a bad snapshot is one line naming the file', async () => {

@@ -1,8 +1,8 @@
 // The map and diff commands as commander wires them (main.ts registers them), in process.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { tempDir } from '../helpers.js';
-import chalk, { type ColorSupportLevel } from 'chalk';
-import { Command, CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { inProcess, tempDir } from '../helpers.js';
+import chalk from 'chalk';
+import { CommanderError } from 'commander';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadTree, InputError } from '../../src/app/input.js';
@@ -13,41 +13,20 @@ import { runTable } from '../../src/cli/commands/table.js';
 const VIRTIO = 'fixtures/qemu/virt-virtio-iommu.dtb';
 const SMMU = 'fixtures/qemu/virt-smmuv3-its.dtb';
 
-let level: ColorSupportLevel;
-let out: string;
-beforeEach(() => {
-  level = chalk.level;
-  chalk.level = 0;
-  out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-});
-afterEach(() => {
-  chalk.level = level;
-  vi.restoreAllMocks();
-});
-
-async function run(...argv: string[]): Promise<number> {
-  let code = 0;
-  const program = new Command('dtmap').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
-  registerMap(program, (c) => (code = c));
-  registerDiff(program, (c) => (code = c));
-  await program.parseAsync(argv, { from: 'user' });
-  return code;
-}
+const { run, out } = inProcess(registerMap, registerDiff);
 
 describe('dtmap map', () => {
   it('text to standard output, exit 0', async () => {
     expect(await run('map', VIRTIO)).toBe(0);
-    expect(out).toContain('  iommu-map  |.AAAA');
-    expect(out).toContain('  .  iommu-map gap: 00:02.0 (1 RID)');
+    expect(out()).toContain('  iommu-map  |.AAAA');
+    expect(out()).toContain('  .  iommu-map gap: 00:02.0 (1 RID)');
   });
 
   it('--width and --node', async () => {
     await run('map', '--width', '100', '--node', '/pcie@10000000', VIRTIO);
-    const bar = out.split('\n').find((l) => l.startsWith('  iommu-map  |'))!;
+    const bar = out()
+      .split('\n')
+      .find((l) => l.startsWith('  iommu-map  |'))!;
     expect(bar.length).toBeLessThanOrEqual(100);
     expect(bar.length).toBeGreaterThan(80);
   });
@@ -63,7 +42,7 @@ describe('dtmap map', () => {
     ]) {
       expect(await run('map', '--format', format!, '-o', join(dir, name!), VIRTIO)).toBe(0);
     }
-    expect(out).toBe('');
+    expect(out()).toBe('');
     expect(readdirSync(dir).sort()).toEqual(['m.html', 'm.svg', 'old.txt']);
     expect(readFileSync(join(dir, 'm.svg'), 'utf8')).toMatch(/^<svg /);
     expect(readFileSync(join(dir, 'm.html'), 'utf8')).toMatch(/^<!doctype html>/);
@@ -89,7 +68,7 @@ describe('dtmap map', () => {
 describe('dtmap diff', () => {
   it('smmuv3 -> virtio-iommu, pretty', async () => {
     expect(await run('diff', SMMU, VIRTIO)).toBe(0);
-    expect(out).toBe(
+    expect(out()).toBe(
       [
         SMMU,
         `-> ${VIRTIO}`,
@@ -114,12 +93,12 @@ describe('dtmap diff', () => {
   it('--fail-on-change: 1 when something changed, 0 when nothing did', async () => {
     expect(await run('diff', '--fail-on-change', SMMU, VIRTIO)).toBe(1);
     expect(await run('diff', '--fail-on-change', VIRTIO, VIRTIO)).toBe(0);
-    expect(out).toContain('= no change: 1 node translates every RID the same way');
+    expect(out()).toContain('= no change: 1 node translates every RID the same way');
   });
 
   it('JSON', async () => {
     await run('diff', '--format', 'json', '--kernel', 'mainline', SMMU, VIRTIO);
-    const j = JSON.parse(out);
+    const j = JSON.parse(out());
     expect(j).toMatchObject({
       version: 1,
       old: SMMU,
@@ -165,14 +144,14 @@ describe('map and diff take the input settings check takes', () => {
     const dir = project();
     await expect(run('map', join(dir, 'old.dts'))).rejects.toThrow(/soc\.dtsi/);
     expect(await run('map', '-I', join(dir, 'inc'), join(dir, 'old.dts'))).toBe(0);
-    expect(out).toContain('/pcie@2000  bus 00-01');
-    expect(out).toContain('  A  /iommu@1000 (smmu)  IOMMU');
+    expect(out()).toContain('/pcie@2000  bus 00-01');
+    expect(out()).toContain('  A  /iommu@1000 (smmu)  IOMMU');
   });
 
   it('map -D defines a macro for the board', async () => {
     const dir = project();
     expect(await run('map', '-I', join(dir, 'inc'), '-D', 'LEN=0x100', join(dir, 'board.dts'))).toBe(0);
-    expect(out).toContain('iommu-map  00:00.0-00:1f.7 -> StreamID 0x0-0xff');
+    expect(out()).toContain('iommu-map  00:00.0-00:1f.7 -> StreamID 0x0-0xff');
   });
 
   it('map --config: the configuration names the include folder and the defines', async () => {
@@ -180,14 +159,14 @@ describe('map and diff take the input settings check takes', () => {
     const config = join(dir, 'dtmap.json');
     writeFileSync(config, JSON.stringify({ include: ['inc'], define: { LEN: '0x200' } }));
     expect(await run('map', '--config', config, join(dir, 'board.dts'))).toBe(0);
-    expect(out).toContain('iommu-map  00:00.0-01:1f.7 -> StreamID 0x0-0x1ff');
+    expect(out()).toContain('iommu-map  00:00.0-01:1f.7 -> StreamID 0x0-0x1ff');
   });
 
   it('map --overlay applies the overlay first', async () => {
     const base = 'fixtures/overlay/base.dtb';
     await expect(run('map', '--node', 'pcie1', base)).rejects.toThrow(/no such node or label/);
     expect(await run('map', '--node', 'pcie1', '--overlay', 'fixtures/overlay/add-pcie.dtbo', base)).toBe(0);
-    expect(out).toContain('/soc/pcie@40000000');
+    expect(out()).toContain('/soc/pcie@40000000');
   });
 
   it('diff -I DIR old.dts new.dts compares the two boards', async () => {
@@ -196,21 +175,21 @@ describe('map and diff take the input settings check takes', () => {
     expect(
       await run('diff', '--fail-on-change', '-I', join(dir, 'inc'), join(dir, 'old.dts'), join(dir, 'new.dts')),
     ).toBe(1);
-    expect(out).toContain('  iommu-map  01:00.0-01:1f.7  outcome changed (256 RIDs)');
-    expect(out).toContain('      new  gap: bypass (no IOMMU, untranslated DMA)');
+    expect(out()).toContain('  iommu-map  01:00.0-01:1f.7  outcome changed (256 RIDs)');
+    expect(out()).toContain('      new  gap: bypass (no IOMMU, untranslated DMA)');
   });
 
   it('diff -D applies to both trees', async () => {
     const dir = project();
     const board = join(dir, 'board.dts');
     expect(await run('diff', '-I', join(dir, 'inc'), '-D', 'LEN=0x200', '--fail-on-change', board, board)).toBe(0);
-    expect(out).toContain('= no change: 1 node translates every RID the same way');
+    expect(out()).toContain('= no change: 1 node translates every RID the same way');
   });
 });
 
 describe('query --all (runTable)', () => {
   it('writes the table and returns the query exit code', async () => {
     expect(runTable(await loadTree(VIRTIO), { kernel: 'classic', format: 'pretty' })).toBe(0);
-    expect(out).toContain('    00:02.0          gap: bypass, no IOMMU (untranslated DMA)');
+    expect(out()).toContain('    00:02.0          gap: bypass, no IOMMU (untranslated DMA)');
   });
 });
