@@ -7,6 +7,21 @@
 // `[Firmware Bug]` lines of iort_id_map(). Pure functions apart from the variant list: run.mjs
 // does the I/O.
 
+/** The smmuv3 machine, booted two ways (passthrough and DMA domains). */
+const SMMUV3_MACHINE = {
+  machine: 'virt,gic-version=3,its=on,iommu=smmuv3',
+  devices: [
+    'virtio-net-pci,addr=2.0,romfile=',
+    'virtio-rng-pci,addr=3.0',
+    'pcie-root-port,id=rp1,addr=5.0,chassis=1',
+    'e1000e,bus=rp1,romfile=',
+    'pxb-pcie,id=pxb1,bus_nr=0x80,bus=pcie.0,addr=8.0',
+    'pcie-root-port,id=rp2,bus=pxb1,chassis=2,addr=0.0',
+    'virtio-blk-pci,bus=rp2,drive=nul0',
+  ],
+  extra: ['-blockdev', 'driver=null-co,node-name=nul0,size=1048576'],
+};
+
 /**
  * name, what it shows, QEMU's -M options, and the devices. Every variant keeps the GICv3 ITS:
  * QEMU 7.2 with its=off still lists the ITS in the MADT and the IORT (build_madt() and
@@ -19,32 +34,12 @@ export const ACPI_VARIANTS = [
   {
     name: 'smmuv3',
     what: 'SMMUv3 with a root port and an expander bridge (pxb-pcie at bus 0x80): every RID through the SMMU',
-    machine: 'virt,gic-version=3,its=on,iommu=smmuv3',
-    devices: [
-      'virtio-net-pci,addr=2.0,romfile=',
-      'virtio-rng-pci,addr=3.0',
-      'pcie-root-port,id=rp1,addr=5.0,chassis=1',
-      'e1000e,bus=rp1,romfile=',
-      'pxb-pcie,id=pxb1,bus_nr=0x80,bus=pcie.0,addr=8.0',
-      'pcie-root-port,id=rp2,bus=pxb1,chassis=2,addr=0.0',
-      'virtio-blk-pci,bus=rp2,drive=nul0',
-    ],
-    extra: ['-blockdev', 'driver=null-co,node-name=nul0,size=1048576'],
+    ...SMMUV3_MACHINE,
   },
   {
     name: 'smmuv3-dma',
     what: "the smmuv3 machine booted with DMA domains (no iommu.passthrough=1): dtmap audit's isolated",
-    machine: 'virt,gic-version=3,its=on,iommu=smmuv3',
-    devices: [
-      'virtio-net-pci,addr=2.0,romfile=',
-      'virtio-rng-pci,addr=3.0',
-      'pcie-root-port,id=rp1,addr=5.0,chassis=1',
-      'e1000e,bus=rp1,romfile=',
-      'pxb-pcie,id=pxb1,bus_nr=0x80,bus=pcie.0,addr=8.0',
-      'pcie-root-port,id=rp2,bus=pxb1,chassis=2,addr=0.0',
-      'virtio-blk-pci,bus=rp2,drive=nul0',
-    ],
-    extra: ['-blockdev', 'driver=null-co,node-name=nul0,size=1048576'],
+    ...SMMUV3_MACHINE,
     passthrough: false,
   },
   {

@@ -475,6 +475,18 @@ function printAcpiTable(results) {
   }
 }
 
+/** The one row of an audit that could not run: it disagrees, and says why. */
+const failedAudit = (why) => ({
+  bdf: '-',
+  driver: '-',
+  kernel: '-',
+  verdicts: '-',
+  expected: '-',
+  agree: false,
+  predicted: true,
+  why: [why],
+});
+
 /**
  * dtmap audit on a boot's snapshot (the guest ran the collect script): written as `name` in
  * `dir`, audited, and compared per function (audit.mjs) with what init printed and what the
@@ -484,37 +496,14 @@ function runAudit(dir, name, consoleText, rows) {
   const text = snapshotFromConsole(consoleText);
   const facts = kernelFacts(consoleText);
   const expect = (bdf) => rows.find((row) => row.bdf === bdf)?.expect ?? null;
-  if (text === null)
-    return [
-      {
-        bdf: '-',
-        driver: '-',
-        kernel: '-',
-        verdicts: '-',
-        expected: '-',
-        agree: false,
-        predicted: true,
-        why: ['the guest printed no snapshot'],
-      },
-    ];
+  if (text === null) return [failedAudit('the guest printed no snapshot')];
   const file = join(dir, name);
   writeFileSync(file, text + '\n');
   let report;
   try {
     report = JSON.parse(dtmap(['audit', file, '--format', 'json']));
   } catch (err) {
-    return [
-      {
-        bdf: '-',
-        driver: '-',
-        kernel: '-',
-        verdicts: '-',
-        expected: '-',
-        agree: false,
-        predicted: true,
-        why: [err.message.split('\n')[0]],
-      },
-    ];
+    return [failedAudit(err.message.split('\n')[0])];
   }
   return compareAudit(facts, expect, report);
 }
